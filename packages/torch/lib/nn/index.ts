@@ -1,0 +1,4 @@
+export { Module, type StateDict, type LoadResult } from './module.js';
+export * from './layers.js';
+export * as init from './init.js';
+export * as functional from './functional.js';
