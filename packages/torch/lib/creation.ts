@@ -74,3 +74,8 @@ export function tensor(data: AnyTypedArray | Nested, shapeOrOptions?: number[] |
 export function scalar(value: number, options: TensorOptions = {}): Tensor {
   return tensor(new Float64Array([value]), [], { dtype: 'float32', ...options });
 }
+
+/** A tensor from raw little-endian row-major bytes of a dtype (e.g. a safetensors entry). Copies. */
+export function fromBytes(bytes: Uint8Array, shape: number[], dtype: DType): Tensor {
+  return new Tensor(native.fromBuffer(bytes, shape, dtype));
+}

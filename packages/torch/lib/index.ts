@@ -1,8 +1,9 @@
 // @facet/torch: tensors, autograd, nn and optim for TypeScript on libtorch.
 export { Tensor } from './tensor.js';
-export { tensor, scalar, type TensorOptions } from './creation.js';
+export { tensor, scalar, fromBytes, type TensorOptions } from './creation.js';
 export { tidy, keep, scopeDepth } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
+export { gradcheck, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
 export {
   manualSeed, setNumThreads, getNumThreads, setDeterministic, isDeterministic, cudaAvailable, liveTensors,
   buildInfo, autocast,
@@ -11,3 +12,8 @@ export { type DType, type MemoryFormat, type AnyTypedArray, DTYPES, ELEMENT_SIZE
 export * from './ops.generated.js';
 export * as nn from './nn/index.js';
 export { native } from './native.js';
+export {
+  parseSafetensors, serializeSafetensors, loadSafetensors, readSafetensorsFile, saveSafetensors,
+  type SafetensorsEntry, type ParsedSafetensors,
+} from './io/safetensors.js';
+export * as optim from './optim/index.js';

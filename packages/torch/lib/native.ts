@@ -20,6 +20,7 @@ export interface NativeBinding {
   requiresGrad(t: NativeHandle): boolean;
   setRequiresGrad(t: NativeHandle, flag: boolean): void;
   isLeaf(t: NativeHandle): boolean;
+  setData(t: NativeHandle, src: NativeHandle): void;
   backward(t: NativeHandle, gradient: NativeHandle | null, retainGraph: boolean): void;
   grad(t: NativeHandle): NativeHandle | null;
   setGrad(t: NativeHandle, grad: NativeHandle | null): void;

@@ -75,6 +75,8 @@ export class Tensor extends TensorOps {
   backward(gradient: Tensor | null = null, options: { retainGraph?: boolean } = {}): void {
     native.backward(this.handle, gradient === null ? null : gradient.handle, options.retainGraph ?? false);
   }
+  /** Swaps in src's data (dtype and device too), keeping this handle: PyTorch's `t.data = src`. */
+  setData(src: Tensor): void { native.setData(this.handle, src.handle); }
   /** Drops the gradient (PyTorch's zero_grad(set_to_none=True)). */
   zeroGrad(): void { native.setGrad(this.handle, null); }
 

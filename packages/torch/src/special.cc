@@ -140,6 +140,17 @@ static Napi::Value setRequiresGrad(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   });
 }
+// setData(t, src): t's storage, dtype and device become src's; the handle stays the
+// same, so modules keep their fields (PyTorch's `param.data = …`).
+static Napi::Value setData(const Napi::CallbackInfo& info) {
+  Args a(info, "setData");
+  at::Tensor& t = a.tensor(0, "self");
+  at::Tensor& src = a.tensor(1, "src");
+  return guard(info.Env(), "setData", [&]() -> Napi::Value {
+    t.set_data(src);
+    return info.Env().Undefined();
+  });
+}
 static Napi::Value isLeaf(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), Args(info, "isLeaf").tensor(0, "self").is_leaf());
 }
@@ -242,7 +253,7 @@ void registerSpecial(Napi::Env env, Napi::Object exports) {
       {"device", device},               {"item", item},
       {"isContiguous", isContiguous},   {"to", to},
       {"requiresGrad", requiresGrad},   {"setRequiresGrad", setRequiresGrad},
-      {"isLeaf", isLeaf},               {"backward", backward},
+      {"isLeaf", isLeaf},               {"setData", setData},               {"backward", backward},
       {"grad", grad},                   {"setGrad", setGrad},
       {"setGradEnabled", setGradEnabled}, {"isGradEnabled", isGradEnabled},
       {"manualSeed", manualSeed},       {"setNumThreads", setNumThreads},

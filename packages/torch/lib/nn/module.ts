@@ -3,7 +3,8 @@ import { noGrad } from '../autograd.js';
 import { keep } from '../scope.js';
 import { isDType } from '../dtype.js';
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Identifiers, or the indices Sequential uses ('0', '1', …); never empty or dotted.
+const NAME = /^[A-Za-z0-9_]+$/;
 
 export type StateDict = Map<string, Tensor>;
 
@@ -51,14 +52,6 @@ export abstract class Module {
     return m;
   }
 
-  /** Replaces a parameter's or buffer's tensor in place of the old one (which is disposed). */
-  protected replaceTensor(name: string, t: Tensor): void {
-    const table = this.#parameters.has(name) ? this.#parameters : this.#buffers.has(name) ? this.#buffers : null;
-    if (!table) throw new Error(`Module: no parameter or buffer '${name}'`);
-    table.get(name)!.dispose();
-    table.set(name, keep(t));
-  }
-
   *namedChildren(): IterableIterator<[string, Module]> {
     yield* this.#children.entries();
   }
@@ -100,7 +93,8 @@ export abstract class Module {
   }
 
   /**
-   * Copies values in by name. A shape or dtype mismatch names the key and both shapes.
+   * Copies values in by name, cast to the model's dtype as PyTorch does; a shape
+   * mismatch names the key and both shapes.
    * strict (default): a missing or unexpected key is an error; keys in `optionalKeys`
    * (BatchNorm's num_batches_tracked, which PyTorch exports may drop) may be missing.
    */
@@ -139,20 +133,21 @@ export abstract class Module {
     for (const p of this.parameters()) p.zeroGrad();
   }
 
-  /** Moves parameters and buffers to a device, or casts floating ones to a dtype. */
+  /**
+   * Moves parameters and buffers to a device, or casts the floating ones to a dtype.
+   * The Tensor objects stay the same (their data is swapped), so fields that hold
+   * them, and optimizers built on them, remain valid.
+   */
   to(target: string): this {
     const isDtype = isDType(target);
-    for (const [, m] of this.namedModules()) {
-      for (const [n, p] of m.#parameters) {
-        if (isDtype && p.dtype === target) continue;
-        const moved = noGrad(() => p.to(target));
-        moved.requiresGrad = true;
-        m.replaceTensor(n, moved);
-      }
-      for (const [n, b] of m.#buffers) {
-        if (isDtype && !b.dtype.startsWith('float') && b.dtype !== 'bfloat16') continue;
-        m.replaceTensor(n, noGrad(() => b.to(target)));
-      }
+    for (const t of [...this.parameters(), ...[...this.namedBuffers()].map(([, b]) => b)]) {
+      if (isDtype && !(t.dtype.startsWith('float') || t.dtype === 'bfloat16')) continue;
+      if (t.dtype === target) continue;
+      noGrad(() => {
+        const moved = t.to(target);
+        t.setData(moved);
+        moved.dispose();
+      });
     }
     return this;
   }

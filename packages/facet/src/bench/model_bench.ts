@@ -1,0 +1,96 @@
+// `facet bench --model M`: the PyTorch peer's measurement, step for step: one warm-up
+// step, S training steps (forward, loss, backward, Adagrad lr 1e-3 wd 5e-4), then S
+// eval-mode forwards without grad. Prints the peer's JSON keys.
+import { type Tensor, nn, optim, noGrad, tidy, manualSeed, setNumThreads, buildInfo } from '@facet/torch';
+import { buildModel, type ModelName } from '../models/registry.js';
+import { AttributeNet } from '../models/attribute_net.js';
+import { Parser, parserLoss } from '../models/parser.js';
+import { boxMasks, type Landmarks } from '../models/bbox.js';
+import { peerInputs, randomAttributeTargets, randomRegionLabels, disposeAll } from './inputs.js';
+
+export interface ModelBenchOptions {
+  model: ModelName;
+  height: number;
+  width: number;
+  widthMult: number;
+  batch: number;
+  steps: number;
+  threads: number;
+  seed: number;
+}
+
+export interface ModelBenchResult {
+  engine: string;
+  model: string;
+  height: number;
+  width: number;
+  width_mult: number;
+  batch: number;
+  params: number;
+  train_img_s: number;
+  infer_img_s: number;
+}
+
+export function engineName(): string {
+  return `facet-libtorch-${buildInfo().version}`;
+}
+
+/** Landmarks spread over the face, for BBox's boxes. */
+function syntheticLandmarks(batch: number, h: number, w: number): Landmarks {
+  const p = (fx: number, fy: number): [number, number] => [fx * w, fy * h];
+  return Array.from({ length: batch }, () => [p(0.35, 0.45), p(0.65, 0.45), p(0.5, 0.6), p(0.38, 0.75), p(0.62, 0.75)]);
+}
+
+export function benchModel(o: ModelBenchOptions): ModelBenchResult {
+  manualSeed(o.seed);
+  setNumThreads(o.threads);
+  if (o.model === 'joint') throw new Error('bench: the joint model has no PyTorch twin; bench parser and basic instead');
+  const model = buildModel(o.model, { widthMult: o.widthMult, paperInit: false });
+  const inputs = peerInputs(o.batch, o.height, o.width);
+  const boxes = o.model === 'bbox' ? boxMasks(syntheticLandmarks(o.batch, o.height, o.width), o.height, o.width) : null;
+  const targets = model instanceof Parser ? randomRegionLabels(o.batch, o.height, o.width) : randomAttributeTargets(o.batch);
+
+  const forward = (): Tensor | Tensor[] => {
+    if (model instanceof Parser) return model.forward(inputs.image);
+    const net = model as AttributeNet;
+    const x = o.model === 'naive' ? inputs.naiveInput : inputs.image;
+    return net.forward(x, { masksQuarter: inputs.masksQuarter, masksHalf: boxes ?? inputs.masksHalf });
+  };
+  const optimizer = new optim.Adagrad(model.parameters(), { lr: 1e-3, weightDecay: 5e-4 });
+  const step = (): void => tidy(() => {
+    optimizer.zeroGrad();
+    const out = forward();
+    const loss = Array.isArray(out)
+      ? parserLoss(out as [Tensor, Tensor, Tensor, Tensor], targets)
+      : nn.functional.binaryCrossEntropyWithLogits(out, targets);
+    loss.backward();
+    optimizer.step();
+  });
+
+  step();
+  const t0 = performance.now();
+  for (let i = 0; i < o.steps; i++) step();
+  const train = (o.batch * o.steps) / ((performance.now() - t0) / 1000);
+
+  model.eval();
+  const infer = noGrad(() => {
+    tidy(forward);
+    const t1 = performance.now();
+    for (let i = 0; i < o.steps; i++) tidy(forward);
+    return (o.batch * o.steps) / ((performance.now() - t1) / 1000);
+  });
+  const params = model.parameterCount();
+  optimizer.dispose();
+  model.dispose();
+  disposeAll(inputs);
+  boxes?.dispose();
+  targets.dispose();
+  return {
+    engine: engineName(), model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
+    params, train_img_s: round3(train), infer_img_s: round3(infer),
+  };
+}
+
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// facet's command line: each command lives in cli/commands/ and registers itself here.
+import { Command } from 'commander';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerParityCommand } from './commands/parity.js';
+import { FACET_VERSION } from '../version.js';
+
+const program = new Command();
+program.name('facet').description('Facial attributes guided by semantic face parsing (Kalayeh et al., CVPR 2017)').version(FACET_VERSION);
+registerBenchCommand(program);
+registerParityCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  console.error(`facet: ${(e as Error).message}`);
+  process.exitCode = process.exitCode || 2;
+}

@@ -1,0 +1,65 @@
+// A trained model as facet ships and exports it: bundle.json (every setting a
+// predictor needs: input size, normalisation, names, widths) and weights.safetensors
+// (the parser's weights under `parser.`, the attribute model's under `attributes.`).
+// Read without the native engine, so that ONNX-only users never load it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSafetensors, type SafetensorsEntry } from '@facet/torch/safetensors-format';
+
+export const BUNDLE_FORMAT = 'facet-model';
+export const BUNDLE_VERSION = 1;
+
+export interface BundleConfig {
+  format: typeof BUNDLE_FORMAT;
+  version: number;
+  /** attribute method: the bundle's predictor is SSP (localization needs it) */
+  method: 'ssp';
+  /** network input, H×W; other images are resized by the cover rule (infer/preprocess.ts) */
+  height: number;
+  width: number;
+  parserWidthMult: number;
+  attributeWidthMult: number;
+  attributeNames: string[];
+  regionNames: string[];
+  /** per-channel mean/std of 0–255 RGB for the attribute model's input */
+  normalization: { mean: [number, number, number]; std: [number, number, number] };
+  /** the parser's own input normalisation (it may have been trained on other data) */
+  parserNormalization: { mean: [number, number, number]; std: [number, number, number] };
+  /** what it was trained on and how, for people */
+  description?: string;
+  training?: Record<string, unknown>;
+}
+
+export interface Bundle {
+  dir: string;
+  config: BundleConfig;
+  /** raw weights: parser.* and attributes.* */
+  weights: Map<string, SafetensorsEntry>;
+}
+
+export function readBundleConfig(dir: string): BundleConfig {
+  const path = join(dir, 'bundle.json');
+  let config: BundleConfig;
+  try {
+    config = JSON.parse(readFileSync(path, 'utf8')) as BundleConfig;
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  if (config.format !== BUNDLE_FORMAT) throw new Error(`${path}: not a facet model bundle (format '${String(config.format)}')`);
+  if (config.version !== BUNDLE_VERSION) throw new Error(`${path}: bundle version ${config.version}, this facet reads ${BUNDLE_VERSION}`);
+  return config;
+}
+
+export function readBundle(dir: string): Bundle {
+  const config = readBundleConfig(dir);
+  const path = join(dir, 'weights.safetensors');
+  const weights = parseSafetensors(new Uint8Array(readFileSync(path)), path).entries;
+  return { dir, config, weights };
+}
+
+/** The entries under a prefix, with the prefix removed. */
+export function withPrefix(weights: Map<string, SafetensorsEntry>, prefix: string): Map<string, SafetensorsEntry> {
+  const out = new Map<string, SafetensorsEntry>();
+  for (const [k, v] of weights) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+  return out;
+}

@@ -1,0 +1,78 @@
+// The bundle run on libtorch: parser → region probabilities → SSP → probabilities,
+// region weights, parse and heat maps. The ONNX graph computes the same.
+import { type Tensor, tensor, fromBytes, noGrad, tidy, softmax } from '@facet/torch';
+import { Parser } from '../models/parser.js';
+import { AttributeNet } from '../models/attribute_net.js';
+import { attributeHeatmaps } from '../models/localization.js';
+import { type Bundle, withPrefix } from './bundle.js';
+import type { RawPrediction } from './outputs.js';
+
+export class TorchPipeline {
+  readonly parser: Parser;
+  readonly net: AttributeNet;
+
+  constructor(readonly bundle: Bundle) {
+    const c = bundle.config;
+    this.parser = new Parser({ widthMult: c.parserWidthMult });
+    this.net = new AttributeNet({ widthMult: c.attributeWidthMult, attributes: c.attributeNames.length, head: 'ssp' });
+    const load = (prefix: string): Map<string, Tensor> => {
+      const m = new Map<string, Tensor>();
+      for (const [k, e] of withPrefix(bundle.weights, prefix)) m.set(k, fromBytes(e.data, e.shape, e.dtype));
+      return m;
+    };
+    for (const [model, prefix] of [[this.parser, 'parser.'], [this.net, 'attributes.']] as const) {
+      const sd = tidy(() => load(prefix));
+      try {
+        model.loadStateDict(sd);
+      } finally {
+        for (const t of sd.values()) t.dispose();
+      }
+      model.eval();
+    }
+  }
+
+  /** Parser input from the attribute model's normalised input (per-channel affine). */
+  parserInput(x: Tensor): Tensor {
+    const a = this.bundle.config.normalization, p = this.bundle.config.parserNormalization;
+    const scale = tensor(new Float32Array(a.std.map((s, c) => s / p.std[c]!)), [1, 3, 1, 1]);
+    const shift = tensor(new Float32Array(a.mean.map((m, c) => (m - p.mean[c]!) / p.std[c]!)), [1, 3, 1, 1]);
+    return x.mul(scale).add(shift);
+  }
+
+  /** Tensors for a batch N×3×H×W (normalised with the bundle's statistics). */
+  forward(x: Tensor): { probabilities: Tensor; regionWeights: Tensor; parse: Tensor; heatmaps: Tensor } {
+    return noGrad(() => tidy(() => {
+      const [, , half, full] = this.parser.forward(this.parserInput(x));
+      const out = this.net.forwardDetailed(x, { masksHalf: softmax(half!, 1) });
+      return {
+        probabilities: out.logits.sigmoid(),
+        regionWeights: out.ssp!.regionWeights,
+        parse: softmax(full!, 1),
+        heatmaps: attributeHeatmaps(this.net, out),
+      };
+    }));
+  }
+
+  run(inputs: Float32Array[]): RawPrediction[] {
+    const { height: h, width: w } = this.bundle.config;
+    return tidy(() => {
+      const batch = new Float32Array(inputs.length * 3 * h * w);
+      inputs.forEach((x, i) => batch.set(x, i * 3 * h * w));
+      const o = this.forward(tensor(batch, [inputs.length, 3, h, w]));
+      const [, , gh, gw] = o.heatmaps.shape as [number, number, number, number];
+      const split = (t: Tensor): Float32Array[] => {
+        const all = t.data() as Float32Array;
+        const per = all.length / inputs.length;
+        return inputs.map((_, i) => all.slice(i * per, (i + 1) * per));
+      };
+      const [p, r, s, m] = [split(o.probabilities), split(o.regionWeights), split(o.parse), split(o.heatmaps)];
+      return inputs.map((_, i) => ({ probabilities: p[i]!, regionWeights: r[i]!, parse: s[i]!, heatmaps: m[i]!, gridHeight: gh, gridWidth: gw }));
+    });
+  }
+
+  dispose(): void {
+    this.parser.dispose();
+    this.net.dispose();
+  }
+}
+

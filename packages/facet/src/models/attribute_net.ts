@@ -1,0 +1,112 @@
+// The 12-conv attribute network (spec §3) with its heads: global average pooling (the
+// paper's "Avg. Pooling" baseline), SPPNet* (§6), SSP (§4); SSG (§5) is this network
+// with gated encoder blocks, Naive (§6) with 10 input channels.
+import { type Tensor, nn, adaptiveMaxPool2d, cat, tidy } from '@facet/torch';
+import { CBP, pool, scaled } from './blocks.js';
+import { Encoder } from './encoder.js';
+import { SSPHead, type SSPOutputs } from './ssp_head.js';
+import { MAX_POOLED_REGIONS } from './regions.js';
+
+export type AttributeHead = 'avg' | 'spp' | 'ssp';
+
+export interface AttributeNetOptions {
+  widthMult?: number;
+  attributes?: number;
+  head?: AttributeHead;
+  /** Encoder blocks gated by SSG (e.g. [3]). */
+  gated?: number[];
+  /** 3 (RGB); 10 for Naive (RGB + 7 region probabilities), which adds an input BatchNorm. */
+  inChannels?: number;
+  /** SSP: regions shrunk by max pooling ([] for BBox's boxes). */
+  maxPooled?: readonly number[];
+  /** Joint model: conv11…conv42 owned by the parser (not registered here). */
+  sharedEncoder?: Encoder;
+}
+
+/** Masks a forward pass may need: SSG's at 1/4 scale, SSP's (or BBox's boxes) at 1/2. */
+export interface RegionInputs {
+  masksQuarter?: Tensor | null;
+  masksHalf?: Tensor | null;
+}
+
+export interface AttributeOutputs {
+  logits: Tensor;
+  /** conv62's output A (N×C×h×w). */
+  features: Tensor;
+  /** SSP only. */
+  ssp?: SSPOutputs;
+}
+
+export class AttributeNet extends nn.Module {
+  readonly head: AttributeHead;
+  readonly innorm: nn.BatchNorm2d | null;
+  readonly encoder: Encoder;
+  readonly conv51: CBP;
+  readonly conv52: CBP;
+  readonly conv61: CBP;
+  readonly conv62: CBP;
+  readonly fc: nn.Linear | null;
+  readonly sspHead: SSPHead | null;
+  readonly attributes: number;
+
+  constructor(options: AttributeNetOptions = {}) {
+    super();
+    const w = options.widthMult ?? 1;
+    const cin = options.inChannels ?? 3;
+    this.head = options.head ?? 'avg';
+    this.attributes = options.attributes ?? 40;
+    this.innorm = cin !== 3 ? this.registerModule('innorm', new nn.BatchNorm2d(cin)) : null;
+    this.encoder = options.sharedEncoder ?? this.registerModule('encoder', new Encoder({ widthMult: w, inChannels: cin, gated: options.gated }));
+    const c512 = scaled(512, w), c1024 = scaled(1024, w);
+    this.conv51 = this.registerModule('conv51', new CBP(c512, c512));
+    this.conv52 = this.registerModule('conv52', new CBP(c512, c512));
+    this.conv61 = this.registerModule('conv61', new CBP(c512, c1024));
+    this.conv62 = this.registerModule('conv62', new CBP(c1024, c1024));
+    if (this.head === 'ssp') {
+      // Registered flat (rec, loc) to keep the PyTorch peer's names.
+      this.sspHead = new SSPHead(c1024, this.attributes, options.maxPooled ?? MAX_POOLED_REGIONS);
+      for (const [name, child] of this.sspHead.namedChildren()) this.registerModule(name, child);
+      this.fc = null;
+    } else {
+      this.sspHead = null;
+      this.fc = this.registerModule('fc', new nn.Linear(c1024 * (this.head === 'spp' ? 5 : 1), this.attributes));
+    }
+  }
+
+  /** conv11 … conv62: the last conv's activations A. */
+  features(x: Tensor, masks: RegionInputs = {}): Tensor {
+    return tidy(() => {
+      const input = this.innorm ? this.innorm.forward(x) : x;
+      const e = this.encoder.forward(input, masks.masksQuarter ?? null);
+      const p = pool(this.conv52.forward(this.conv51.forward(e)));
+      return this.conv62.forward(this.conv61.forward(p));
+    });
+  }
+
+  forwardDetailed(x: Tensor, masks: RegionInputs = {}): AttributeOutputs {
+    const features = this.features(x, masks);
+    if (this.sspHead) {
+      if (!masks.masksHalf) throw new Error('AttributeNet: the SSP head needs region masks (masksHalf)');
+      const ssp = this.sspHead.forwardDetailed(features, masks.masksHalf);
+      return { logits: ssp.logits, features, ssp };
+    }
+    const logits = tidy(() => {
+      const pooled = this.head === 'avg'
+        ? features.mean([2, 3])
+        : cat([adaptiveMaxPool2d(features, [1, 1]).flatten(1), adaptiveMaxPool2d(features, [2, 2]).flatten(1)], 1);
+      return this.fc!.forward(pooled);
+    });
+    return { logits, features };
+  }
+
+  /** Attribute logits (N×attributes). */
+  forward(x: Tensor, masks: RegionInputs = {}): Tensor {
+    const out = this.forwardDetailed(x, masks);
+    out.features.dispose();
+    if (out.ssp) {
+      out.ssp.regionWeights.dispose();
+      out.ssp.gridMasks.dispose();
+    }
+    return out.logits;
+  }
+}

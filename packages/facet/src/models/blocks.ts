@@ -1,0 +1,52 @@
+// The paper's building blocks (spec §2): cbp = 3×3 conv → BatchNorm → PReLU, its
+// transposed twin dbp, and the 2×2 ceil-mode max pool.
+import { type Tensor, nn, maxPool2d } from '@facet/torch';
+
+/** Channels at a width multiplier: max(1, ⌊n·w⌋), as the PyTorch peer computes them. */
+export function scaled(n: number, widthMult: number): number {
+  return Math.max(1, Math.floor(n * widthMult));
+}
+
+export interface CBPOptions {
+  kernel?: number;
+  transposed?: boolean;
+  /** false: the conv alone (SSG's gated conv). */
+  norm?: boolean;
+}
+
+/** conv (or transposed conv, no bias) → BN → PReLU; children named conv, bn, act. */
+export class CBP extends nn.Module {
+  readonly conv: nn.Conv2d | nn.ConvTranspose2d;
+  readonly bn: nn.BatchNorm2d | null;
+  readonly act: nn.PReLU | null;
+
+  constructor(inChannels: number, outChannels: number, options: CBPOptions = {}) {
+    super();
+    const k = options.kernel ?? 3;
+    const Conv = options.transposed ? nn.ConvTranspose2d : nn.Conv2d;
+    this.conv = this.registerModule('conv', new Conv(inChannels, outChannels, k, { padding: Math.floor(k / 2), bias: false }));
+    const norm = options.norm ?? true;
+    this.bn = norm ? this.registerModule('bn', new nn.BatchNorm2d(outChannels)) : null;
+    this.act = norm ? this.registerModule('act', new nn.PReLU(outChannels)) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = this.conv.forward(x);
+    if (!this.bn || !this.act) return y;
+    const z = this.bn.forward(y);
+    y.dispose();
+    const out = this.act.forward(z);
+    z.dispose();
+    return out;
+  }
+}
+
+/** Max pooling 2×2, stride 2, ceil mode: 109 → 55 → 28 → 14. */
+export function pool(x: Tensor): Tensor {
+  return maxPool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], true);
+}
+
+/** Spatial size after pool(): ⌈n/2⌉. */
+export function pooledSize([h, w]: [number, number]): [number, number] {
+  return [Math.ceil(h / 2), Math.ceil(w / 2)];
+}

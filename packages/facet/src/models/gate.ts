@@ -1,0 +1,36 @@
+// SSG, semantic segmentation-based gating (spec §5).
+import { type Tensor, nn, adaptiveAvgPool2d, tidy } from '@facet/torch';
+import { CBP, pool } from './blocks.js';
+import { REGION_COUNT } from './regions.js';
+
+/**
+ * Replaces a block's last BN/PReLU and pool: the conv's output a (C×h×w) is copied
+ * once per region, each copy multiplied by that region's mask (normalised to sum 1
+ * over space), giving 7C channels → BN → PReLU → pool → 1×1 conv back to C → BN → PReLU.
+ */
+export class Gate extends nn.Module {
+  readonly bn: nn.BatchNorm2d;
+  readonly act: nn.PReLU;
+  readonly restore: CBP;
+
+  constructor(readonly channels: number, readonly regions = REGION_COUNT) {
+    super();
+    this.bn = this.registerModule('bn', new nn.BatchNorm2d(regions * channels));
+    this.act = this.registerModule('act', new nn.PReLU(regions * channels));
+    this.restore = this.registerModule('restore', new CBP(regions * channels, channels, { kernel: 1 }));
+  }
+
+  forward(a: Tensor, masks: Tensor): Tensor {
+    const pooled = tidy(() => {
+      const [, , h, w] = a.shape;
+      const resized = adaptiveAvgPool2d(masks, [h!, w!]);
+      const m = resized.div(resized.sum([2, 3], true).clampMin(1e-6));
+      // Region-major: copy r holds channels r*C … r*C+C-1.
+      const g = m.unsqueeze(2).mul(a.unsqueeze(1)).flatten(1, 2);
+      return pool(this.act.forward(this.bn.forward(g)));
+    });
+    const out = this.restore.forward(pooled);
+    pooled.dispose();
+    return out;
+  }
+}

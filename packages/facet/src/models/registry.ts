@@ -1,0 +1,42 @@
+// Every network of the spec by name, as the CLI, training and the peer call them.
+import { nn } from '@facet/torch';
+import { AttributeNet } from './attribute_net.js';
+import { createBBoxNet } from './bbox.js';
+import { JointModel } from './joint.js';
+import { Parser } from './parser.js';
+import { initPaperWeights } from './init.js';
+
+export const ATTRIBUTE_MODELS = ['basic', 'spp', 'naive', 'ssp', 'ssg', 'bbox'] as const;
+export const MODEL_NAMES = [...ATTRIBUTE_MODELS, 'parser', 'joint'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export interface BuildOptions {
+  widthMult?: number;
+  attributes?: number;
+  /** SSG: gated blocks (default [3]). */
+  gated?: number[];
+  /** Paper init (default true); false keeps PyTorch's layer defaults. */
+  paperInit?: boolean;
+}
+
+export function isModelName(name: string): name is ModelName {
+  return (MODEL_NAMES as readonly string[]).includes(name);
+}
+
+export function buildModel(name: ModelName, options: BuildOptions = {}): nn.Module {
+  const common = { widthMult: options.widthMult ?? 1, attributes: options.attributes ?? 40 };
+  let model: nn.Module;
+  switch (name) {
+    case 'basic': model = new AttributeNet({ ...common, head: 'avg' }); break;
+    case 'spp': model = new AttributeNet({ ...common, head: 'spp' }); break;
+    case 'naive': model = new AttributeNet({ ...common, head: 'avg', inChannels: 10 }); break;
+    case 'ssp': model = new AttributeNet({ ...common, head: 'ssp' }); break;
+    case 'ssg': model = new AttributeNet({ ...common, head: 'avg', gated: options.gated ?? [3] }); break;
+    case 'bbox': model = createBBoxNet(common); break;
+    case 'parser': model = new Parser({ widthMult: common.widthMult }); break;
+    case 'joint': model = new JointModel(common); break;
+    default: throw new TypeError(`unknown model '${String(name)}' (${MODEL_NAMES.join(', ')})`);
+  }
+  if (options.paperInit ?? true) initPaperWeights(model);
+  return model;
+}

@@ -1,0 +1,1 @@
+export const FACET_VERSION = '0.1.0';
