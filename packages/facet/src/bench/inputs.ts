@@ -1,6 +1,6 @@
 // Random inputs shaped as the PyTorch peer makes them (shared/peers/pytorch_reference.py).
 import { type Tensor, randn, randint, softmax, cat, nn, tidy } from '@facet/torch';
-import { REGION_COUNT } from '../models/regions.js';
+import { REGION_COUNT } from '../regions.js';
 
 export interface PeerInputs {
   image: Tensor;

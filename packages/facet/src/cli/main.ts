@@ -3,12 +3,16 @@
 import { Command } from 'commander';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerParityCommand } from './commands/parity.js';
+import { registerDataCommand } from './commands/data.js';
+import { registerSynthCommand } from './commands/synth.js';
 import { FACET_VERSION } from '../version.js';
 
 const program = new Command();
 program.name('facet').description('Facial attributes guided by semantic face parsing (Kalayeh et al., CVPR 2017)').version(FACET_VERSION);
 registerBenchCommand(program);
 registerParityCommand(program);
+registerDataCommand(program);
+registerSynthCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,19 +3,10 @@
  * published parsing data sets onto them.
  */
 
-export const REGION_NAMES = ['background', 'hair', 'skin', 'eyes', 'eyebrows', 'mouth', 'nose'] as const;
-export type RegionName = (typeof REGION_NAMES)[number];
-export const NUM_REGIONS = REGION_NAMES.length; // 7
+import { REGION_NAMES, REGION_COUNT, Region, type RegionName } from '../regions.js';
 
-export const Region = {
-  background: 0,
-  hair: 1,
-  skin: 2,
-  eyes: 3,
-  eyebrows: 4,
-  mouth: 5,
-  nose: 6,
-} as const satisfies Record<RegionName, number>;
+export { REGION_NAMES, Region, type RegionName };
+export const NUM_REGIONS = REGION_COUNT;
 
 /** Helen (Smith et al.) label names, index = the NN of NAME_lblNN.png. */
 export const HELEN_LABEL_NAMES = [

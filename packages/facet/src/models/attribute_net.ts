@@ -5,7 +5,7 @@ import { type Tensor, nn, adaptiveMaxPool2d, cat, tidy } from '@facet/torch';
 import { CBP, pool, scaled } from './blocks.js';
 import { Encoder } from './encoder.js';
 import { SSPHead, type SSPOutputs } from './ssp_head.js';
-import { MAX_POOLED_REGIONS } from './regions.js';
+import { MAX_POOLED_REGIONS } from '../regions.js';
 
 export type AttributeHead = 'avg' | 'spp' | 'ssp';
 

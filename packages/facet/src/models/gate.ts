@@ -1,7 +1,7 @@
 // SSG, semantic segmentation-based gating (spec §5).
 import { type Tensor, nn, adaptiveAvgPool2d, tidy } from '@facet/torch';
 import { CBP, pool } from './blocks.js';
-import { REGION_COUNT } from './regions.js';
+import { REGION_COUNT } from '../regions.js';
 
 /**
  * Replaces a block's last BN/PReLU and pool: the conv's output a (C×h×w) is copied

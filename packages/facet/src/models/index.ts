@@ -1,5 +1,4 @@
 export * from './blocks.js';
-export * from './regions.js';
 export * from './encoder.js';
 export * from './gate.js';
 export * from './parser.js';

@@ -3,7 +3,7 @@
 import { type Tensor, nn, tidy, softmax } from '@facet/torch';
 import { CBP, scaled } from './blocks.js';
 import { Encoder } from './encoder.js';
-import { REGION_COUNT } from './regions.js';
+import { REGION_COUNT } from '../regions.js';
 
 /** Decoder blocks in order of use: name, input and output channels at width 1. */
 const DECODER = [

@@ -1,6 +1,6 @@
 // SSP, semantic segmentation-based pooling (spec §4), and the localization it gives (§10).
 import { type Tensor, nn, adaptiveAvgPool2d, adaptiveMaxPool2d, cat, softmax, tidy } from '@facet/torch';
-import { MAX_POOLED_REGIONS } from './regions.js';
+import { MAX_POOLED_REGIONS } from '../regions.js';
 
 /**
  * Shrinks region masks (N×R×h'×w') to the feature grid: adaptive max pooling for the

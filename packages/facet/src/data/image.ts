@@ -1,0 +1,333 @@
+/**
+ * Decoding images and masks (sharp), resizing to a network's input size and
+ * horizontal flipping: what a loader needs from the data layer.
+ */
+import { existsSync } from 'node:fs';
+import sharp from 'sharp';
+import { DataError } from './errors.js';
+import { CELEBAMASK_PARTS, CELEBAMASK_TO_REGION, HELEN_TO_REGION, NUM_REGIONS, type CoarseLabelSet } from './regions.js';
+import type { FaceItem, LabelMap, MaskSource, RawImage } from './types.js';
+
+
+function listedAt(item?: FaceItem): string {
+  if (!item) return '';
+  const s = item.source;
+  return ` (listed at ${s.file}${s.line !== undefined ? ':' + s.line : ''})`;
+}
+
+function missing(path: string, what: string, item?: FaceItem): DataError {
+  return new DataError({ file: path }, `missing ${what}${listedAt(item)}`);
+}
+
+/** RGB-ify raw pixels with 1, 2 or 4 channels. */
+function toRgb(data: Uint8Array, width: number, height: number, channels: number): Uint8Array {
+  if (channels === 3) return data;
+  const n = width * height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    if (channels <= 2) {
+      const g = data[i * channels]!;
+      out[i * 3] = g;
+      out[i * 3 + 1] = g;
+      out[i * 3 + 2] = g;
+    } else {
+      out[i * 3] = data[i * channels]!;
+      out[i * 3 + 1] = data[i * channels + 1]!;
+      out[i * 3 + 2] = data[i * channels + 2]!;
+    }
+  }
+  return out;
+}
+
+/** Decodes an image file to RGB. A missing, unreadable or truncated file is a DataError naming it. */
+export async function loadImage(path: string, item?: FaceItem): Promise<RawImage> {
+  if (!existsSync(path)) throw missing(path, 'image', item);
+  try {
+    const { data, info } = await sharp(path, { failOn: 'truncated' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const u8 = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    return { data: toRgb(u8, info.width, info.height, info.channels), width: info.width, height: info.height, channels: 3 };
+  } catch (e) {
+    throw new DataError({ file: path }, `cannot decode image: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+  }
+}
+
+/** Decodes a file to one gray channel (the first channel of whatever is stored). */
+async function loadGray(path: string, item?: FaceItem): Promise<RawImage> {
+  if (!existsSync(path)) throw missing(path, 'mask', item);
+  try {
+    const { data, info } = await sharp(path, { failOn: 'truncated' }).raw().toBuffer({ resolveWithObject: true });
+    const c = info.channels;
+    const n = info.width * info.height;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = data[i * c]!;
+    return { data: out, width: info.width, height: info.height, channels: 1 };
+  } catch (e) {
+    throw new DataError({ file: path }, `cannot decode mask: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+  }
+}
+
+async function loadColorMask(path: string, labels: CoarseLabelSet, item?: FaceItem): Promise<LabelMap> {
+  if (!existsSync(path)) throw missing(path, 'mask', item);
+  let data: Buffer;
+  let info: sharp.OutputInfo;
+  try {
+    ({ data, info } = await sharp(path, { failOn: 'truncated' }).removeAlpha().raw().toBuffer({ resolveWithObject: true }));
+  } catch (e) {
+    throw new DataError({ file: path }, `cannot decode mask: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+  }
+  const colors = labels.colors!;
+  const keys = colors.map(([r, g, b]) => (r << 16) | (g << 8) | b);
+  const c = info.channels;
+  const n = info.width * info.height;
+  const out = new Uint8Array(n);
+  let lastKey = -1;
+  let lastIdx = 0;
+  for (let i = 0; i < n; i++) {
+    const r = data[i * c]!;
+    const g = c >= 3 ? data[i * c + 1]! : r;
+    const b = c >= 3 ? data[i * c + 2]! : r;
+    const key = (r << 16) | (g << 8) | b;
+    if (key !== lastKey) {
+      lastIdx = keys.indexOf(key);
+      lastKey = key;
+      if (lastIdx < 0) {
+        const x = i % info.width;
+        const y = Math.floor(i / info.width);
+        throw new DataError(
+          { file: path },
+          `unknown mask colour (${r},${g},${b}) at pixel x=${x} y=${y}; expected ${labels.names.map((nm, k) => `${nm}=(${colors[k]!.join(',')})`).join(' ')}${listedAt(item)}`,
+        );
+      }
+    }
+    out[i] = lastIdx;
+  }
+  return { data: out, width: info.width, height: info.height, channels: 1, kind: 'coarse', coarseLabels: labels };
+}
+
+/** Decodes a mask source to a label map (regions 0..6, or coarse indices). */
+export async function loadMaskSource(src: MaskSource, item?: FaceItem): Promise<LabelMap> {
+  switch (src.kind) {
+    case 'index-png': {
+      const g = await loadGray(src.path, item);
+      for (let i = 0; i < g.data.length; i++) {
+        if (g.data[i]! >= NUM_REGIONS) {
+          throw new DataError(
+            { file: src.path },
+            `unknown label value ${g.data[i]} at pixel x=${i % g.width} y=${Math.floor(i / g.width)} (regions are 0..${NUM_REGIONS - 1})${listedAt(item)}`,
+          );
+        }
+      }
+      return { ...g, channels: 1, kind: 'regions' };
+    }
+    case 'helen': {
+      const maps = await Promise.all(src.paths.map((p) => loadGray(p, item)));
+      const { width, height } = maps[0]!;
+      maps.forEach((m, k) => {
+        if (m.width !== width || m.height !== height) {
+          throw new DataError({ file: src.paths[k]! }, `label map is ${m.width}x${m.height} but ${src.paths[0]} is ${width}x${height}${listedAt(item)}`);
+        }
+      });
+      const n = width * height;
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        let bv = maps[0]!.data[i]!;
+        for (let k = 1; k < maps.length; k++) {
+          const v = maps[k]!.data[i]!;
+          if (v > bv) {
+            bv = v;
+            best = k;
+          }
+        }
+        out[i] = HELEN_TO_REGION[best]!;
+      }
+      return { data: out, width, height, channels: 1, kind: 'regions' };
+    }
+    case 'celebamask-hq': {
+      const size = src.size ?? 512;
+      const out = new Uint8Array(size * size);
+      const byPart = new Map(src.parts.map((p) => [p.part, p.path]));
+      for (const part of CELEBAMASK_PARTS) {
+        const p = byPart.get(part);
+        if (!p) continue;
+        const g = await loadGray(p, item);
+        if (g.width !== size || g.height !== size) {
+          throw new DataError({ file: p }, `part mask is ${g.width}x${g.height}, expected ${size}x${size}${listedAt(item)}`);
+        }
+        const r = CELEBAMASK_TO_REGION[part];
+        for (let i = 0; i < out.length; i++) if (g.data[i]! > 127) out[i] = r;
+      }
+      return { data: out, width: size, height: size, channels: 1, kind: 'regions' };
+    }
+    case 'coarse-color':
+      return loadColorMask(src.path, src.labels, item);
+  }
+}
+
+/** The item's mask, or undefined when it has none. */
+export async function loadMask(item: FaceItem): Promise<LabelMap | undefined> {
+  return item.mask ? loadMaskSource(item.mask, item) : undefined;
+}
+
+function maskFile(src: MaskSource): string {
+  switch (src.kind) {
+    case 'helen':
+      return src.paths[0]!;
+    case 'celebamask-hq':
+      return src.parts[0]?.path ?? '(no part files)';
+    default:
+      return src.path;
+  }
+}
+
+/**
+ * A mask must cover its image: the same size, or (CelebAMask-HQ: 512² masks
+ * for 1024² images) the same aspect ratio.
+ */
+export function checkMaskSize(item: FaceItem, img: { width: number; height: number }, mask: { width: number; height: number }): void {
+  const sameAspect = mask.width * img.height === mask.height * img.width;
+  const ok = item.mask?.kind === 'celebamask-hq' ? sameAspect : mask.width === img.width && mask.height === img.height;
+  if (!ok) {
+    throw new DataError(
+      { file: item.mask ? maskFile(item.mask) : item.imagePath },
+      `mask is ${mask.width}x${mask.height} but image ${item.imagePath} is ${img.width}x${img.height}${listedAt(item)}`,
+    );
+  }
+}
+
+/** Rectangle in source pixels. */
+export interface Crop {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The centred crop of a w×h source that has the target's aspect ratio. */
+export function coverCrop(w: number, h: number, tw: number, th: number): Crop {
+  const scale = Math.max(tw / w, th / h);
+  const cw = Math.min(w, Math.round(tw / scale));
+  const ch = Math.min(h, Math.round(th / scale));
+  return { left: Math.floor((w - cw) / 2), top: Math.floor((h - ch) / 2), width: cw, height: ch };
+}
+
+/**
+ * Nearest-neighbour resize of a label map (labels stay exact), optionally of a
+ * crop of it; `crop` is in the map's own pixels.
+ */
+export function resizeLabels(mask: LabelMap, tw: number, th: number, crop?: Crop): LabelMap {
+  const c = crop ?? { left: 0, top: 0, width: mask.width, height: mask.height };
+  if (c.left === 0 && c.top === 0 && c.width === tw && c.height === th && mask.width === tw && mask.height === th) {
+    return { ...mask, data: mask.data.slice() };
+  }
+  const out = new Uint8Array(tw * th);
+  const xs = new Int32Array(tw);
+  for (let x = 0; x < tw; x++) xs[x] = Math.min(mask.width - 1, c.left + Math.floor(((x + 0.5) * c.width) / tw));
+  for (let y = 0; y < th; y++) {
+    const sy = Math.min(mask.height - 1, c.top + Math.floor(((y + 0.5) * c.height) / th));
+    const row = sy * mask.width;
+    const o = y * tw;
+    for (let x = 0; x < tw; x++) out[o + x] = mask.data[row + xs[x]!]!;
+  }
+  const res: LabelMap = { data: out, width: tw, height: th, channels: 1, kind: mask.kind };
+  if (mask.coarseLabels) res.coarseLabels = mask.coarseLabels;
+  return res;
+}
+
+/** Mirror left↔right (any channel count). Returns a new image. */
+export function flipHorizontal<T extends RawImage>(img: T): T {
+  const { width, height, channels } = img;
+  const out = new Uint8Array(img.data.length);
+  const rowLen = width * channels;
+  for (let y = 0; y < height; y++) {
+    const o = y * rowLen;
+    for (let x = 0; x < width; x++) {
+      const s = o + x * channels;
+      const d = o + (width - 1 - x) * channels;
+      for (let k = 0; k < channels; k++) out[d + k] = img.data[s + k]!;
+    }
+  }
+  return { ...img, data: out };
+}
+
+export interface DecodedItem {
+  image: RawImage;
+  mask?: LabelMap;
+}
+
+/** Flip image and mask together (the 7 regions are left/right symmetric). */
+export function flipDecoded(d: DecodedItem): DecodedItem {
+  const out: DecodedItem = { image: flipHorizontal(d.image) };
+  if (d.mask) out.mask = flipHorizontal(d.mask);
+  return out;
+}
+
+export interface DecodeOptions {
+  /** target size; default: the image's own size */
+  width?: number;
+  height?: number;
+  /** 'fill' stretches to the target; 'cover' crops the centre to the target's aspect first (default 'fill') */
+  fit?: 'fill' | 'cover';
+  /** also decode the mask (default: when the item has one) */
+  mask?: boolean;
+  /** mirror image and mask */
+  flip?: boolean;
+}
+
+/**
+ * Decodes an item to an RGB Uint8Array at a target size (sharp, bilinear-ish),
+ * and its mask, resized by nearest neighbour so labels stay exact.
+ */
+export async function decodeItem(item: FaceItem, opts: DecodeOptions = {}): Promise<DecodedItem> {
+  const path = item.imagePath;
+  if (!existsSync(path)) throw missing(path, 'image', item);
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(path).metadata();
+  } catch (e) {
+    throw new DataError({ file: path }, `cannot decode image: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+  }
+  const w = meta.width!;
+  const h = meta.height!;
+  const tw = opts.width ?? w;
+  const th = opts.height ?? h;
+  const crop = (opts.fit ?? 'fill') === 'cover' ? coverCrop(w, h, tw, th) : { left: 0, top: 0, width: w, height: h };
+  let image: RawImage;
+  try {
+    let p = sharp(path, { failOn: 'truncated' }).removeAlpha();
+    if (crop.width !== w || crop.height !== h) p = p.extract(crop);
+    if (crop.width !== tw || crop.height !== th) p = p.resize(tw, th, { fit: 'fill' });
+    const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
+    const u8 = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    image = { data: toRgb(u8, info.width, info.height, info.channels), width: info.width, height: info.height, channels: 3 };
+  } catch (e) {
+    throw new DataError({ file: path }, `cannot decode image: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+  }
+  const out: DecodedItem = { image };
+  if (item.mask && opts.mask !== false) {
+    const m = await loadMaskSource(item.mask, item);
+    checkMaskSize(item, { width: w, height: h }, m);
+    const sx = m.width / w;
+    const sy = m.height / h;
+    const mc: Crop = { left: Math.round(crop.left * sx), top: Math.round(crop.top * sy), width: Math.round(crop.width * sx), height: Math.round(crop.height * sy) };
+    out.mask = resizeLabels(m, tw, th, mc);
+  }
+  return opts.flip ? flipDecoded(out) : out;
+}
+
+/** Runs fn over items with at most `limit` in flight; results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}

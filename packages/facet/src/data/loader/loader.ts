@@ -1,0 +1,119 @@
+// Batches for training and evaluation: a deterministic order per seed and epoch
+// (Sampler), records from the decoded cache (store.ts), assembled in worker threads
+// ahead of the step that needs them. No tensors here: to_tensors.ts makes them.
+import { Worker } from 'node:worker_threads';
+import { Sampler, type BatchPlan } from './sampler.js';
+import { StoreReader } from './store.js';
+import { assembleBatch, type AssembledBatch } from './batch.js';
+import type { Normalization } from './normalization.js';
+import type { BatchRequest } from './worker.js';
+
+export interface LoaderOptions {
+  /** cache file base (ensureStore) */
+  store: string;
+  batchSize: number;
+  seed: number;
+  normalization: Normalization;
+  /** random horizontal flips (training) */
+  flip?: boolean;
+  shuffle?: boolean;
+  /** per item: attribute targets 0/1 (null where unlabelled) */
+  attributes?: ReadonlyArray<Uint8Array | null | undefined>;
+  /** worker threads (0: assemble on the calling thread) */
+  workers?: number;
+  /** batches requested ahead */
+  prefetch?: number;
+}
+
+export interface HostBatch extends AssembledBatch {
+  plan: BatchPlan;
+  /** N×A, 0/1, or null when the items have no attributes */
+  targets: Float32Array | null;
+}
+
+export class DataLoader {
+  readonly sampler: Sampler;
+  readonly #store: StoreReader;
+  readonly #workers: Worker[] = [];
+  readonly #pending = new Map<number, Promise<AssembledBatch>>();
+  readonly #prefetch: number;
+  #nextWorker = 0;
+  #closed = false;
+
+  constructor(readonly options: LoaderOptions) {
+    this.#store = new StoreReader(options.store);
+    this.sampler = new Sampler(this.#store.header.count, options.batchSize, options.seed, options.flip ?? false, options.shuffle ?? true);
+    this.#prefetch = options.prefetch ?? 2;
+    for (let i = 0; i < (options.workers ?? 1); i++) {
+      this.#workers.push(new Worker(new URL('./worker.js', import.meta.url), {
+        workerData: { base: options.store, normalization: options.normalization },
+      }));
+    }
+  }
+
+  get size(): number {
+    return this.#store.header.count;
+  }
+
+  get header() {
+    return this.#store.header;
+  }
+
+  #request(step: number): Promise<AssembledBatch> {
+    let p = this.#pending.get(step);
+    if (p) return p;
+    const plan = this.sampler.plan(step);
+    if (this.#workers.length === 0) {
+      p = Promise.resolve(assembleBatch(this.#store, plan.indices, plan.flips, this.options.normalization));
+    } else {
+      const worker = this.#workers[this.#nextWorker++ % this.#workers.length]!;
+      p = new Promise<AssembledBatch>((resolve, reject) => {
+        const onMessage = (msg: { id: number; batch?: AssembledBatch; error?: string }): void => {
+          if (msg.id !== step) return;
+          worker.off('message', onMessage);
+          if (msg.error) reject(new Error(`loader: ${msg.error}`));
+          else resolve(msg.batch!);
+        };
+        worker.on('message', onMessage);
+        worker.postMessage({ id: step, indices: plan.indices, flips: plan.flips } satisfies BatchRequest);
+      });
+    }
+    this.#pending.set(step, p);
+    return p;
+  }
+
+  /** The batch at a step (and requests the next ones). Steps may be asked in any order. */
+  async batch(step: number): Promise<HostBatch> {
+    if (this.#closed) throw new Error('loader: closed');
+    const current = this.#request(step);
+    for (let k = 1; k <= this.#prefetch; k++) void this.#request(step + k).catch(() => undefined);
+    const b = await current;
+    this.#pending.delete(step);
+    for (const s of this.#pending.keys()) if (s < step) this.#pending.delete(s);
+    const plan = this.sampler.plan(step);
+    return { ...b, plan, targets: this.#targets(plan.indices) };
+  }
+
+  #targets(indices: readonly number[]): Float32Array | null {
+    const attrs = this.options.attributes;
+    if (!attrs) return null;
+    const first = attrs[indices[0]!];
+    if (!first) return null;
+    const a = first.length;
+    const out = new Float32Array(indices.length * a);
+    indices.forEach((i, n) => {
+      const row = attrs[i];
+      if (!row) throw new Error(`loader: item ${i} has no attribute labels`);
+      for (let k = 0; k < a; k++) out[n * a + k] = row[k]!;
+    });
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#pending.values()]);
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+    this.#store.close();
+  }
+}

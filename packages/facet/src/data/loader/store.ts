@@ -1,0 +1,116 @@
+// Decoded items at the network's size, as fixed-size records: H·W·3 RGB bytes, then
+// H·W label bytes (255 where an item has no mask). Kept in a cache file that batches
+// read by position, so epoch 2 onward never decodes and memory stays bounded.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import type { FaceItem } from '../types.js';
+import { decodeItem, mapLimit } from '../image.js';
+import { NormalizationAccumulator, type Normalization } from './normalization.js';
+
+export const NO_LABEL = 255;
+const CACHE_VERSION = 1;
+
+export interface StoreHeader {
+  version: number;
+  count: number;
+  height: number;
+  width: number;
+  hasMasks: boolean;
+  ids: string[];
+  /** statistics of the stored images (the loader uses the training split's) */
+  normalization: Normalization;
+}
+
+export function recordBytes(h: number, w: number): number {
+  return h * w * 4;
+}
+
+export function defaultCacheDir(): string {
+  return process.env.FACET_CACHE ?? join(homedir(), '.cache', 'facet');
+}
+
+function cacheKey(items: readonly FaceItem[], height: number, width: number): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ v: CACHE_VERSION, height, width }));
+  for (const it of items) h.update(`${it.imagePath}\0${it.mask ? JSON.stringify(it.mask) : ''}\n`);
+  return h.digest('hex').slice(0, 24);
+}
+
+export interface BuildOptions {
+  height: number;
+  width: number;
+  cacheDir?: string;
+  /** decodes in flight (sharp runs them on libuv threads) */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Returns the path of the cache file for these items at this size, decoding them
+ * into it first when it is not there yet (written to a temp file, then renamed).
+ */
+export async function ensureStore(items: readonly FaceItem[], options: BuildOptions): Promise<string> {
+  const dir = options.cacheDir ?? defaultCacheDir();
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, `decoded-${cacheKey(items, options.height, options.width)}`);
+  if (existsSync(`${base}.bin`) && existsSync(`${base}.json`)) return base;
+  const { height: h, width: w } = options;
+  const size = recordBytes(h, w);
+  const tmp = `${base}.bin.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  const stats = new NormalizationAccumulator();
+  let done = 0;
+  let hasMasks = false;
+  try {
+    await mapLimit(items, options.concurrency ?? 2, async (item, i) => {
+      const d = await decodeItem(item, { width: w, height: h });
+      const rec = Buffer.alloc(size, NO_LABEL);
+      rec.set(d.image.data, 0);
+      if (d.mask) {
+        rec.set(d.mask.data, h * w * 3);
+        hasMasks = true;
+      }
+      stats.add(d.image.data);
+      writeSync(fd, rec, 0, size, i * size);
+      options.onProgress?.(++done, items.length);
+    });
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const header: StoreHeader = {
+    version: CACHE_VERSION, count: items.length, height: h, width: w, hasMasks, ids: items.map((it) => it.id),
+    normalization: stats.result(),
+  };
+  writeFileSync(`${base}.json.tmp`, JSON.stringify(header));
+  renameSync(`${base}.json.tmp`, `${base}.json`);
+  renameSync(tmp, `${base}.bin`);
+  return base;
+}
+
+/** Reads records by index from a cache file. */
+export class StoreReader {
+  readonly header: StoreHeader;
+  readonly #fd: number;
+  readonly #size: number;
+
+  constructor(readonly base: string) {
+    this.header = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as StoreHeader;
+    if (this.header.version !== CACHE_VERSION) throw new Error(`${base}.json: cache version ${this.header.version}, expected ${CACHE_VERSION}`);
+    this.#size = recordBytes(this.header.height, this.header.width);
+    this.#fd = openSync(`${base}.bin`, 'r');
+  }
+
+  read(index: number, into: Uint8Array = new Uint8Array(this.#size)): Uint8Array {
+    if (index < 0 || index >= this.header.count) throw new RangeError(`store: index ${index} outside 0…${this.header.count - 1}`);
+    const n = readSync(this.#fd, into, 0, this.#size, index * this.#size);
+    if (n !== this.#size) throw new Error(`${this.base}.bin: truncated at record ${index}`);
+    return into;
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}

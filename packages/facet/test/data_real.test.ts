@@ -1,0 +1,88 @@
+/** The readers on the real data in /work/shared/data (skipped, with a reason, where it is absent). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCelebA, readLfwParts, loadMask, decodeItem, detectFormat, CELEBA_ATTRIBUTES, LFW_PARTS_LABELS } from '../src/data/index.js';
+import { runDataCheck } from '../src/cli/commands/data.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+// dist/test → packages/facet → packages → main → /work ; data lives at <work>/shared/data
+const candidates = [process.env.FACET_DATA, join(here, '../../../../../shared/data'), join(here, '../../../../shared/data'), '/work/shared/data'].filter(
+  (p): p is string => !!p,
+);
+const DATA = candidates.find((p) => existsSync(join(p, 'celeba')));
+const skip = DATA ? false : `real data not found (looked in ${candidates.join(', ')})`;
+if (skip) console.log(`# skipping real-data tests: ${skip}`);
+
+test('CelebA reader: 3780 images, 272 labelled rows, splits and identities', { skip }, () => {
+  const ds = readCelebA(join(DATA!, 'celeba'));
+  assert.equal(detectFormat(join(DATA!, 'celeba')), 'celeba');
+  assert.deepEqual(ds.attributeNames, [...CELEBA_ATTRIBUTES]);
+  const all = ds.items();
+  assert.equal(all.length, 3780);
+  const labelled = all.filter((i) => i.attributes);
+  assert.equal(labelled.length, 272);
+  assert.deepEqual(
+    ds.splits.map((s) => [s, ds.items(s).length]),
+    [['train', 2340], ['val', 780], ['test', 660]],
+  );
+  assert.equal(labelled.filter((i) => i.split === 'train').length, 272);
+  assert.equal(new Set(all.map((i) => i.identity)).size, 126);
+  const first = all.find((i) => i.id === '000132.jpg')!;
+  assert.equal(first.identity, 5173);
+  assert.equal(all.find((i) => i.id === '000161.jpg')!.identity, 6282);
+  // 000132.jpg -1 1 1 -1 -1 -1 -1 1 1 -1 ...: 16 positives, Arched_Eyebrows=1, Big_Nose=1, Black_Hair=1
+  assert.equal(first.attributes!.reduce((s, v) => s + v, 0), 16);
+  assert.deepEqual([...first.attributes!.slice(0, 10)], [0, 1, 1, 0, 0, 0, 0, 1, 1, 0]);
+  const male = CELEBA_ATTRIBUTES.indexOf('Male');
+  assert.equal(labelled.filter((i) => i.attributes![male]).length, 107);
+  assert.equal(first.source.line, 3);
+});
+
+test('CelebA item decodes to RGB at a target size', { skip }, async () => {
+  const ds = readCelebA(join(DATA!, 'celeba'));
+  const it = ds.items()[0]!;
+  const d = await decodeItem(it);
+  assert.equal(d.image.width, 178);
+  assert.equal(d.image.height, 218);
+  assert.equal(d.image.data.length, 178 * 218 * 3);
+  const s = await decodeItem(it, { width: 89, height: 109 });
+  assert.equal(s.image.data.length, 89 * 109 * 3);
+});
+
+test('LFW Part Labels reader: 1500/500 pairs, masks decode to coarse labels', { skip }, async () => {
+  const root = join(DATA!, 'lfw-parts');
+  assert.equal(detectFormat(root), 'lfw-parts');
+  const ds = readLfwParts(root);
+  assert.equal(ds.items('train').length, 1500);
+  assert.equal(ds.items('val').length, 500);
+  assert.equal(ds.maskKind, 'coarse');
+  assert.deepEqual(ds.coarseLabels!.coarseToFine, [[0], [1], [2, 3, 4, 5, 6]]);
+  const it = ds.items('train')[0]!;
+  assert.equal(it.id, 'Inga_Hall_0001.jpg');
+  const m = (await loadMask(it))!;
+  assert.equal(m.kind, 'coarse');
+  assert.equal(m.coarseLabels, LFW_PARTS_LABELS);
+  assert.equal(m.width, 250);
+  const counts = [0, 0, 0];
+  for (const v of m.data) counts[v]!++;
+  assert.deepEqual(counts, [31290, 16725, 14485]); // background, hair, skin
+  // cover-crop to 218×178 keeps labels exact
+  const d = await decodeItem(it, { width: 178, height: 218, fit: 'cover' });
+  assert.equal(d.mask!.data.length, 178 * 218);
+  assert.ok(d.mask!.data.every((v) => v <= 2));
+});
+
+test('facet data check on the real data sets exits 0', { skip }, async () => {
+  const lines: string[] = [];
+  assert.equal(await runDataCheck(join(DATA!, 'celeba'), {}, (s) => lines.push(s)), 0);
+  assert.match(lines.join('\n'), /images: 3780\s+labelled: 272/);
+  const json: string[] = [];
+  assert.equal(await runDataCheck(join(DATA!, 'lfw-parts'), { json: true }, (s) => json.push(s)), 0);
+  const r = JSON.parse(json.join('\n'));
+  assert.equal(r.images, 2000);
+  assert.equal(r.decoded, 2000);
+  assert.equal(r.problems.length, 0);
+});
