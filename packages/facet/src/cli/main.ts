@@ -5,6 +5,7 @@ import { registerBenchCommand } from './commands/bench.js';
 import { registerParityCommand } from './commands/parity.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerSynthCommand } from './commands/synth.js';
+import { registerTrainCommand } from './commands/train.js';
 import { FACET_VERSION } from '../version.js';
 
 const program = new Command();
@@ -13,6 +14,7 @@ registerBenchCommand(program);
 registerParityCommand(program);
 registerDataCommand(program);
 registerSynthCommand(program);
+registerTrainCommand(program);
 
 try {
   await program.parseAsync(process.argv);

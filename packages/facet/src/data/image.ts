@@ -256,11 +256,14 @@ export function flipHorizontal<T extends RawImage>(img: T): T {
 export interface DecodedItem {
   image: RawImage;
   mask?: LabelMap;
+  /** the file's own size, before resizing (landmarks are in its pixels) */
+  source?: { width: number; height: number };
 }
 
 /** Flip image and mask together (the 7 regions are left/right symmetric). */
 export function flipDecoded(d: DecodedItem): DecodedItem {
   const out: DecodedItem = { image: flipHorizontal(d.image) };
+  if (d.source) out.source = d.source;
   if (d.mask) out.mask = flipHorizontal(d.mask);
   return out;
 }
@@ -306,7 +309,7 @@ export async function decodeItem(item: FaceItem, opts: DecodeOptions = {}): Prom
   } catch (e) {
     throw new DataError({ file: path }, `cannot decode image: ${(e as Error).message}${listedAt(item)}`, { cause: e });
   }
-  const out: DecodedItem = { image };
+  const out: DecodedItem = { image, source: { width: w, height: h } };
   if (item.mask && opts.mask !== false) {
     const m = await loadMaskSource(item.mask, item);
     checkMaskSize(item, { width: w, height: h }, m);

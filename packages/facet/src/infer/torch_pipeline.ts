@@ -1,6 +1,7 @@
 // The bundle run on libtorch: parser → region probabilities → SSP → probabilities,
 // region weights, parse and heat maps. The ONNX graph computes the same.
-import { type Tensor, tensor, fromBytes, noGrad, tidy, softmax } from '@facet/torch';
+import { type Tensor, tensor, fromBytes, noGrad, tidy } from '@facet/torch';
+import { RegionMasks } from '../models/region_masks.js';
 import { Parser } from '../models/parser.js';
 import { AttributeNet } from '../models/attribute_net.js';
 import { attributeHeatmaps } from '../models/localization.js';
@@ -10,6 +11,7 @@ import type { RawPrediction } from './outputs.js';
 export class TorchPipeline {
   readonly parser: Parser;
   readonly net: AttributeNet;
+  readonly masks: RegionMasks;
 
   constructor(readonly bundle: Bundle) {
     const c = bundle.config;
@@ -29,25 +31,18 @@ export class TorchPipeline {
       }
       model.eval();
     }
-  }
-
-  /** Parser input from the attribute model's normalised input (per-channel affine). */
-  parserInput(x: Tensor): Tensor {
-    const a = this.bundle.config.normalization, p = this.bundle.config.parserNormalization;
-    const scale = tensor(new Float32Array(a.std.map((s, c) => s / p.std[c]!)), [1, 3, 1, 1]);
-    const shift = tensor(new Float32Array(a.mean.map((m, c) => (m - p.mean[c]!) / p.std[c]!)), [1, 3, 1, 1]);
-    return x.mul(scale).add(shift);
+    this.masks = new RegionMasks(this.parser, c.normalization, c.parserNormalization);
   }
 
   /** Tensors for a batch N×3×H×W (normalised with the bundle's statistics). */
   forward(x: Tensor): { probabilities: Tensor; regionWeights: Tensor; parse: Tensor; heatmaps: Tensor } {
     return noGrad(() => tidy(() => {
-      const [, , half, full] = this.parser.forward(this.parserInput(x));
-      const out = this.net.forwardDetailed(x, { masksHalf: softmax(half!, 1) });
+      const { half, full } = this.masks.compute(x);
+      const out = this.net.forwardDetailed(x, { masksHalf: half });
       return {
         probabilities: out.logits.sigmoid(),
         regionWeights: out.ssp!.regionWeights,
-        parse: softmax(full!, 1),
+        parse: full,
         heatmaps: attributeHeatmaps(this.net, out),
       };
     }));
@@ -73,6 +68,7 @@ export class TorchPipeline {
   dispose(): void {
     this.parser.dispose();
     this.net.dispose();
+    this.masks.dispose();
   }
 }
 

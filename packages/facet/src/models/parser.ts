@@ -1,6 +1,6 @@
 // The face parser (spec §2, Table 1 of the paper): encoder, mirrored decoder of
 // transposed convs, and a 7-class head before each upsampling (deep supervision).
-import { type Tensor, nn, tidy, softmax } from '@facet/torch';
+import { type Tensor, nn, tidy, softmax, logSoftmax, logsumexp, cat, tensor, nllLoss } from '@facet/torch';
 import { CBP, scaled } from './blocks.js';
 import { Encoder } from './encoder.js';
 import { REGION_COUNT } from '../regions.js';
@@ -65,18 +65,43 @@ export class Parser extends nn.Module {
   }
 }
 
+/** Pixels labelled 255 (unlabelled) take no part in the loss. */
+export const IGNORE_LABEL = 255;
+
+export interface ParserLossOptions {
+  /**
+   * Coarse labels (e.g. LFW Part Labels' hair / skin / background): label c covers
+   * fine regions coarseToFine[c], and its probability is the sum of theirs
+   * (a partial-label loss), so the 7-region parser learns from coarse masks.
+   */
+  coarseToFine?: readonly (readonly number[])[];
+}
+
+/** −log P(label) per pixel, averaged over labelled pixels, for one scale's logits. */
+export function pixelLoss(logits: Tensor, target: Tensor, options: ParserLossOptions = {}): Tensor {
+  if (!options.coarseToFine) return nn.functional.crossEntropy(logits, target, { ignoreIndex: IGNORE_LABEL });
+  return tidy(() => {
+    const logp = logSoftmax(logits, 1);
+    const coarse = cat(options.coarseToFine!.map((fine) => {
+      const idx = tensor(fine.map(Number), { dtype: 'int64' });
+      return logsumexp(logp.indexSelect(1, idx), [1], true);
+    }), 1);
+    return nllLoss(coarse, target, null, 1, IGNORE_LABEL);
+  });
+}
+
 /**
- * Deep-supervision loss: softmax cross-entropy at each scale against the labels
- * downsampled by nearest neighbour, averaged with equal weights.
+ * Deep-supervision loss: the pixel loss at each scale against the labels downsampled
+ * by nearest neighbour, averaged with equal weights.
  */
-export function parserLoss(outputs: ParserOutputs, labels: Tensor): Tensor {
+export function parserLoss(outputs: ParserOutputs, labels: Tensor, options: ParserLossOptions = {}): Tensor {
   return tidy(() => {
     const lab = labels.unsqueeze(1).toDtype('float32');
     let total: Tensor | null = null;
     for (const o of outputs) {
       const [, , h, w] = o.shape as [number, number, number, number];
       const target = nn.functional.interpolate(lab, { size: [h, w] }).squeeze(1).toDtype('int64');
-      const l = nn.functional.crossEntropy(o, target);
+      const l = pixelLoss(o, target, options);
       total = total ? total.add(l) : l;
     }
     return total!.div(outputs.length);

@@ -10,7 +10,7 @@ import { decodeItem, mapLimit } from '../image.js';
 import { NormalizationAccumulator, type Normalization } from './normalization.js';
 
 export const NO_LABEL = 255;
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 export interface StoreHeader {
   version: number;
@@ -19,6 +19,8 @@ export interface StoreHeader {
   width: number;
   hasMasks: boolean;
   ids: string[];
+  /** each item's size before resizing, [width, height] */
+  sourceSizes: Array<[number, number]>;
   /** statistics of the stored images (the loader uses the training split's) */
   normalization: Normalization;
 }
@@ -63,6 +65,7 @@ export async function ensureStore(items: readonly FaceItem[], options: BuildOpti
   const stats = new NormalizationAccumulator();
   let done = 0;
   let hasMasks = false;
+  const sourceSizes: Array<[number, number]> = new Array(items.length);
   try {
     await mapLimit(items, options.concurrency ?? 2, async (item, i) => {
       const d = await decodeItem(item, { width: w, height: h });
@@ -73,6 +76,7 @@ export async function ensureStore(items: readonly FaceItem[], options: BuildOpti
         hasMasks = true;
       }
       stats.add(d.image.data);
+      sourceSizes[i] = [d.source!.width, d.source!.height];
       writeSync(fd, rec, 0, size, i * size);
       options.onProgress?.(++done, items.length);
     });
@@ -81,7 +85,7 @@ export async function ensureStore(items: readonly FaceItem[], options: BuildOpti
     closeSync(fd);
   }
   const header: StoreHeader = {
-    version: CACHE_VERSION, count: items.length, height: h, width: w, hasMasks, ids: items.map((it) => it.id),
+    version: CACHE_VERSION, count: items.length, height: h, width: w, hasMasks, ids: items.map((it) => it.id), sourceSizes,
     normalization: stats.result(),
   };
   writeFileSync(`${base}.json.tmp`, JSON.stringify(header));

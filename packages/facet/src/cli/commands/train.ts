@@ -1,0 +1,89 @@
+// `facet train parser|attr|joint`: spec §8's recipe by default, every value a flag.
+import type { Command } from 'commander';
+import { int, oneOf, positiveNumber } from '../options.js';
+import type { RunSettings } from '../../train/setup.js';
+import type { AttributeMethod, RunKind } from '../../train/config.js';
+
+const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function addRecipeOptions(cmd: Command): Command {
+  return cmd
+    .option('--data <dir>', 'data set directory (repeat for several; the format is detected)', collect)
+    .option('--format <name>', 'data format when detection is not wanted', oneOf('--format', ['celeba', 'lfwa', 'helen', 'celebamask-hq', 'lfw-parts'] as const))
+    .option('--out <dir>', 'run directory to create')
+    .option('--resume <dir>', 'continue the run in this directory exactly where its last checkpoint left off')
+    .option('--steps <n>', 'optimizer steps (paper: 40K attributes, 75K parser)', int('--steps', 1))
+    .option('--batch <n>', 'mini-batch size (paper: 32)', int('--batch', 1))
+    .option('--seed <n>', 'seed of the data order, flips and init', int('--seed'))
+    .option('--height <n>', 'input height', int('--height', 8))
+    .option('--width <n>', 'input width', int('--width', 8))
+    .option('--width-mult <x>', 'channel width multiplier (1.0 = paper, 0.25 = small preset)', positiveNumber('--width-mult'))
+    .option('--lr <x>', 'AdaGrad learning rate (paper: 1e-3)', positiveNumber('--lr'))
+    .option('--weight-decay <x>', 'weight decay (paper: 5e-4)', Number)
+    .option('--no-flip', 'no random horizontal flips')
+    .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1))
+    .option('--eval-every <n>', 'steps between validations', int('--eval-every', 1))
+    .option('--eval-limit <n>', 'validation items scored (0: all)', int('--eval-limit'))
+    .option('--train-limit <n>', 'training items used (0: all)', int('--train-limit'))
+    .option('--threads <n>', 'intra-op threads', int('--threads', 1))
+    .option('--workers <n>', 'loader worker threads', int('--workers'))
+    .option('--cache-dir <dir>', 'where decoded images are cached (default $FACET_CACHE or ~/.cache/facet)')
+    .option('--json', 'machine-readable progress lines instead of a progress bar')
+    .option('--quiet', 'no progress output');
+}
+
+interface TrainFlags {
+  data?: string[]; format?: RunSettings['format']; out?: string; resume?: string; steps?: number; batch?: number; seed?: number;
+  height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
+  checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
+  cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
+  balanced?: boolean; gated?: string; attributeWeight?: number;
+}
+
+async function run(kind: RunKind, f: TrainFlags): Promise<void> {
+  const out = f.resume ?? f.out;
+  if (!out) throw new Error('train: give --out RUN (or --resume RUN)');
+  if (!f.resume && !f.data?.length) throw new Error('train: give --data DIR');
+  const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const settings: RunSettings = {
+    kind, method: f.method, data: f.data ?? [], parserData: f.parserData, format: f.format, parserRun: f.parser, out,
+    gated: f.gated ? f.gated.split(',').map((b) => Number(b)) : kind === 'attr' && f.method === 'ssg' ? [3] : undefined,
+    attributeWeight: f.attributeWeight, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers,
+    recipe: defined({
+      steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
+      weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
+      evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced,
+    }),
+  };
+  const { prepareRun } = await import('../../train/setup.js');
+  const { train } = await import('../../train/trainer.js');
+  const prepared = await prepareRun(settings, Boolean(f.resume));
+  try {
+    const progress = f.quiet ? 'quiet' : f.json ? 'json' : 'bar';
+    const r = await train(prepared.run, prepared.config, prepared.task, { resume: Boolean(f.resume), progress });
+    prepared.run.writeJson('train_summary.json', { steps: r.state.step, last_loss: r.lastLoss, best_score: r.state.bestScore, best_step: r.state.bestStep, img_s: r.imagesPerSecond });
+    if (!f.quiet) console.error(`train: ${out}: ${r.state.step} steps, last loss ${r.lastLoss.toFixed(5)}, best ${r.state.bestScore ?? '-'} at step ${r.state.bestStep ?? '-'}`);
+  } finally {
+    await prepared.task.close();
+  }
+}
+
+export function registerTrainCommand(program: Command): void {
+  const t = program.command('train').description('train the parser, an attribute method or the joint model (spec §8)');
+  addRecipeOptions(t.command('parser').description('the face parser; coarse masks (LFW Part Labels) train it through the partial-label loss'))
+    .action((f: TrainFlags) => run('parser', f));
+  addRecipeOptions(t.command('attr').description('an attribute network; naive/ssp/ssg read masks from a frozen parser run'))
+    .option('--method <m>', `avg | spp | naive | bbox | ssp | ssg`, oneOf('--method', METHODS), 'avg')
+    .option('--parser <run>', 'trained parser run (naive, ssp, ssg)')
+    .option('--gated <blocks>', 'SSG: gated encoder blocks, comma-separated (default 3)')
+    .option('--balanced', 'weighted BCE, pos_weight = negatives/positives per attribute')
+    .action((f: TrainFlags) => run('attr', f));
+  addRecipeOptions(t.command('joint').description('attribute net and parser sharing conv11…conv42, an attribute and a parsing batch per step'))
+    .option('--parser-data <dir>', 'parsing data (default: --data)', collect)
+    .option('--attribute-weight <x>', 'weight of the attribute loss; 0 trains the parser alone, everything else equal', Number)
+    .action((f: TrainFlags) => run('joint', f));
+}

@@ -1,0 +1,76 @@
+// Every setting of a run, written to config.json before the first step: what a
+// resume, an evaluation or a predictor needs to rebuild exactly this model.
+import { execSync } from 'node:child_process';
+import { FACET_VERSION } from '../version.js';
+import type { Normalization } from '../data/loader/normalization.js';
+
+export type RunKind = 'parser' | 'attr' | 'joint';
+export type AttributeMethod = 'avg' | 'spp' | 'naive' | 'bbox' | 'ssp' | 'ssg';
+export const ATTRIBUTE_METHODS: readonly AttributeMethod[] = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'];
+
+/** Spec §8's recipe: every value a flag. */
+export interface Recipe {
+  steps: number;
+  batch: number;
+  lr: number;
+  weightDecay: number;
+  /** Adagrad's initial accumulator and eps (torch defaults) */
+  initialAccumulator: number;
+  eps: number;
+  flip: boolean;
+  seed: number;
+  height: number;
+  width: number;
+  widthMult: number;
+  checkpointEvery: number;
+  evalEvery: number;
+  logEvery: number;
+  /** weighted BCE with pos_weight = negatives/positives per attribute */
+  balanced: boolean;
+  /** items of the validation split scored at each evaluation (0: all) */
+  evalLimit: number;
+  threads: number;
+}
+
+export const DEFAULT_RECIPE: Recipe = {
+  steps: 40_000, batch: 32, lr: 1e-3, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
+  height: 218, width: 178, widthMult: 1, checkpointEvery: 500, evalEvery: 1000, logEvery: 1, balanced: false,
+  evalLimit: 0, threads: 2,
+};
+
+export interface DataRef {
+  dir: string;
+  format?: string;
+}
+
+export interface RunConfig {
+  kind: RunKind;
+  method?: AttributeMethod;
+  /** SSG: gated encoder blocks */
+  gated?: number[];
+  recipe: Recipe;
+  data: DataRef[];
+  /** attr runs that need masks: the frozen parser's run directory */
+  parserRun?: string;
+  attributeNames: string[];
+  regionNames: string[];
+  normalization: Normalization;
+  /** balanced runs: the pos_weight used */
+  posWeight?: number[];
+  facetVersion: string;
+  gitCommit: string | null;
+  createdAt: string;
+}
+
+export function gitCommit(): string | null {
+  try {
+    return execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'], cwd: new URL('.', import.meta.url).pathname })
+      .toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+export function versionStamp(): Pick<RunConfig, 'facetVersion' | 'gitCommit' | 'createdAt'> {
+  return { facetVersion: FACET_VERSION, gitCommit: gitCommit(), createdAt: new Date().toISOString() };
+}

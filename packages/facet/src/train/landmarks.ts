@@ -1,0 +1,12 @@
+// CelebA's 5 landmarks at the network's input size, mirrored with the image where it was.
+import type { Landmarks } from '../models/bbox.js';
+
+/** Landmarks (x,y interleaved, source pixels) → network pixels, mirrored when flip. */
+export function landmarksAtInput(raw: Float32Array, source: [number, number], height: number, width: number, flip: boolean): Landmarks[number] {
+  const sx = width / source[0], sy = height / source[1];
+  const pts = [0, 1, 2, 3, 4].map((k) => [raw[2 * k]! * sx, raw[2 * k + 1]! * sy] as [number, number]);
+  if (!flip) return pts as Landmarks[number];
+  const m = pts.map(([x, y]) => [width - 1 - x, y] as [number, number]);
+  // Mirroring swaps left and right: eyes (0, 1) and mouth corners (3, 4).
+  return [m[1]!, m[0]!, m[2]!, m[4]!, m[3]!];
+}

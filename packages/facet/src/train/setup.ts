@@ -1,0 +1,129 @@
+// From command-line settings to a run directory, its config.json and the task to train.
+import { existsSync } from 'node:fs';
+import { manualSeed, setNumThreads } from '@facet/torch';
+import { buildModel } from '../models/registry.js';
+import { Parser } from '../models/parser.js';
+import { JointModel } from '../models/joint.js';
+import { openSplit, type SplitSource } from '../data/loader/split_source.js';
+import { DataLoader } from '../data/loader/loader.js';
+import type { DatasetFormat } from '../data/types.js';
+import { REGION_NAMES } from '../regions.js';
+import { RunDir } from './run_dir.js';
+import { DEFAULT_RECIPE, versionStamp, type AttributeMethod, type Recipe, type RunConfig, type RunKind } from './config.js';
+import type { TrainingTask } from './task.js';
+import { AttributeForward, AttributeTask, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, positiveWeights } from './tasks/attribute_task.js';
+import { ParserTask, coarseOf, type ParseSource } from './tasks/parser_task.js';
+import { JointTask } from './tasks/joint_task.js';
+
+export interface RunSettings {
+  kind: RunKind;
+  method?: AttributeMethod;
+  gated?: number[];
+  /** data directories: attr/joint use the first for attributes; parser trains on all */
+  data: string[];
+  /** joint: the parsing data */
+  parserData?: string[];
+  format?: DatasetFormat;
+  parserRun?: string;
+  out: string;
+  recipe: Partial<Recipe>;
+  /** joint: weight of the attribute loss (0 = parsing alone) */
+  attributeWeight?: number;
+  cacheDir?: string;
+  /** training items used (0: all) — for quick runs */
+  trainLimit?: number;
+  workers?: number;
+}
+
+export interface PreparedRun {
+  run: RunDir;
+  config: RunConfig;
+  task: TrainingTask;
+}
+
+function loader(source: SplitSource, config: RunConfig, training: boolean, workers: number, withAttributes: boolean): DataLoader {
+  return new DataLoader({
+    store: source.store, batchSize: config.recipe.batch, seed: config.recipe.seed, normalization: config.normalization,
+    flip: training && config.recipe.flip, shuffle: training, workers: training ? workers : 0,
+    attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,
+  });
+}
+
+async function optionalSplit(dir: string, settings: RunSettings, recipe: Recipe, require: 'attributes' | 'masks'): Promise<SplitSource | null> {
+  try {
+    return await openSplit(dir, 'val', { height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: recipe.evalLimit });
+  } catch (e) {
+    if (/has no items/.test((e as Error).message)) return null;
+    throw e;
+  }
+}
+
+/** A new run (settings) or the continuation of one (resume: its own config.json). */
+export async function prepareRun(settings: RunSettings, resume = false): Promise<PreparedRun> {
+  const run = new RunDir(settings.out);
+  let config: RunConfig;
+  if (resume) {
+    if (!run.exists('config.json')) throw new Error(`--resume ${settings.out}: no config.json there`);
+    config = run.readJson<RunConfig>('config.json');
+    settings = { ...settings, kind: config.kind, method: config.method, gated: config.gated, data: config.data.map((d) => d.dir),
+      parserRun: config.parserRun, parserData: (config as RunConfig & { parserData?: string[] }).parserData };
+  } else {
+    if (existsSync(run.file('state.json'))) throw new Error(`${settings.out} already holds a run; pass --resume ${settings.out} to continue it, or choose another --out`);
+    config = undefined as unknown as RunConfig;
+  }
+  const recipe: Recipe = resume ? config.recipe : { ...DEFAULT_RECIPE, ...settings.recipe };
+  setNumThreads(recipe.threads);
+  manualSeed(recipe.seed);
+  const open = (dir: string, require: 'attributes' | 'masks') => openSplit(dir, 'train', {
+    height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: settings.trainLimit,
+  });
+  const workers = settings.workers ?? 1;
+  const base = (attributeNames: string[], source: SplitSource): RunConfig => resume ? config : {
+    kind: settings.kind, method: settings.method, gated: settings.gated, recipe,
+    data: settings.data.map((dir) => ({ dir, format: settings.format })), parserRun: settings.parserRun,
+    attributeNames, regionNames: [...REGION_NAMES], normalization: source.header.normalization, ...versionStamp(),
+  };
+
+  if (settings.kind === 'parser') {
+    const sources = await Promise.all(settings.data.map((d) => open(d, 'masks')));
+    config = base([], sources[0]!);
+    const train: ParseSource[] = sources.map((s) => ({ source: s, loader: loader(s, config, true, workers, false), coarse: coarseOf(s) }));
+    const valSource = await optionalSplit(settings.data[0]!, settings, recipe, 'masks');
+    const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;
+    const model = buildModel('parser', { widthMult: recipe.widthMult }) as Parser;
+    if (!resume) run.writeJson('config.json', config);
+    return { run, config, task: new ParserTask(config, model, train, val) };
+  }
+
+  const source = await open(settings.data[0]!, 'attributes');
+  config = base([...source.dataset.attributeNames], source);
+  if (!resume && recipe.balanced) config.posWeight = positiveWeights(source);
+  const valSource = await optionalSplit(settings.data[0]!, settings, recipe, 'attributes');
+
+  if (settings.kind === 'joint') {
+    const parseDir = settings.parserData?.[0] ?? settings.data[0]!;
+    const parseSource = await open(parseDir, 'masks');
+    const parsing: ParseSource = { source: parseSource, loader: loader(parseSource, config, true, workers, false), coarse: coarseOf(parseSource) };
+    const parseVal = await optionalSplit(parseDir, settings, recipe, 'masks');
+    const val = parseVal ? { source: parseVal, loader: loader(parseVal, config, false, 0, false), coarse: coarseOf(parseVal) } : null;
+    if (!resume) {
+      (config as RunConfig & { parserData?: string[]; attributeWeight?: number }).parserData = [parseDir];
+      (config as RunConfig & { attributeWeight?: number }).attributeWeight = settings.attributeWeight ?? 1;
+    }
+    const weight = (config as RunConfig & { attributeWeight?: number }).attributeWeight ?? 1;
+    const model = buildModel('joint', { widthMult: recipe.widthMult, attributes: config.attributeNames.length }) as JointModel;
+    if (!resume) run.writeJson('config.json', config);
+    return { run, config, task: new JointTask(config, model, loader(source, config, true, workers, true), parsing, val, weight) };
+  }
+
+  const method = settings.method ?? 'avg';
+  if (NEEDS_PARSER.includes(method) && !settings.parserRun) throw new Error(`--method ${method} needs --parser RUN (a trained parser run)`);
+  const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(settings.parserRun!, config.normalization) : null;
+  const net = buildAttributeModel(config);
+  const forward = new AttributeForward(net, method, masks, source);
+  const val = valSource
+    ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource) }
+    : null;
+  if (!resume) run.writeJson('config.json', config);
+  return { run, config, task: new AttributeTask(config, forward, loader(source, config, true, workers, true), val) };
+}

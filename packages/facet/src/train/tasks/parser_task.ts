@@ -1,0 +1,95 @@
+// Parser training (spec §2): deep supervision at four scales, on fine 7-region masks
+// and/or coarse ones (LFW Part Labels) through the partial-label loss.
+import { type Tensor, tidy, noGrad } from '@facet/torch';
+import { Parser, parserLoss } from '../../models/parser.js';
+import { DataLoader, type HostBatch } from '../../data/loader/loader.js';
+import { toTensors } from '../../data/loader/to_tensors.js';
+import type { SplitSource } from '../../data/loader/split_source.js';
+import { IoUAccumulator, coarsen } from '../../eval/iou.js';
+import { REGION_NAMES } from '../../regions.js';
+import type { CoarseLabelSet } from '../../data/regions.js';
+import type { RunConfig } from '../config.js';
+import type { TrainingTask, Validation } from '../task.js';
+
+/** One labelled source: its loader and, for coarse masks, its label set. */
+export interface ParseSource {
+  source: SplitSource;
+  loader: DataLoader;
+  coarse: CoarseLabelSet | null;
+}
+
+export function coarseOf(source: SplitSource): CoarseLabelSet | null {
+  return source.dataset.maskKind === 'coarse' ? source.dataset.coarseLabels ?? null : null;
+}
+
+export interface ParseEvaluation {
+  classNames: string[];
+  perClass: Array<number | null>;
+  meanIoU: number;
+}
+
+/** IoU over the first `limit` items of a loader (fine regions, or the coarse classes). */
+export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0, imagesFor?: (images: Tensor) => Tensor): Promise<ParseEvaluation> {
+  const total = limit > 0 ? Math.min(limit, src.loader.size) : src.loader.size;
+  const names = src.coarse ? [...src.coarse.names] : [...REGION_NAMES];
+  const acc = new IoUAccumulator(names);
+  const wasTraining = parser.training;
+  parser.eval();
+  try {
+    const bs = src.loader.options.batchSize;
+    for (let s = 0; s * bs < total; s++) {
+      const b = await src.loader.batch(s);
+      const pred = noGrad(() => tidy(() => {
+        const { images } = toTensors(b);
+        const outs = parser.forward(imagesFor ? imagesFor(images) : images);
+        return outs[3].argmax(1).toDtype('uint8').data() as Uint8Array;
+      }));
+      const plane = b.height * b.width;
+      for (let n = 0; n < b.count && s * bs + n < total; n++) {
+        const p = pred.subarray(n * plane, (n + 1) * plane);
+        acc.add(src.coarse ? coarsen(p, src.coarse) : p, b.labels!.subarray(n * plane, (n + 1) * plane));
+      }
+    }
+  } finally {
+    parser.train(wasTraining);
+  }
+  const r = acc.result();
+  return { classNames: names, perClass: r.perClass, meanIoU: r.mean ?? Number.NaN };
+}
+
+export class ParserTask implements TrainingTask<HostBatch[]> {
+  readonly imagesPerStep: number;
+
+  constructor(readonly config: RunConfig, readonly model: Parser, readonly train: ParseSource[], readonly val: ParseSource | null) {
+    this.imagesPerStep = config.recipe.batch * train.length;
+  }
+
+  prepare(step: number): Promise<HostBatch[]> {
+    return Promise.all(this.train.map((s) => s.loader.batch(step)));
+  }
+
+  loss(batches: HostBatch[]): Tensor {
+    return tidy(() => {
+      let total: Tensor | null = null;
+      batches.forEach((b, k) => {
+        const { images, labels } = toTensors(b);
+        const coarse = this.train[k]!.coarse;
+        const l = parserLoss(this.model.forward(images), labels!, coarse ? { coarseToFine: coarse.coarseToFine } : {});
+        total = total ? total.add(l) : l;
+      });
+      return total!;
+    });
+  }
+
+  async validate(): Promise<Validation> {
+    if (!this.val) return { score: Number.NaN, scoreName: 'none', metrics: {} };
+    const r = await evaluateParser(this.model, this.val, this.config.recipe.evalLimit);
+    const perClass = Object.fromEntries(r.classNames.map((n, i) => [`val_iou_${n}`, r.perClass[i]]));
+    return { score: r.meanIoU, scoreName: 'val_mean_iou', metrics: { val_mean_iou: r.meanIoU, ...perClass } };
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.train) await s.loader.close();
+    await this.val?.loader.close();
+  }
+}

@@ -1,0 +1,90 @@
+// The training loop: Adagrad (spec §8), a step's batch fetched ahead by the loader,
+// atomic checkpoints every N steps, the best weights at each validation, a log line
+// per step; `resume` continues exactly where the last checkpoint left off.
+import { tidy, optim } from '@facet/torch';
+import cliProgress from 'cli-progress';
+import { RunDir, type RunState } from './run_dir.js';
+import type { RunConfig } from './config.js';
+import type { TrainingTask } from './task.js';
+
+export type ProgressMode = 'bar' | 'json' | 'quiet';
+
+export interface TrainOptions {
+  resume?: boolean;
+  progress?: ProgressMode;
+  /** stop after this many steps of this invocation (tests of resuming) */
+  stopAfter?: number;
+}
+
+export interface TrainResult {
+  state: RunState;
+  lastLoss: number;
+  imagesPerSecond: number;
+}
+
+export function createOptimizer(config: RunConfig, task: TrainingTask): optim.Adagrad {
+  const r = config.recipe;
+  return new optim.Adagrad(task.model.parameters().filter((p) => p.requiresGrad), {
+    lr: r.lr, weightDecay: r.weightDecay, initialAccumulatorValue: r.initialAccumulator, eps: r.eps,
+  });
+}
+
+export async function train(run: RunDir, config: RunConfig, task: TrainingTask, options: TrainOptions = {}): Promise<TrainResult> {
+  const r = config.recipe;
+  const optimizer = createOptimizer(config, task);
+  let state: RunState = options.resume && run.readState()
+    ? run.restore(task.model, optimizer as unknown as optim.Optimizer<object>)
+    : { step: 0, bestScore: null, bestStep: null, logBytes: 0 };
+  const mode = options.progress ?? 'bar';
+  const bar = mode === 'bar'
+    ? new cliProgress.SingleBar({ format: 'step {value}/{total} | loss {loss} | {ips} img/s | ETA {eta_formatted}', etaBuffer: 50 }, cliProgress.Presets.shades_classic)
+    : null;
+  bar?.start(r.steps, state.step, { loss: '-', ips: '-' });
+  task.model.train();
+  let lastLoss = Number.NaN;
+  const t0 = performance.now();
+  let stepsRun = 0;
+  const end = options.stopAfter ? Math.min(r.steps, state.step + options.stopAfter) : r.steps;
+  try {
+    for (let step = state.step; step < end; step++) {
+      const batch = await task.prepare(step);
+      lastLoss = tidy(() => {
+        optimizer.zeroGrad();
+        const loss = task.loss(batch);
+        loss.backward();
+        optimizer.step();
+        return loss.item();
+      });
+      if (!Number.isFinite(lastLoss)) throw new Error(`training diverged at step ${step + 1}: loss ${lastLoss}`);
+      stepsRun++;
+      const done = step + 1;
+      const ips = (stepsRun * task.imagesPerStep) / ((performance.now() - t0) / 1000);
+      if (done % r.logEvery === 0 || done === r.steps) {
+        const entry = { step: done, loss: lastLoss, img_s: Math.round(ips * 10) / 10 };
+        run.appendLog(entry);
+        if (mode === 'json') console.log(JSON.stringify(entry));
+      }
+      bar?.update(done, { loss: lastLoss.toFixed(4), ips: ips.toFixed(1) });
+      if (done % r.evalEvery === 0 || done === r.steps) {
+        const v = await task.validate();
+        task.model.train();
+        if (Number.isFinite(v.score)) {
+          run.appendLog({ step: done, [v.scoreName]: v.score, ...v.metrics });
+          if (mode === 'json') console.log(JSON.stringify({ step: done, ...v.metrics }));
+          if (state.bestScore === null || v.score > state.bestScore) {
+            state = { ...state, bestScore: v.score, bestStep: done };
+            run.saveBest(task.model, done);
+          }
+        }
+      }
+      if (done % r.checkpointEvery === 0 || done === r.steps) {
+        state = { ...state, step: done, logBytes: run.logBytes() };
+        run.saveCheckpoint(task.model, optimizer as unknown as optim.Optimizer<object>, state);
+      }
+    }
+  } finally {
+    bar?.stop();
+    optimizer.dispose();
+  }
+  return { state, lastLoss, imagesPerSecond: (stepsRun * task.imagesPerStep) / ((performance.now() - t0) / 1000) };
+}
