@@ -6,6 +6,8 @@ import { registerParityCommand } from './commands/parity.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerSynthCommand } from './commands/synth.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerEvalCommand } from './commands/eval.js';
+import { registerExportCommand } from './commands/export.js';
 import { FACET_VERSION } from '../version.js';
 
 const program = new Command();
@@ -15,6 +17,8 @@ registerParityCommand(program);
 registerDataCommand(program);
 registerSynthCommand(program);
 registerTrainCommand(program);
+registerEvalCommand(program);
+registerExportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

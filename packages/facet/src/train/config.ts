@@ -9,7 +9,11 @@ export type AttributeMethod = 'avg' | 'spp' | 'naive' | 'bbox' | 'ssp' | 'ssg';
 export const ATTRIBUTE_METHODS: readonly AttributeMethod[] = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'];
 
 /** Spec §8's recipe: every value a flag. */
+export type OptimizerName = 'adagrad' | 'adam' | 'sgd';
+
 export interface Recipe {
+  /** the paper's AdaGrad by default; Adam and SGD (momentum 0.9) for shorter budgets */
+  optimizer: OptimizerName;
   steps: number;
   batch: number;
   lr: number;
@@ -33,7 +37,7 @@ export interface Recipe {
 }
 
 export const DEFAULT_RECIPE: Recipe = {
-  steps: 40_000, batch: 32, lr: 1e-3, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
+  optimizer: 'adagrad', steps: 40_000, batch: 32, lr: 1e-3, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
   height: 218, width: 178, widthMult: 1, checkpointEvery: 500, evalEvery: 1000, logEvery: 1, balanced: false,
   evalLimit: 0, threads: 2,
 };

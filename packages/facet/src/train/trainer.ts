@@ -22,18 +22,26 @@ export interface TrainResult {
   imagesPerSecond: number;
 }
 
-export function createOptimizer(config: RunConfig, task: TrainingTask): optim.Adagrad {
+export function createOptimizer(config: RunConfig, task: TrainingTask): optim.Optimizer<object> {
   const r = config.recipe;
-  return new optim.Adagrad(task.model.parameters().filter((p) => p.requiresGrad), {
-    lr: r.lr, weightDecay: r.weightDecay, initialAccumulatorValue: r.initialAccumulator, eps: r.eps,
-  });
+  const params = task.model.parameters().filter((p) => p.requiresGrad);
+  switch (r.optimizer ?? 'adagrad') {
+    case 'adagrad':
+      return new optim.Adagrad(params, { lr: r.lr, weightDecay: r.weightDecay, initialAccumulatorValue: r.initialAccumulator, eps: r.eps }) as unknown as optim.Optimizer<object>;
+    case 'adam':
+      return new optim.Adam(params, { lr: r.lr, weightDecay: r.weightDecay }) as unknown as optim.Optimizer<object>;
+    case 'sgd':
+      return new optim.SGD(params, { lr: r.lr, momentum: 0.9, weightDecay: r.weightDecay }) as unknown as optim.Optimizer<object>;
+    default:
+      throw new Error(`unknown optimizer '${String(r.optimizer)}'`);
+  }
 }
 
 export async function train(run: RunDir, config: RunConfig, task: TrainingTask, options: TrainOptions = {}): Promise<TrainResult> {
   const r = config.recipe;
   const optimizer = createOptimizer(config, task);
   let state: RunState = options.resume && run.readState()
-    ? run.restore(task.model, optimizer as unknown as optim.Optimizer<object>)
+    ? run.restore(task.model, optimizer)
     : { step: 0, bestScore: null, bestStep: null, logBytes: 0 };
   const mode = options.progress ?? 'bar';
   const bar = mode === 'bar'
@@ -79,7 +87,7 @@ export async function train(run: RunDir, config: RunConfig, task: TrainingTask, 
       }
       if (done % r.checkpointEvery === 0 || done === r.steps) {
         state = { ...state, step: done, logBytes: run.logBytes() };
-        run.saveCheckpoint(task.model, optimizer as unknown as optim.Optimizer<object>, state);
+        run.saveCheckpoint(task.model, optimizer, state);
       }
     }
   } finally {

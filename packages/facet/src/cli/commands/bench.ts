@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { int, oneOf, positiveNumber } from '../options.js';
-import { benchModel } from '../../bench/model_bench.js';
-import { benchOp } from '../../bench/op_bench.js';
-import { MODEL_NAMES, type ModelName } from '../../models/registry.js';
+// Model names without importing the models (which load the native engine): the onnx
+// runtime must run with libtorch never loaded.
+const MODEL_NAMES = ['basic', 'spp', 'naive', 'ssp', 'ssg', 'bbox', 'parser'] as const;
+type ModelName = (typeof MODEL_NAMES)[number];
 
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description('measure speed; prints one JSON line with the PyTorch peer\'s keys')
-    .option('--model <name>', `network (${MODEL_NAMES.filter((m) => m !== 'joint').join(', ')})`, oneOf('--model', MODEL_NAMES))
+    .option('--model <name>', `network (${MODEL_NAMES.join(', ')})`, oneOf('--model', MODEL_NAMES))
+    .option('--runtime <name>', 'torch (libtorch, training and inference) | onnx (onnxruntime-node, inference: ssp = parser + SSP, basic)', oneOf('--runtime', ['torch', 'onnx'] as const), 'torch')
     .option('--op <name>', 'a single op (conv2d)')
     .option('--height <n>', 'input height', int('--height', 1), 218)
     .option('--width <n>', 'input width', int('--width', 1), 178)
@@ -19,7 +21,15 @@ export function registerBenchCommand(program: Command): void {
     .option('--steps <n>', 'timed steps', int('--steps', 1), 3)
     .option('--threads <n>', 'intra-op threads', int('--threads', 1), 2)
     .option('--seed <n>', 'seed', int('--seed'), 0)
-    .action((o) => {
+    .action(async (o) => {
+      if (o.runtime === 'onnx') {
+        const { benchOnnx, ONNX_BENCH_MODELS } = await import('../../bench/onnx_bench.js');
+        if (!(ONNX_BENCH_MODELS as readonly string[]).includes(o.model)) throw new Error(`bench --runtime onnx: --model must be one of ${ONNX_BENCH_MODELS.join(', ')}`);
+        console.log(JSON.stringify(await benchOnnx({ model: o.model, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch, steps: o.steps, threads: o.threads, seed: o.seed })));
+        return;
+      }
+      const { benchModel } = await import('../../bench/model_bench.js');
+      const { benchOp } = await import('../../bench/op_bench.js');
       if (o.op) {
         console.log(JSON.stringify(benchOp({ op: o.op, batch: o.batch, channels: o.channels, size: o.size, steps: o.steps, threads: o.threads })));
         return;

@@ -22,7 +22,8 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--height <n>', 'input height', int('--height', 8))
     .option('--width <n>', 'input width', int('--width', 8))
     .option('--width-mult <x>', 'channel width multiplier (1.0 = paper, 0.25 = small preset)', positiveNumber('--width-mult'))
-    .option('--lr <x>', 'AdaGrad learning rate (paper: 1e-3)', positiveNumber('--lr'))
+    .option('--optimizer <name>', 'adagrad (paper) | adam | sgd', oneOf('--optimizer', ['adagrad', 'adam', 'sgd'] as const))
+    .option('--lr <x>', 'learning rate (paper: AdaGrad 1e-3)', positiveNumber('--lr'))
     .option('--weight-decay <x>', 'weight decay (paper: 5e-4)', Number)
     .option('--no-flip', 'no random horizontal flips')
     .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1))
@@ -40,7 +41,7 @@ interface TrainFlags {
   data?: string[]; format?: RunSettings['format']; out?: string; resume?: string; steps?: number; batch?: number; seed?: number;
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
   checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
-  cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
+  optimizer?: 'adagrad' | 'adam' | 'sgd'; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
   balanced?: boolean; gated?: string; attributeWeight?: number;
 }
 
@@ -54,7 +55,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
     gated: f.gated ? f.gated.split(',').map((b) => Number(b)) : kind === 'attr' && f.method === 'ssg' ? [3] : undefined,
     attributeWeight: f.attributeWeight, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers,
     recipe: defined({
-      steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
+      optimizer: f.optimizer, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
       evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced,
     }),

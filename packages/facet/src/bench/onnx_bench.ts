@@ -1,0 +1,93 @@
+// `facet bench --runtime onnx --model M`: the exported graph on onnxruntime-node, with
+// random weights made in JS (no libtorch): M = ssp is the bundle graph (parser + SSP
+// attribute net, the four outputs), M = basic the plain attribute net. One warm-up run,
+// then S timed runs of a batch. Prints model_bench.ts's JSON keys; train_img_s is null
+// (onnxruntime does not train), params counts the graph's parameters (ssp: parser + SSP).
+import * as ort from 'onnxruntime-node';
+import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
+import { exportBasicToOnnx, exportBundleToOnnx } from '../infer/onnx/export.js';
+import { parameterCount, syntheticWeights } from '../infer/onnx/synthetic.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from '../infer/bundle.js';
+import { INPUT_NAME } from '../infer/outputs.js';
+import { REGION_NAMES } from '../regions.js';
+
+export const ONNX_BENCH_MODELS = ['ssp', 'basic'] as const;
+export type OnnxBenchModel = (typeof ONNX_BENCH_MODELS)[number];
+
+export interface OnnxBenchOptions {
+  model: OnnxBenchModel;
+  height: number;
+  width: number;
+  widthMult: number;
+  batch: number;
+  steps: number;
+  threads: number;
+  seed: number;
+}
+
+export interface OnnxBenchResult {
+  engine: string;
+  model: string;
+  height: number;
+  width: number;
+  width_mult: number;
+  batch: number;
+  params: number;
+  train_img_s: null;
+  infer_img_s: number;
+}
+
+export function onnxEngineName(): string {
+  return `onnxruntime-node-${ort.env.versions.node ?? ort.env.versions.common}`;
+}
+
+/** The model bytes and parameter count for a bench configuration. */
+export function benchGraph(o: Pick<OnnxBenchOptions, 'model' | 'height' | 'width' | 'widthMult' | 'seed'>): { bytes: Uint8Array; params: number } {
+  if (o.model === 'basic') {
+    const weights = syntheticWeights('basic', o.widthMult, 40, o.seed);
+    return { bytes: exportBasicToOnnx(weights, o.height, o.width), params: parameterCount(weights) };
+  }
+  if (o.model !== 'ssp') throw new Error(`bench --runtime onnx: model '${String(o.model)}' (one of ${ONNX_BENCH_MODELS.join(', ')})`);
+  const weights = new Map<string, SafetensorsEntry>();
+  const parser = syntheticWeights('parser', o.widthMult, 40, o.seed);
+  const attrs = syntheticWeights('ssp', o.widthMult, 40, o.seed + 1);
+  for (const [k, v] of parser) weights.set(`parser.${k}`, v);
+  for (const [k, v] of attrs) weights.set(`attributes.${k}`, v);
+  const config: BundleConfig = {
+    format: BUNDLE_FORMAT, version: BUNDLE_VERSION, method: 'ssp', height: o.height, width: o.width,
+    parserWidthMult: o.widthMult, attributeWidthMult: o.widthMult,
+    attributeNames: Array.from({ length: 40 }, (_, i) => `attribute_${i}`), regionNames: [...REGION_NAMES],
+    normalization: { mean: [128, 128, 128], std: [64, 64, 64] }, parserNormalization: { mean: [128, 128, 128], std: [64, 64, 64] },
+    description: 'random weights (bench)',
+  };
+  return { bytes: exportBundleToOnnx({ config, weights }), params: parameterCount(parser) + parameterCount(attrs) };
+}
+
+export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
+  const { bytes, params } = benchGraph(o);
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+  });
+  try {
+    let s = o.seed >>> 0 || 1;
+    const data = Float32Array.from({ length: o.batch * 3 * o.height * o.width }, () => {
+      s ^= s << 13; s ^= s >>> 17; s ^= s << 5; // xorshift32
+      return ((s >>> 0) / 4294967296 - 0.5) * 3.4;
+    });
+    const feeds = { [INPUT_NAME]: new ort.Tensor('float32', data, [o.batch, 3, o.height, o.width]) };
+    const once = async (): Promise<void> => {
+      const out = await session.run(feeds);
+      for (const t of Object.values(out)) t.dispose();
+    };
+    await once();
+    const t0 = performance.now();
+    for (let i = 0; i < o.steps; i++) await once();
+    const infer = (o.batch * o.steps) / ((performance.now() - t0) / 1000);
+    return {
+      engine: onnxEngineName(), model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
+      params, train_img_s: null, infer_img_s: Math.round(infer * 1000) / 1000,
+    };
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { writeFileAtomic } from '@facet/torch/safetensors-format';
+import { join } from 'node:path';
+import { int, oneOf } from '../options.js';
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a run (attribute error, AP, balanced accuracy; parsing IoU) on a split (spec §9)')
+    .option('--run <dir>', 'trained run directory')
+    .option('--ensemble <runs>', 'comma-separated runs whose probabilities are averaged (SSP+SSG)')
+    .requiredOption('--data <dir>', 'data set directory')
+    .option('--split <name>', 'train | val | test', oneOf('--split', ['train', 'val', 'test'] as const), 'test')
+    .option('--weights <which>', 'best | weights (the last checkpoint)', oneOf('--weights', ['best', 'weights'] as const), 'best')
+    .option('--limit <n>', 'evaluate the first N items only', int('--limit'))
+    .option('--out <file>', 'write the metrics JSON here (default: RUN/metrics.json)')
+    .option('--cache-dir <dir>', 'decoded-image cache')
+    .option('--json', 'print the metrics as JSON')
+    .action(async (o) => {
+      const { evaluateRun, evaluateEnsemble } = await import('../../eval/evaluate_run.js');
+      const { formatEvaluation } = await import('../../eval/format.js');
+      if (!o.run && !o.ensemble) throw new Error('eval: give --run RUN or --ensemble RUN1,RUN2');
+      const opts = { data: o.data, split: o.split, weights: o.weights, limit: o.limit, cacheDir: o.cacheDir };
+      const r = o.ensemble ? await evaluateEnsemble(String(o.ensemble).split(','), opts) : await evaluateRun(o.run, opts);
+      const out = o.out ?? (o.run ? join(o.run, 'metrics.json') : undefined);
+      if (out) writeFileAtomic(out, new TextEncoder().encode(`${JSON.stringify(r, null, 2)}\n`));
+      console.log(o.json ? JSON.stringify(r) : formatEvaluation(r));
+    });
+}

@@ -1,0 +1,143 @@
+// `facet eval`: a trained run (or an SSP+SSG ensemble of runs) on a split of a data
+// set: attribute metrics for attribute and joint runs, parsing IoU for parser and
+// joint runs (spec §9).
+
+import { RunDir } from '../train/run_dir.js';
+import type { RunConfig } from '../train/config.js';
+import { AttributeForward, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, predictAttributes } from '../train/tasks/attribute_task.js';
+import { coarseOf, evaluateParser, type ParseEvaluation } from '../train/tasks/parser_task.js';
+import { Parser } from '../models/parser.js';
+import { JointModel } from '../models/joint.js';
+import { buildModel } from '../models/registry.js';
+import { openSplit, type SplitSource } from '../data/loader/split_source.js';
+import { DataLoader } from '../data/loader/loader.js';
+import { openDataset } from '../data/detect.js';
+import type { Split } from '../data/types.js';
+import { attributeMetrics, prevalence, type AttributeReport } from './metrics.js';
+
+export interface EvalOptions {
+  data: string;
+  split: Split;
+  weights?: 'best' | 'weights';
+  limit?: number;
+  cacheDir?: string;
+  batch?: number;
+}
+
+export interface RunEvaluation {
+  run: string;
+  kind: string;
+  method?: string;
+  data: string;
+  split: Split;
+  attributes?: AttributeReport;
+  parsing?: ParseEvaluation;
+}
+
+function evalLoader(source: SplitSource, config: RunConfig, batch: number, withAttributes: boolean): DataLoader {
+  return new DataLoader({
+    store: source.store, batchSize: batch, seed: 0, normalization: config.normalization, flip: false, shuffle: false, workers: 0,
+    attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,
+  });
+}
+
+/** Training-set prevalence of each attribute (the majority-class baseline's guess). */
+function trainPrevalence(config: RunConfig): Float64Array | undefined {
+  try {
+    const ds = openDataset(config.data[0]!.dir, { checkFiles: false });
+    const items = ds.items('train').filter((i) => i.attributes);
+    const a = config.attributeNames.length;
+    const labels = new Uint8Array(items.length * a);
+    items.forEach((it, n) => labels.set(it.attributes!, n * a));
+    return items.length ? prevalence(labels, a) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function attributePredictions(runPath: string, o: EvalOptions): Promise<{ config: RunConfig; probs: Float32Array; labels: Uint8Array }> {
+  const run = new RunDir(runPath);
+  const config = run.readJson<RunConfig>('config.json');
+  const { height, width } = config.recipe;
+  const source = await openSplit(o.data, o.split, { height, width, require: 'attributes', limit: o.limit, cacheDir: o.cacheDir });
+  const loader = evalLoader(source, config, o.batch ?? 32, true);
+  try {
+    if (config.kind === 'joint') {
+      const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
+      run.loadWeights(joint, o.weights ?? 'best');
+      const forward = new AttributeForward(joint.attributes, 'avg', null, source);
+      const r = await predictAttributes(forward, loader);
+      joint.dispose();
+      return { config, probs: r.probs, labels: r.labels };
+    }
+    const method = config.method!;
+    const net = buildAttributeModel(config);
+    run.loadWeights(net, o.weights ?? 'best');
+    const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(config.parserRun!, config.normalization) : null;
+    const forward = new AttributeForward(net, method, masks, source);
+    try {
+      const r = await predictAttributes(forward, loader);
+      return { config, probs: r.probs, labels: r.labels };
+    } finally {
+      forward.dispose();
+      net.dispose();
+    }
+  } finally {
+    await loader.close();
+  }
+}
+
+async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Promise<ParseEvaluation> {
+  const run = new RunDir(runPath);
+  const { height, width } = config.recipe;
+  const source = await openSplit(o.data, o.split, { height, width, require: 'masks', limit: o.limit, cacheDir: o.cacheDir });
+  const loader = evalLoader(source, config, o.batch ?? 16, false);
+  let parser: Parser, owner: { dispose(): void };
+  if (config.kind === 'joint') {
+    const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
+    run.loadWeights(joint, o.weights ?? 'best');
+    parser = joint.parser; owner = joint;
+  } else {
+    parser = buildModel('parser', { widthMult: config.recipe.widthMult, paperInit: false }) as Parser;
+    run.loadWeights(parser, o.weights ?? 'best');
+    owner = parser;
+  }
+  try {
+    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) });
+  } finally {
+    owner.dispose();
+    await loader.close();
+  }
+}
+
+export async function evaluateRun(runPath: string, o: EvalOptions): Promise<RunEvaluation> {
+  const config = new RunDir(runPath).readJson<RunConfig>('config.json');
+  const out: RunEvaluation = { run: runPath, kind: config.kind, method: config.method, data: o.data, split: o.split };
+  if (config.kind !== 'parser') {
+    const { probs, labels } = await attributePredictions(runPath, o);
+    out.attributes = attributeMetrics(probs, labels, config.attributeNames, { trainPrevalence: trainPrevalence(config) });
+  }
+  if (config.kind !== 'attr') out.parsing = await parsing(runPath, config, o);
+  return out;
+}
+
+/** SSP+SSG (spec §6): the average of the runs' sigmoid probabilities. */
+export async function evaluateEnsemble(runs: string[], o: EvalOptions): Promise<RunEvaluation> {
+  if (runs.length < 2) throw new Error('--ensemble needs at least two runs, comma-separated');
+  let sum: Float32Array | null = null;
+  let labels: Uint8Array | null = null;
+  let config: RunConfig | null = null;
+  for (const r of runs) {
+    const p = await attributePredictions(r, o);
+    if (config && p.config.attributeNames.join() !== config.attributeNames.join()) throw new Error(`--ensemble: ${r} predicts other attributes than ${runs[0]}`);
+    config = p.config;
+    labels = p.labels;
+    sum = sum ? sum.map((v, i) => v + p.probs[i]!) : Float32Array.from(p.probs);
+  }
+  const probs = sum!.map((v) => v / runs.length);
+  return {
+    run: runs.join(','), kind: 'ensemble', method: runs.map((r) => new RunDir(r).readJson<RunConfig>('config.json').method).join('+'),
+    data: o.data, split: o.split, attributes: attributeMetrics(probs, labels!, config!.attributeNames, { trainPrevalence: trainPrevalence(config!) }),
+  };
+}
+

@@ -1,0 +1,22 @@
+// Plain-text tables of an evaluation for the terminal (report.ts writes markdown).
+import type { RunEvaluation } from './evaluate_run.js';
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '   -  ' : `${(100 * x).toFixed(2).padStart(6)}`);
+
+export function formatEvaluation(e: RunEvaluation): string {
+  const lines = [`${e.run} (${e.kind}${e.method ? ` ${e.method}` : ''}) on ${e.data} [${e.split}]`];
+  if (e.attributes) {
+    const a = e.attributes;
+    lines.push(`attributes: ${a.count} images | error ${pct(a.meanError)} % | accuracy ${pct(a.meanAccuracy)} % | mAP ${pct(a.mAP)} % | balanced acc ${pct(a.meanBalancedAccuracy)} % | majority-class error ${pct(a.meanBaselineError)} %`);
+    lines.push(`${'attribute'.padEnd(22)} error %   AP %  bal.acc %  baseline err %  positives`);
+    for (const m of a.attributes) {
+      lines.push(`${m.name.padEnd(22)} ${pct(m.error)}  ${pct(m.averagePrecision)}  ${pct(m.balancedAccuracy)}     ${pct(m.baselineError)}      ${String(m.positives).padStart(6)}`);
+    }
+  }
+  if (e.parsing) {
+    const p = e.parsing;
+    lines.push(`parsing: mean IoU ${pct(p.meanIoU)} %`);
+    p.classNames.forEach((n, i) => lines.push(`  ${n.padEnd(12)} IoU ${pct(p.perClass[i])} %`));
+  }
+  return lines.join('\n');
+}

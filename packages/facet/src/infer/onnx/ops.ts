@@ -1,0 +1,105 @@
+// Graph constructions shared by the exporters, each matching a libtorch op exactly:
+// nearest upsampling to a size (upsample_nearest2d), adaptive average / max pooling
+// of region masks (spec §4), and small one-construction models for the tests.
+import { GraphBuilder } from './graph.js';
+
+/**
+ * PyTorch's nearest resize to an exact size: src = floor(dst · in/out). ONNX Resize with
+ * mode nearest, coordinate_transformation_mode asymmetric, nearest_mode floor computes
+ * floor(dst / (out/in)); `sizes` keeps N and C from the input (dynamic batch).
+ */
+export function resizeNearest(g: GraphBuilder, x: string, size: readonly [number, number]): string {
+  const nc = g.node('Shape', [x], { start: 0, end: 2 });
+  const sizes = g.node('Concat', [nc, g.constInt64('resize_hw', [size[0], size[1]])], { axis: 0 });
+  return g.node('Resize', [x, '', '', sizes], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+}
+
+/** PyTorch's adaptive pooling bins: [floor(i·n/m), ceil((i+1)·n/m)) for i < m. */
+export function adaptiveBins(inSize: number, outSize: number): Array<[number, number]> {
+  return Array.from({ length: outSize }, (_, i) => [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)]);
+}
+
+/** m×n matrix averaging each bin (rows: output index). */
+function averagingMatrix(inSize: number, outSize: number): Float32Array {
+  const p = new Float32Array(outSize * inSize);
+  adaptiveBins(inSize, outSize).forEach(([s, e], i) => {
+    for (let k = s; k < e; k++) p[i * inSize + k] = 1 / (e - s);
+  });
+  return p;
+}
+
+/** Index table [m, kmax] of each bin's positions, padded by repeating the bin's last one (max is idempotent). */
+function binIndices(inSize: number, outSize: number): { idx: number[]; k: number } {
+  const bins = adaptiveBins(inSize, outSize);
+  const k = Math.max(...bins.map(([s, e]) => e - s));
+  const idx: number[] = [];
+  for (const [s, e] of bins) for (let j = 0; j < k; j++) idx.push(Math.min(s + j, e - 1));
+  return { idx, k };
+}
+
+/** Adaptive average pooling of x (N×C×H×W) to h×w: P_h · x · P_wᵀ (two MatMuls). */
+export function adaptiveAvgPool(g: GraphBuilder, x: string, inSize: readonly [number, number], size: readonly [number, number]): string {
+  const [H, W] = inSize, [h, w] = size;
+  const ph = g.constFloat('avgpool_rows', [h, H], averagingMatrix(H, h));
+  const pwT = averagingMatrix(W, w); // w×W; transpose to W×w
+  const t = new Float32Array(W * w);
+  for (let i = 0; i < w; i++) for (let k = 0; k < W; k++) t[k * w + i] = pwT[i * W + k]!;
+  const rows = g.node('MatMul', [ph, x]);
+  return g.node('MatMul', [rows, g.constFloat('avgpool_cols', [W, w], t)]);
+}
+
+/** Adaptive max pooling of x (N×C×H×W) to h×w: Gather each bin's rows, ReduceMax; then the columns. */
+export function adaptiveMaxPool(g: GraphBuilder, x: string, inSize: readonly [number, number], size: readonly [number, number]): string {
+  const [H, W] = inSize, [h, w] = size;
+  const r = binIndices(H, h);
+  const rows = g.node('Gather', [x, g.constInt64('maxpool_rows', r.idx, [h, r.k])], { axis: 2 }); // N,C,h,kr,W
+  const rowMax = g.node('ReduceMax', [rows], { axes: [3], keepdims: 0 }); // N,C,h,W
+  const c = binIndices(W, w);
+  const cols = g.node('Gather', [rowMax, g.constInt64('maxpool_cols', c.idx, [w, c.k])], { axis: 3 }); // N,C,h,w,kc
+  return g.node('ReduceMax', [cols], { axes: [4], keepdims: 0 });
+}
+
+/**
+ * SSP's mask shrink (models/ssp_head.ts shrinkMasks): region masks N×R×H×W to h×w, max
+ * pooling for the regions in maxPooled, average for the others; consecutive regions of
+ * one kind are pooled together.
+ */
+export function shrinkMasks(
+  g: GraphBuilder, masks: string, regions: number, inSize: readonly [number, number], size: readonly [number, number],
+  maxPooled: readonly number[], out?: string,
+): string {
+  const runs: Array<{ start: number; end: number; max: boolean }> = [];
+  for (let k = 0; k < regions; k++) {
+    const max = maxPooled.includes(k);
+    const last = runs[runs.length - 1];
+    if (last && last.max === max) last.end = k + 1;
+    else runs.push({ start: k, end: k + 1, max });
+  }
+  const pieces = runs.map(({ start, end, max }) => {
+    const part = runs.length === 1 ? masks
+      : g.node('Slice', [masks, g.constInt64('slice_start', [start]), g.constInt64('slice_end', [end]), g.constInt64('slice_axis', [1])]);
+    return max ? adaptiveMaxPool(g, part, inSize, size) : adaptiveAvgPool(g, part, inSize, size);
+  });
+  if (pieces.length === 1 && !out) return pieces[0]!;
+  if (pieces.length === 1) return g.node('Identity', pieces, {}, out);
+  return g.node('Concat', pieces, { axis: 1 }, out);
+}
+
+/** One-construction model for tests: x [N,C,H,W] → resized to size. */
+export function resizeTestModel(channels: number, inSize: readonly [number, number], size: readonly [number, number]): Uint8Array {
+  const g = new GraphBuilder('resize_test');
+  const x = g.input('x', ['N', channels, inSize[0], inSize[1]]);
+  const y = resizeNearest(g, x, size);
+  g.node('Identity', [y], {}, 'y');
+  g.output('y', ['N', channels, size[0], size[1]]);
+  return g.encodeModel();
+}
+
+/** One-construction model for tests: masks [N,R,H,W] → shrunk to size. */
+export function shrinkTestModel(regions: number, inSize: readonly [number, number], size: readonly [number, number], maxPooled: readonly number[]): Uint8Array {
+  const g = new GraphBuilder('shrink_test');
+  const x = g.input('x', ['N', regions, inSize[0], inSize[1]]);
+  shrinkMasks(g, x, regions, inSize, size, maxPooled, 'y');
+  g.output('y', ['N', regions, size[0], size[1]]);
+  return g.encodeModel();
+}

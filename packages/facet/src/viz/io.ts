@@ -1,0 +1,79 @@
+// Writing figures: every PNG is written to a temporary file next to its destination and
+// renamed into place, so a reader never sees a half-written figure.
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import sharp from 'sharp';
+
+/** Writes `data` to `path` atomically (temp file in the same folder, then rename). */
+export async function writeFileAtomic(path: string, data: Buffer | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Encodes an image (a sharp pipeline) as PNG and writes it atomically. */
+export async function writePng(image: sharp.Sharp, path: string): Promise<void> {
+  await writeFileAtomic(path, await image.png().toBuffer());
+}
+
+/** Encodes a packed RGB buffer (height × width × 3) as a PNG buffer. */
+export function rgbToPng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
+  checkRgb(rgb, width, height, 'rgbToPng');
+  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+/** Writes a packed RGB buffer as a PNG file, atomically. */
+export async function writeRgbPng(rgb: Uint8Array, width: number, height: number, path: string): Promise<void> {
+  await writeFileAtomic(path, await rgbToPng(rgb, width, height));
+}
+
+export function checkRgb(rgb: Uint8Array, width: number, height: number, where: string): void {
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    throw new Error(`${where}: bad size ${width}×${height}`);
+  }
+  if (rgb.length !== width * height * 3) {
+    throw new Error(`${where}: RGB buffer has ${rgb.length} bytes, ${width}×${height}×3 = ${width * height * 3} expected`);
+  }
+}
+
+/** A figure cell: packed RGB pixels placed at (left, top) of a canvas, optionally resized first. */
+export interface RgbCell {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+  /** size to draw at (defaults to the pixel size); resized with nearest-neighbour when `nearest` */
+  drawWidth?: number;
+  drawHeight?: number;
+  nearest?: boolean;
+}
+
+/** Renders an SVG (text, axes, frames) and composites RGB cells over it; writes a PNG atomically. */
+export async function renderSvgWithCells(svg: string, cells: readonly RgbCell[], path: string): Promise<void> {
+  const inputs = await Promise.all(
+    cells.map(async (c) => {
+      checkRgb(c.rgb, c.width, c.height, 'renderSvgWithCells');
+      let img = sharp(Buffer.from(c.rgb.buffer, c.rgb.byteOffset, c.rgb.byteLength), {
+        raw: { width: c.width, height: c.height, channels: 3 },
+      });
+      const w = c.drawWidth ?? c.width;
+      const h = c.drawHeight ?? c.height;
+      if (w !== c.width || h !== c.height) {
+        img = img.resize(w, h, { fit: 'fill', kernel: c.nearest ? 'nearest' : 'lanczos3' });
+      }
+      return { input: await img.png().toBuffer(), left: Math.round(c.left), top: Math.round(c.top) };
+    }),
+  );
+  const base = sharp(Buffer.from(svg)).flatten({ background: '#ffffff' });
+  // composite needs the SVG rasterized first when there are many inputs; go through a buffer
+  const raster = await base.png().toBuffer();
+  await writePng(sharp(raster).composite(inputs).removeAlpha(), path);
+}

@@ -1,0 +1,99 @@
+// Every attribute method trains, evaluates and resumes through the same code; the
+// SSP+SSG ensemble averages probabilities; coarse masks train the 7-region parser.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { tensor, tidy, manualSeed, randn, softmax, gradcheck } from '@facet/torch';
+import { prepareRun } from '../src/train/setup.js';
+import { train } from '../src/train/trainer.js';
+import { evaluateRun, evaluateEnsemble } from '../src/eval/evaluate_run.js';
+import { pixelLoss } from '../src/models/parser.js';
+import { smallSynth, tempDir, tinySettings } from './helpers.js';
+import type { RunSettings } from '../src/train/setup.js';
+
+async function trainRun(settings: RunSettings): Promise<void> {
+  const p = await prepareRun(settings);
+  try {
+    await train(p.run, p.config, p.task, { progress: 'quiet' });
+  } finally {
+    await p.task.close();
+  }
+}
+
+const dir = tempDir('methods');
+let parserRun: string;
+
+test('parser run for the mask-fed methods', async () => {
+  const data = await smallSynth();
+  parserRun = join(dir, 'parser');
+  await trainRun(tinySettings('parser', data, parserRun));
+  const e = await evaluateRun(parserRun, { data, split: 'test', cacheDir: join(dir, 'cache') });
+  assert.equal(e.parsing!.classNames.length, 7);
+  assert.ok(e.parsing!.meanIoU >= 0 && e.parsing!.meanIoU <= 1);
+});
+
+for (const method of ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const) {
+  test(`attribute method ${method}: trains, logs, evaluates`, async () => {
+    const data = await smallSynth();
+    const out = join(dir, method);
+    await trainRun(tinySettings('attr', data, out, { method, parserRun, gated: method === 'ssg' ? [3] : undefined }));
+    for (const f of ['config.json', 'weights.safetensors', 'log.jsonl', 'best.safetensors']) assert.ok(existsSync(join(out, f)), f);
+    const e = await evaluateRun(out, { data, split: 'test' });
+    const a = e.attributes!;
+    assert.equal(a.attributes.length, 40);
+    assert.equal(a.count, 6);
+    assert.ok(a.meanError >= 0 && a.meanError <= 1);
+  });
+}
+
+test('SSP+SSG ensemble averages the two runs\' probabilities', async () => {
+  const data = await smallSynth();
+  const e = await evaluateEnsemble([join(dir, 'ssp'), join(dir, 'ssg')], { data, split: 'test' });
+  assert.equal(e.kind, 'ensemble');
+  assert.equal(e.method, 'ssp+ssg');
+  assert.equal(e.attributes!.attributes.length, 40);
+});
+
+test('balanced training stores pos_weight = negatives / positives', async () => {
+  const data = await smallSynth();
+  const out = join(dir, 'balanced');
+  const s = tinySettings('attr', data, out, { method: 'avg' });
+  s.recipe = { ...s.recipe, balanced: true, steps: 2 };
+  const p = await prepareRun(s);
+  await p.task.close();
+  const w = p.config.posWeight!;
+  assert.equal(w.length, 40);
+  const ds = (await import('../src/data/detect.js')).openDataset(data);
+  const items = ds.items('train').filter((i) => i.attributes);
+  const smiling = ds.attributeNames.indexOf('Smiling');
+  const pos = items.filter((i) => i.attributes![smiling] === 1).length;
+  assert.ok(Math.abs(w[smiling]! - (items.length - pos) / pos) < 1e-12);
+});
+
+test('joint model trains with and without the attribute loss', async () => {
+  const data = await smallSynth();
+  for (const weight of [1, 0]) {
+    const out = join(dir, `joint-${weight}`);
+    await trainRun(tinySettings('joint', data, out, { attributeWeight: weight }));
+    const e = await evaluateRun(out, { data, split: 'test' });
+    assert.ok(e.parsing && e.attributes);
+  }
+});
+
+test('partial-label loss: a coarse class\'s probability is the sum of its fine regions\'', () => {
+  manualSeed(11);
+  tidy(() => {
+    const logits = randn([1, 7, 1, 2]);
+    const p = softmax(logits, 1).data() as Float32Array; // [r * 2 + pixel]
+    const coarseToFine = [[0], [1], [2, 3, 4, 5, 6]];
+    const labels = tensor([[[2, 1]]], { dtype: 'int64' }); // pixel 0: skin (coarse 2), pixel 1: hair
+    const skin = p[2 * 2]! + p[3 * 2]! + p[4 * 2]! + p[5 * 2]! + p[6 * 2]!;
+    const expected = -(Math.log(skin) + Math.log(p[1 * 2 + 1]!)) / 2;
+    const got = pixelLoss(logits, labels, { coarseToFine }).item();
+    assert.ok(Math.abs(got - expected) < 1e-6, `${got} vs ${expected}`);
+    const ignored = tensor([[[255, 1]]], { dtype: 'int64' });
+    assert.ok(Math.abs(pixelLoss(logits, ignored, { coarseToFine }).item() + Math.log(p[3]!)) < 1e-6, 'label 255 is ignored');
+    gradcheck((x) => pixelLoss(x, labels, { coarseToFine }), [logits.toDtype('float64')]);
+  });
+});

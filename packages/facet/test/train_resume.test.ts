@@ -1,0 +1,82 @@
+// Resuming continues exactly: the losses after resuming equal an uninterrupted run's,
+// in-process and after kill -9 of the CLI in the middle of a run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prepareRun } from '../src/train/setup.js';
+import { train } from '../src/train/trainer.js';
+import { RunDir } from '../src/train/run_dir.js';
+import { smallSynth, tempDir, tinySettings } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+function losses(run: string): Array<[number, number]> {
+  return new RunDir(run).readLog().filter((e) => 'loss' in e).map((e) => [e.step as number, e.loss as number]);
+}
+
+async function trainRun(settings: Parameters<typeof prepareRun>[0], resume = false, stopAfter?: number): Promise<void> {
+  const p = await prepareRun(settings, resume);
+  try {
+    await train(p.run, p.config, p.task, { resume, progress: 'quiet', stopAfter });
+  } finally {
+    await p.task.close();
+  }
+}
+
+test('a resumed run reproduces the uninterrupted run\'s losses exactly', async () => {
+  const data = await smallSynth();
+  const dir = tempDir('resume');
+  const whole = tinySettings('parser', data, join(dir, 'whole'));
+  await trainRun(whole);
+  const split = tinySettings('parser', data, join(dir, 'split'));
+  await trainRun(split, false, 3);
+  assert.equal(losses(split.out).length, 3);
+  await trainRun(split, true);
+  assert.deepEqual(losses(split.out), losses(whole.out));
+  assert.equal(losses(whole.out).length, 6);
+  for (const f of ['config.json', 'weights.safetensors', 'state.json', 'best.safetensors', 'log.jsonl']) assert.ok(existsSync(join(whole.out, f)), f);
+  const config = JSON.parse(readFileSync(join(whole.out, 'config.json'), 'utf8'));
+  assert.equal(config.recipe.lr, 1e-3);
+  assert.equal(config.recipe.optimizer, 'adagrad');
+  assert.deepEqual(config.regionNames, ['background', 'hair', 'skin', 'eyes', 'eyebrows', 'mouth', 'nose']);
+  assert.equal(config.normalization.mean.length, 3);
+});
+
+test('a new run refuses to overwrite an existing one', async () => {
+  const data = await smallSynth();
+  const out = join(tempDir('exists'), 'run');
+  await trainRun({ ...tinySettings('parser', data, out), recipe: { ...tinySettings('parser', data, out).recipe, steps: 3 } });
+  await assert.rejects(() => prepareRun(tinySettings('parser', data, out)), /already holds a run.*--resume/);
+});
+
+test('kill -9 in the middle of a run, then --resume: the log equals an uninterrupted run\'s', async () => {
+  const data = await smallSynth();
+  const dir = tempDir('kill');
+  const args = (out: string): string[] => ['train', 'parser', '--data', data, '--out', out, '--steps', '14', '--batch', '4',
+    '--height', '32', '--width', '26', '--width-mult', '0.0625', '--checkpoint-every', '2', '--eval-every', '100', '--threads', '1',
+    '--seed', '9', '--cache-dir', join(dir, 'cache'), '--quiet'];
+  const run = (a: string[]): Promise<number | null> => new Promise((resolve) => {
+    const c = spawn(process.execPath, [cli, ...a], { stdio: 'ignore' });
+    c.on('exit', (code) => resolve(code));
+  });
+  assert.equal(await run(args(join(dir, 'whole'))), 0);
+  const victim = join(dir, 'victim');
+  const child = spawn(process.execPath, [cli, ...args(victim)], { stdio: 'ignore' });
+  const log = join(victim, 'log.jsonl');
+  await new Promise<void>((resolve, reject) => {
+    const t0 = Date.now();
+    const poll = setInterval(() => {
+      const n = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0;
+      if (n >= 5) { clearInterval(poll); child.kill('SIGKILL'); resolve(); }
+      if (Date.now() - t0 > 120_000) { clearInterval(poll); child.kill('SIGKILL'); reject(new Error('the run never logged 5 steps')); }
+    }, 20);
+  });
+  await new Promise((r) => child.on('exit', r));
+  const before = losses(victim).length;
+  assert.ok(before < 14, `killed after ${before} steps`);
+  assert.equal(await run(['train', 'parser', '--resume', victim, '--quiet']), 0);
+  assert.deepEqual(losses(victim), losses(join(dir, 'whole')));
+});
