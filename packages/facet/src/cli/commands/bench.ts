@@ -21,11 +21,20 @@ export function registerBenchCommand(program: Command): void {
     .option('--steps <n>', 'timed steps', int('--steps', 1), 3)
     .option('--threads <n>', 'intra-op threads', int('--threads', 1), 2)
     .option('--seed <n>', 'seed', int('--seed'), 0)
+    .option('--data <dir>', 'benchmark the data loader on this data set (with --height, --width, --batch)')
+    .option('--workers <n>', '--data: loader worker threads', int('--workers'), 1)
+    .option('--cache-dir <dir>', '--data: decoded-image cache')
     .action(async (o) => {
       if (o.runtime === 'onnx') {
         const { benchOnnx, ONNX_BENCH_MODELS } = await import('../../bench/onnx_bench.js');
         if (!(ONNX_BENCH_MODELS as readonly string[]).includes(o.model)) throw new Error(`bench --runtime onnx: --model must be one of ${ONNX_BENCH_MODELS.join(', ')}`);
         console.log(JSON.stringify(await benchOnnx({ model: o.model, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch, steps: o.steps, threads: o.threads, seed: o.seed })));
+        return;
+      }
+      if (o.data) {
+        const { benchData } = await import('../../bench/data_bench.js');
+        const widthMult = o.widthMult === 1 ? 0.25 : o.widthMult;
+        console.log(JSON.stringify(await benchData({ data: o.data, height: o.height, width: o.width, batch: o.batch, steps: o.steps, threads: o.threads, workers: o.workers, widthMult, cacheDir: o.cacheDir })));
         return;
       }
       const { benchModel } = await import('../../bench/model_bench.js');

@@ -9,6 +9,8 @@ export interface AssembledBatch {
   count: number;
   height: number;
   width: number;
+  /** wall-clock time (ms since the epoch) when the batch was ready, for benchmarks */
+  producedAt?: number;
 }
 
 export function assembleBatch(store: StoreReader, indices: readonly number[], flips: readonly boolean[], norm: Normalization): AssembledBatch {
@@ -31,5 +33,5 @@ export function assembleBatch(store: StoreReader, indices: readonly number[], fl
       }
     }
   });
-  return { images, labels, count: indices.length, height: h, width: w };
+  return { images, labels, count: indices.length, height: h, width: w, producedAt: Date.now() };
 }

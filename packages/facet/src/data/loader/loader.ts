@@ -36,6 +36,7 @@ export class DataLoader {
   readonly #store: StoreReader;
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Promise<AssembledBatch>>();
+  readonly #waiting = new Map<number, { resolve: (b: AssembledBatch) => void; reject: (e: Error) => void }>();
   readonly #prefetch: number;
   #nextWorker = 0;
   #closed = false;
@@ -45,9 +46,21 @@ export class DataLoader {
     this.sampler = new Sampler(this.#store.header.count, options.batchSize, options.seed, options.flip ?? false, options.shuffle ?? true);
     this.#prefetch = options.prefetch ?? 2;
     for (let i = 0; i < (options.workers ?? 1); i++) {
-      this.#workers.push(new Worker(new URL('./worker.js', import.meta.url), {
+      const worker = new Worker(new URL('./worker.js', import.meta.url), {
         workerData: { base: options.store, normalization: options.normalization },
-      }));
+      });
+      worker.on('message', (msg: { id: number; batch?: AssembledBatch; error?: string; producedAt?: number }) => {
+        const w = this.#waiting.get(msg.id);
+        if (!w) return;
+        this.#waiting.delete(msg.id);
+        if (msg.error) w.reject(new Error(`loader: ${msg.error}`));
+        else w.resolve({ ...msg.batch!, producedAt: msg.producedAt });
+      });
+      worker.on('error', (e) => {
+        for (const w of this.#waiting.values()) w.reject(e);
+        this.#waiting.clear();
+      });
+      this.#workers.push(worker);
     }
   }
 
@@ -68,18 +81,17 @@ export class DataLoader {
     } else {
       const worker = this.#workers[this.#nextWorker++ % this.#workers.length]!;
       p = new Promise<AssembledBatch>((resolve, reject) => {
-        const onMessage = (msg: { id: number; batch?: AssembledBatch; error?: string }): void => {
-          if (msg.id !== step) return;
-          worker.off('message', onMessage);
-          if (msg.error) reject(new Error(`loader: ${msg.error}`));
-          else resolve(msg.batch!);
-        };
-        worker.on('message', onMessage);
+        this.#waiting.set(step, { resolve, reject });
         worker.postMessage({ id: step, indices: plan.indices, flips: plan.flips } satisfies BatchRequest);
       });
     }
     this.#pending.set(step, p);
     return p;
+  }
+
+  /** Asks for the batches of these steps now, without waiting (benchmarks flood the workers this way). */
+  request(steps: Iterable<number>): Array<Promise<AssembledBatch>> {
+    return [...steps].map((s) => this.#request(s));
   }
 
   /** The batch at a step (and requests the next ones). Steps may be asked in any order. */

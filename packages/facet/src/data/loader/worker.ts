@@ -23,7 +23,7 @@ parentPort!.on('message', (req: BatchRequest | 'close') => {
     const b = assembleBatch(store, req.indices, req.flips, normalization);
     const transfer: ArrayBuffer[] = [b.images.buffer as ArrayBuffer];
     if (b.labels) transfer.push(b.labels.buffer as ArrayBuffer);
-    parentPort!.postMessage({ id: req.id, batch: b }, transfer);
+    parentPort!.postMessage({ id: req.id, batch: b, producedAt: Date.now() }, transfer);
   } catch (e) {
     parentPort!.postMessage({ id: req.id, error: (e as Error).message });
   }
