@@ -8,6 +8,9 @@ import { registerSynthCommand } from './commands/synth.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerExperimentCommand } from './commands/experiment.js';
 import { FACET_VERSION } from '../version.js';
 
 const program = new Command();
@@ -19,6 +22,9 @@ registerSynthCommand(program);
 registerTrainCommand(program);
 registerEvalCommand(program);
 registerExportCommand(program);
+registerServeCommand(program);
+registerPredictCommand(program);
+registerExperimentCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -75,11 +75,13 @@ export interface ParserLossOptions {
    * (a partial-label loss), so the 7-region parser learns from coarse masks.
    */
   coarseToFine?: readonly (readonly number[])[];
+  /** per-class weights of the fine loss (median-frequency balancing: thin parts count more) */
+  classWeights?: Tensor | null;
 }
 
 /** −log P(label) per pixel, averaged over labelled pixels, for one scale's logits. */
 export function pixelLoss(logits: Tensor, target: Tensor, options: ParserLossOptions = {}): Tensor {
-  if (!options.coarseToFine) return nn.functional.crossEntropy(logits, target, { ignoreIndex: IGNORE_LABEL });
+  if (!options.coarseToFine) return nn.functional.crossEntropy(logits, target, { ignoreIndex: IGNORE_LABEL, weight: options.classWeights ?? null });
   return tidy(() => {
     const logp = logSoftmax(logits, 1);
     const coarse = cat(options.coarseToFine!.map((fine) => {

@@ -31,6 +31,8 @@ export interface Recipe {
   logEvery: number;
   /** weighted BCE with pos_weight = negatives/positives per attribute */
   balanced: boolean;
+  /** parser: weight the fine loss by median-frequency balancing */
+  classBalance: boolean;
   /** items of the validation split scored at each evaluation (0: all) */
   evalLimit: number;
   threads: number;
@@ -39,7 +41,7 @@ export interface Recipe {
 export const DEFAULT_RECIPE: Recipe = {
   optimizer: 'adagrad', steps: 40_000, batch: 32, lr: 1e-3, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
   height: 218, width: 178, widthMult: 1, checkpointEvery: 500, evalEvery: 1000, logEvery: 1, balanced: false,
-  evalLimit: 0, threads: 2,
+  classBalance: false, evalLimit: 0, threads: 2,
 };
 
 export interface DataRef {
@@ -59,6 +61,8 @@ export interface RunConfig {
   attributeNames: string[];
   regionNames: string[];
   normalization: Normalization;
+  /** parser runs with classBalance: the class weights used */
+  classWeights?: number[];
   /** balanced runs: the pos_weight used */
   posWeight?: number[];
   facetVersion: string;

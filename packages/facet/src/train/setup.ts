@@ -6,6 +6,7 @@ import { Parser } from '../models/parser.js';
 import { JointModel } from '../models/joint.js';
 import { openSplit, type SplitSource } from '../data/loader/split_source.js';
 import { DataLoader } from '../data/loader/loader.js';
+import { labelHistogram, medianFrequencyWeights } from '../data/loader/store.js';
 import type { DatasetFormat } from '../data/types.js';
 import { REGION_NAMES } from '../regions.js';
 import { RunDir } from './run_dir.js';
@@ -87,6 +88,8 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   if (settings.kind === 'parser') {
     const sources = await Promise.all(settings.data.map((d) => open(d, 'masks')));
     config = base([], sources[0]!);
+    const fine = sources.find((s) => s.dataset.maskKind === 'regions');
+    if (!resume && recipe.classBalance && fine) config.classWeights = medianFrequencyWeights(labelHistogram(fine.store, REGION_NAMES.length));
     const train: ParseSource[] = sources.map((s) => ({ source: s, loader: loader(s, config, true, workers, false), coarse: coarseOf(s) }));
     const valSource = await optionalSplit(settings.data[0]!, settings, recipe, 'masks');
     const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;

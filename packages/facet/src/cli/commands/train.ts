@@ -42,7 +42,7 @@ interface TrainFlags {
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
   checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
   optimizer?: 'adagrad' | 'adam' | 'sgd'; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
-  balanced?: boolean; gated?: string; attributeWeight?: number;
+  balanced?: boolean; classBalance?: boolean; gated?: string; attributeWeight?: number;
 }
 
 async function run(kind: RunKind, f: TrainFlags): Promise<void> {
@@ -57,7 +57,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
     recipe: defined({
       optimizer: f.optimizer, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
-      evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced,
+      evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced, classBalance: f.classBalance,
     }),
   };
   const { prepareRun } = await import('../../train/setup.js');
@@ -76,6 +76,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
 export function registerTrainCommand(program: Command): void {
   const t = program.command('train').description('train the parser, an attribute method or the joint model (spec §8)');
   addRecipeOptions(t.command('parser').description('the face parser; coarse masks (LFW Part Labels) train it through the partial-label loss'))
+    .option('--class-balance', 'weight the fine loss by median-frequency balancing (thin parts count more)')
     .action((f: TrainFlags) => run('parser', f));
   addRecipeOptions(t.command('attr').description('an attribute network; naive/ssp/ssg read masks from a frozen parser run'))
     .option('--method <m>', `avg | spp | naive | bbox | ssp | ssg`, oneOf('--method', METHODS), 'avg')

@@ -118,3 +118,31 @@ export class StoreReader {
     closeSync(this.#fd);
   }
 }
+
+/** Pixels per label 0…classes-1 over every stored mask (unlabelled pixels left out). */
+export function labelHistogram(base: string, classes: number): Float64Array {
+  const reader = new StoreReader(base);
+  try {
+    const { count, height, width } = reader.header;
+    const hist = new Float64Array(classes);
+    const rec = new Uint8Array(recordBytes(height, width));
+    const start = height * width * 3;
+    for (let i = 0; i < count; i++) {
+      reader.read(i, rec);
+      for (let p = start; p < rec.length; p++) if (rec[p]! < classes) hist[rec[p]!]! += 1;
+    }
+    return hist;
+  } finally {
+    reader.close();
+  }
+}
+
+/** SegNet's median-frequency balancing: weight_c = median(freq) / freq_c (absent classes: 1). */
+export function medianFrequencyWeights(hist: Float64Array): number[] {
+  const total = hist.reduce((a, b) => a + b, 0);
+  const present = [...hist].filter((h) => h > 0).map((h) => h / total).sort((a, b) => a - b);
+  if (present.length === 0) return [...hist].map(() => 1);
+  const mid = present.length >> 1;
+  const median = present.length % 2 ? present[mid]! : (present[mid - 1]! + present[mid]!) / 2;
+  return [...hist].map((h) => (h > 0 ? median / (h / total) : 1));
+}

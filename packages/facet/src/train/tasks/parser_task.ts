@@ -1,11 +1,11 @@
 // Parser training (spec §2): deep supervision at four scales, on fine 7-region masks
 // and/or coarse ones (LFW Part Labels) through the partial-label loss.
-import { type Tensor, tidy, noGrad } from '@facet/torch';
+import { type Tensor, tensor, tidy, noGrad } from '@facet/torch';
 import { Parser, parserLoss } from '../../models/parser.js';
 import { DataLoader, type HostBatch } from '../../data/loader/loader.js';
 import { toTensors } from '../../data/loader/to_tensors.js';
 import type { SplitSource } from '../../data/loader/split_source.js';
-import { IoUAccumulator, coarsen } from '../../eval/iou.js';
+import { IoUAccumulator, coarsen, type IoUResult } from '../../eval/iou.js';
 import { REGION_NAMES } from '../../regions.js';
 import type { CoarseLabelSet } from '../../data/regions.js';
 import type { RunConfig } from '../config.js';
@@ -26,6 +26,8 @@ export interface ParseEvaluation {
   classNames: string[];
   perClass: Array<number | null>;
   meanIoU: number;
+  /** the accumulated counts behind the numbers */
+  iou: IoUResult;
 }
 
 /** IoU over the first `limit` items of a loader (fine regions, or the coarse classes). */
@@ -54,14 +56,16 @@ export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0
     parser.train(wasTraining);
   }
   const r = acc.result();
-  return { classNames: names, perClass: r.perClass, meanIoU: r.mean ?? Number.NaN };
+  return { classNames: names, perClass: r.perClass, meanIoU: r.mean ?? Number.NaN, iou: r };
 }
 
 export class ParserTask implements TrainingTask<HostBatch[]> {
   readonly imagesPerStep: number;
+  readonly #classWeights: Tensor | null;
 
   constructor(readonly config: RunConfig, readonly model: Parser, readonly train: ParseSource[], readonly val: ParseSource | null) {
     this.imagesPerStep = config.recipe.batch * train.length;
+    this.#classWeights = config.classWeights ? tensor(new Float32Array(config.classWeights)).keep() : null;
   }
 
   prepare(step: number): Promise<HostBatch[]> {
@@ -74,7 +78,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
       batches.forEach((b, k) => {
         const { images, labels } = toTensors(b);
         const coarse = this.train[k]!.coarse;
-        const l = parserLoss(this.model.forward(images), labels!, coarse ? { coarseToFine: coarse.coarseToFine } : {});
+        const l = parserLoss(this.model.forward(images), labels!, coarse ? { coarseToFine: coarse.coarseToFine } : { classWeights: this.#classWeights });
         total = total ? total.add(l) : l;
       });
       return total!;
@@ -89,6 +93,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
   }
 
   async close(): Promise<void> {
+    this.#classWeights?.dispose();
     for (const s of this.train) await s.loader.close();
     await this.val?.loader.close();
   }

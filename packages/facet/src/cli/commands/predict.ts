@@ -1,0 +1,160 @@
+// `facet predict IMAGE… [--run DIR] [--json] [--out DIR] [--runtime torch|onnx] [--threads N]`:
+// per image the 40 attribute probabilities, the parse, and each attribute's localization
+// heat map and region weights (spec §10). The action imports the runtimes lazily (through
+// infer/predict.ts), so that `--runtime onnx` never loads the native libtorch addon.
+import type { Command } from 'commander';
+import { int, oneOf } from '../options.js';
+import type { PredictionResult } from '../../infer/predict.js';
+
+interface PredictCliOptions {
+  run?: string;
+  runtime?: 'torch' | 'onnx';
+  onnx?: string;
+  json?: boolean;
+  out?: string;
+  threads?: number;
+  batch: number;
+  top: number;
+}
+
+const RESIZE_NOTE = `
+Images of any size are accepted: an image that is not the model's input size (178×218,
+W×H, CelebA's aligned crop, for the shipped model) is scaled to cover it keeping its
+aspect ratio, then centre-cropped (infer/preprocess.ts); the reported size is the
+original's, and the report says when an image was resized. An unreadable image is
+reported on stderr and skipped; the exit code is then 1.
+
+Output: a table of the most probable attributes (default), one JSON object per image
+and line (--json: attributes, regions, region_weights, top_region, size, runtime), and
+with --out DIR per image NAME.json (the full prediction: also the heat maps on the grid
+and the parse) and NAME.html (a self-contained report: parse overlay, attribute bars,
+each attribute's heat map and region weights on click).`;
+
+export function registerPredictCommand(program: Command): void {
+  program
+    .command('predict')
+    .description('predict the 40 attributes of face images, with the parse, heat maps and region weights (spec §10)')
+    .argument('<images...>', 'image files (JPEG, PNG, WebP, …)')
+    .option('--run <dir>', 'model bundle directory (bundle.json + weights.safetensors); default: the shipped model, packages/facet/models/default')
+    .option('--runtime <name>', 'torch (libtorch) | onnx (onnxruntime-node; libtorch is never loaded); default torch, or onnx with --onnx', oneOf('--runtime', ['torch', 'onnx'] as const))
+    .option('--onnx <file>', 'an exported model (facet export onnx) to run on onnxruntime instead of exporting the bundle in memory')
+    .option('--json', 'print one JSON object per image, one line each')
+    .option('--out <dir>', 'write NAME.json (full prediction) and NAME.html (self-contained report) per image')
+    .option('--threads <n>', 'intra-op threads of the runtime', int('--threads', 1))
+    .option('--batch <n>', 'images per forward pass', int('--batch', 1), 8)
+    .option('--top <n>', 'table: how many attributes to list', int('--top', 1), 10)
+    .addHelpText('after', RESIZE_NOTE)
+    .action(async (images: string[], o: PredictCliOptions) => {
+      process.exitCode = await runPredict(images, o);
+    });
+}
+
+/** Runs the command; returns the exit code (0: all images predicted, 1: some failed). Model errors throw. */
+export async function runPredict(
+  images: string[],
+  o: PredictCliOptions,
+  out: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+  err: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): Promise<number> {
+  const { Predictor, isFailure, toJson } = await import('../../infer/predict.js');
+  const opts: Parameters<typeof Predictor.open>[0] = { batch: o.batch };
+  if (o.run !== undefined) opts.run = o.run;
+  if (o.runtime !== undefined) opts.runtime = o.runtime;
+  if (o.onnx !== undefined) opts.onnx = o.onnx;
+  if (o.threads !== undefined) opts.threads = o.threads;
+  const predictor = await Predictor.open(opts);
+  let failed = 0;
+  const names = new OutputNames();
+  try {
+    for (let start = 0; start < images.length; start += o.batch) {
+      const results = await predictor.predict(images.slice(start, start + o.batch));
+      for (const r of results) {
+        if (isFailure(r)) {
+          failed++;
+          err(`facet predict: ${r.error.startsWith(r.image) ? r.error : `${r.image}: ${r.error}`}`);
+          continue;
+        }
+        let files: { json: string; html: string } | null = null;
+        if (o.out !== undefined) {
+          try {
+            files = await writeOutputs(r, o.out, names.next(r.image), { model: predictor.source, description: predictor.config.description });
+          } catch (e) {
+            failed++;
+            err(`facet predict: ${r.image}: cannot write the report (${(e as Error).message})`);
+          }
+        }
+        if (o.json) out(JSON.stringify(toJson(r)));
+        else out(formatTable(r, o.top, files));
+      }
+    }
+  } finally {
+    await predictor.dispose();
+  }
+  return failed ? 1 : 0;
+}
+
+/** NAME.json and NAME.html under dir, each written atomically. */
+async function writeOutputs(
+  r: PredictionResult,
+  dir: string,
+  stem: string,
+  report: { model: string; description?: string | undefined },
+): Promise<{ json: string; html: string }> {
+  const { mkdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { writeFileAtomic } = await import('@facet/torch/safetensors-format');
+  const { toJson } = await import('../../infer/predict.js');
+  const { renderReportHtml } = await import('../../infer/report_html.js');
+  mkdirSync(dir, { recursive: true });
+  const enc = new TextEncoder();
+  const json = join(dir, `${stem}.json`);
+  const html = join(dir, `${stem}.html`);
+  writeFileAtomic(json, enc.encode(JSON.stringify(toJson(r, { full: true })) + '\n'));
+  const opts: { model: string; description?: string } = { model: report.model };
+  if (report.description !== undefined) opts.description = report.description;
+  writeFileAtomic(html, enc.encode(await renderReportHtml(r, opts)));
+  return { json, html };
+}
+
+/** File stems from image names: the base name without its extension, made unique (a-2, a-3, …). */
+export class OutputNames {
+  private readonly used = new Set<string>();
+  next(image: string): string {
+    const base = (image.split(/[\\/]/).pop() ?? image).replace(/\.[^.]*$/, '');
+    const clean = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '') || 'image';
+    let stem = clean;
+    for (let k = 2; this.used.has(stem); k++) stem = `${clean}-${k}`;
+    this.used.add(stem);
+    return stem;
+  }
+}
+
+const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A bar of `width` cells for x in [0, 1], in eighths of a cell. */
+export function bar(x: number, width = 20): string {
+  const e = Math.round(Math.min(Math.max(x, 0), 1) * width * 8);
+  const full = Math.floor(e / 8);
+  return ('█'.repeat(full) + EIGHTHS[e % 8]!).padEnd(width, ' ');
+}
+
+export function formatTable(r: PredictionResult, top: number, files: { json: string; html: string } | null = null): string {
+  const A = r.attributeNames.length;
+  const order = r.attributeNames.map((_, a) => a).sort((a, b) => r.probabilities[b]! - r.probabilities[a]!);
+  const nameW = Math.max(...r.attributeNames.map((n) => n.length));
+  const size = `${r.size.width}×${r.size.height}`;
+  const lines = [
+    `${r.image}  ${size}${r.resized ? ` → ${r.inputSize.width}×${r.inputSize.height} (cover + centre crop)` : ''}  [${r.runtime}]`,
+  ];
+  for (const a of order.slice(0, top)) {
+    let best = 0;
+    for (let k = 1; k < r.regionNames.length; k++) if (r.regionWeights[k * A + a]! > r.regionWeights[best * A + a]!) best = k;
+    const p = r.probabilities[a]!;
+    lines.push(`  ${r.attributeNames[a]!.padEnd(nameW)}  ${p.toFixed(3)} ${bar(p)}  ${r.regionNames[best]} ${r.regionWeights[best * A + a]!.toFixed(2)}`);
+  }
+  if (top < A) lines.push(`  … ${A - top} more (--top ${A} lists all)`);
+  const regions = r.regionNames.map((n, k) => ({ n, f: r.regionFractions[k]! })).filter((x) => x.f > 0).sort((a, b) => b.f - a.f);
+  lines.push(`  regions: ${regions.map((x) => `${x.n} ${(100 * x.f).toFixed(1)}%`).join(' · ')}`);
+  if (files) lines.push(`  wrote ${files.json}, ${files.html}`);
+  return lines.join('\n');
+}

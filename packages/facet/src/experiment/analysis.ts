@@ -1,0 +1,112 @@
+// What the paper's figures show, computed from trained runs: SSP's region weights
+// averaged over a split (Fig. 4), parse examples (Fig. 3), the strongest last-layer
+// channels (Fig. 5), and the drawn-attribute checks of the synthetic data.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { noGrad, tidy } from '@facet/torch';
+import { DataLoader } from '../data/loader/loader.js';
+import { StoreReader } from '../data/loader/store.js';
+import { toTensors } from '../data/loader/to_tensors.js';
+import type { SplitSource } from '../data/loader/split_source.js';
+import type { AttributeForward } from '../train/tasks/attribute_task.js';
+import type { Parser } from '../models/parser.js';
+import type { AttributeReport } from '../eval/metrics.js';
+import { strongestChannels, type ActivationMap } from '../viz/activations.js';
+import type { ParseGridItem } from '../viz/parse_grid.js';
+
+/** Mean of w[r, a] over the first `limit` items: A×R row-major (Figure 4). */
+export async function averageRegionWeights(forward: AttributeForward, loader: DataLoader, limit: number): Promise<Float32Array> {
+  const net = forward.net;
+  if (!net.sspHead) throw new Error('averageRegionWeights: not an SSP model');
+  net.eval();
+  const a = net.attributes;
+  let r = 0;
+  const sum = new Float64Array(a * 7);
+  let seen = 0;
+  const bs = loader.options.batchSize;
+  for (let s = 0; seen < Math.min(limit, loader.size); s++) {
+    const b = await loader.batch(s);
+    const w = noGrad(() => tidy(() => {
+      const images = toTensors(b).images;
+      const masks = forward.masks!.compute(images);
+      const out = net.forwardDetailed(images, { masksHalf: masks.half });
+      return out.ssp!.regionWeights.data() as Float32Array; // N×R×A
+    }));
+    r = w.length / (b.count * a);
+    for (let n = 0; n < b.count && seen < limit; n++, seen++) {
+      for (let k = 0; k < r; k++) for (let j = 0; j < a; j++) sum[j * r + k]! += w[n * r * a + k * a + j]!;
+    }
+    if (s > loader.size / bs + 1) break;
+  }
+  return Float32Array.from(sum.slice(0, a * r), (v) => v / seen);
+}
+
+/** Photos, predicted parse and truth of the first n items of a split (Figure 3). */
+export async function parseExamples(parser: Parser, source: SplitSource, loader: DataLoader, n: number): Promise<ParseGridItem[]> {
+  parser.eval();
+  const b = await loader.batch(0);
+  const { height: h, width: w } = b;
+  const pred = noGrad(() => tidy(() => parser.forward(toTensors(b).images)[3].argmax(1).toDtype('uint8').data() as Uint8Array));
+  const reader = new StoreReader(source.store);
+  try {
+    return b.plan.indices.slice(0, n).map((index, k) => {
+      const rec = reader.read(index);
+      return {
+        rgb: rec.slice(0, h * w * 3), width: w, height: h, pred: pred.slice(k * h * w, (k + 1) * h * w),
+        truth: rec.slice(h * w * 3, h * w * 4), caption: source.items[index]!.id,
+      };
+    });
+  } finally {
+    reader.close();
+  }
+}
+
+/** The k strongest conv62 channels of the first n items, per model (Figure 5). */
+export async function strongestActivations(forward: AttributeForward, loader: DataLoader, n: number, k: number): Promise<ActivationMap[][]> {
+  forward.net.eval();
+  const b = await loader.batch(0);
+  const feats = noGrad(() => tidy(() => {
+    const images = toTensors(b).images;
+    const r = forward.masks ? forward.masks.compute(images) : null;
+    const f = forward.net.features(images, { masksQuarter: r?.quarter ?? null });
+    return { data: f.data() as Float32Array, shape: f.shape as [number, number, number, number] };
+  }));
+  const [, c, h, w] = feats.shape;
+  return Array.from({ length: Math.min(n, b.count) }, (_, i) => strongestChannels(feats.data.slice(i * c * h * w, (i + 1) * c * h * w), c, h, w, k));
+}
+
+/** synth.json's drawn attributes: name → region index; null for other data. */
+export function drawnAttributes(dataDir: string): Map<string, number> | null {
+  const p = join(dataDir, 'synth.json');
+  if (!existsSync(p)) return null;
+  const meta = JSON.parse(readFileSync(p, 'utf8')) as { drawn: Record<string, { region: number }> };
+  return new Map(Object.entries(meta.drawn).map(([name, d]) => [name, d.region]));
+}
+
+export interface DrawnCheck {
+  method: string;
+  meanError: number;
+  majorityError: number;
+  beatsMajority: boolean;
+}
+
+/** Mean error over the drawn attributes, against the majority-class baseline's. */
+export function drawnAttributeCheck(method: string, report: AttributeReport, drawn: Map<string, number>): DrawnCheck {
+  const rows = report.attributes.filter((a) => drawn.has(a.name));
+  const meanError = rows.reduce((s, a) => s + a.error, 0) / rows.length;
+  const majorityError = rows.reduce((s, a) => s + a.baselineError, 0) / rows.length;
+  return { method, meanError, majorityError, beatsMajority: meanError < majorityError };
+}
+
+/** Share of the drawn attributes whose largest averaged region weight is their true region. */
+export function localizationHits(weights: Float32Array, attributeNames: readonly string[], regions: number, drawn: Map<string, number>): { hits: string[]; misses: string[]; share: number } {
+  const hits: string[] = [], misses: string[] = [];
+  attributeNames.forEach((name, a) => {
+    const truth = drawn.get(name);
+    if (truth === undefined) return;
+    let best = 0;
+    for (let r = 1; r < regions; r++) if (weights[a * regions + r]! > weights[a * regions + best]!) best = r;
+    (best === truth ? hits : misses).push(name);
+  });
+  return { hits, misses, share: hits.length / Math.max(1, hits.length + misses.length) };
+}
