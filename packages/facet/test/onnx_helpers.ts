@@ -9,17 +9,12 @@ import { buildModel } from '../src/models/registry.js';
 import { writeBundle } from '../src/infer/write_bundle.js';
 import { CELEBA_ATTRIBUTES } from '../src/data/attributes.js';
 import { REGION_NAMES } from '../src/regions.js';
+import { Rng } from '../src/data/synth/prng.js';
 
-/** A deterministic PRNG (mulberry32). */
+/** A deterministic stream of numbers in [0, 1) (the synthetic generator's PRNG). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /**

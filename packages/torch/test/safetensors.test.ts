@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { rng } from './helpers/gradcheck.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,16 +13,6 @@ import {
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/safetensors/', import.meta.url));
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytesFor(dtype: DType, numel: number, rnd: () => number): Uint8Array {
   const b = new Uint8Array(numel * ELEMENT_SIZE[dtype]);
@@ -46,7 +37,7 @@ function tmp(): string {
 const ALL: DType[] = ['float32', 'float64', 'bfloat16', 'float16', 'int64', 'int32', 'uint8', 'bool'];
 
 test('safetensors: round trip of every dtype, incl. 0-d and empty tensors', () => {
-  const rnd = mulberry32(1);
+  const rnd = rng(1);
   const dir = tmp();
   try {
     tidy(() => {
@@ -147,7 +138,7 @@ function build(headerText: string, data: Uint8Array, lengthOverride?: bigint): U
 }
 
 function validFile(): Uint8Array {
-  const rnd = mulberry32(99);
+  const rnd = rng(99);
   const entries = new Map<string, SafetensorsEntry>();
   const specs: [string, DType, number[]][] = [
     ['w', 'float32', [3, 4]], ['b', 'float64', [4]], ['h', 'bfloat16', [2, 2]], ['idx', 'int64', [3]],
@@ -179,7 +170,7 @@ test('safetensors: fuzz - 3000 seeded corruptions throw an Error or parse consis
   const base = validFile();
   const { json: baseJson, data: baseData } = header(base);
   const headerLen = Number(new DataView(base.buffer).getBigUint64(0, true));
-  const rnd = mulberry32(12345);
+  const rnd = rng(12345);
   const int = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(a: T[]): T => a[int(a.length)]!;
   const weird: unknown[] = [-1, 0, 1, 2, 3, 7, 1e300, 2 ** 53, 2 ** 53 + 2, 1.5, -0.5, '3', null, true, [], {}, [1, 2, 3],

@@ -43,7 +43,12 @@ export async function prepareImage(
     throw new Error(`${name}: cannot decode (${(e as Error).message})`);
   }
   const rgb = new Uint8Array(data.buffer, data.byteOffset, data.length);
-  return { input: normalizePlanar(rgb, height, width, norm), rgb, width, height, originalWidth: meta.width, originalHeight: meta.height };
+  // EXIF orientations 5–8 turn the stored image a quarter: report the size as seen.
+  const turned = (meta.orientation ?? 1) >= 5;
+  return {
+    input: normalizePlanar(rgb, height, width, norm), rgb, width, height,
+    originalWidth: turned ? meta.height : meta.width, originalHeight: turned ? meta.width : meta.height,
+  };
 }
 
 export function normalizePlanar(rgb: Uint8Array, height: number, width: number, norm: { mean: readonly number[]; std: readonly number[] }): Float32Array {

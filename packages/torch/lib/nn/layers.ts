@@ -166,7 +166,8 @@ export interface PoolOptions {
   ceilMode?: boolean;
 }
 
-export class MaxPool2d extends Module {
+/** What the 2-D pooling layers share: kernel, stride (default: the kernel), padding, ceil mode. */
+abstract class Pool2d extends Module {
   readonly kernel: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];
@@ -178,23 +179,15 @@ export class MaxPool2d extends Module {
     this.padding = pair(options.padding ?? 0);
     this.ceilMode = options.ceilMode ?? false;
   }
+}
+
+export class MaxPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return ops.maxPool2d(x, this.kernel, this.stride, this.padding, [1, 1], this.ceilMode);
   }
 }
 
-export class AvgPool2d extends Module {
-  readonly kernel: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number];
-  readonly ceilMode: boolean;
-  constructor(kernelSize: Pair, options: PoolOptions = {}) {
-    super();
-    this.kernel = pair(kernelSize);
-    this.stride = pair(options.stride ?? kernelSize);
-    this.padding = pair(options.padding ?? 0);
-    this.ceilMode = options.ceilMode ?? false;
-  }
+export class AvgPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return ops.avgPool2d(x, this.kernel, this.stride, this.padding, this.ceilMode);
   }

@@ -18,6 +18,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--methods <list>', 'comma-separated attribute methods', 'avg,spp,naive,bbox,ssp,ssg')
     .option('--steps <n>', 'attribute runs\' steps', int('--steps', 1), 1000)
     .option('--parser-steps <n>', 'the parser\'s steps', int('--parser-steps', 1))
+    .option('--parser-batch <n>', 'the parser\'s batch per parsing data set (default: --batch)', int('--parser-batch', 1))
     .option('--joint-steps <n>', 'each joint run\'s steps', int('--joint-steps', 1))
     .option('--batch <n>', 'batch size', int('--batch', 1), 32)
     .option('--height <n>', 'input height', int('--height', 8), 109)
@@ -43,7 +44,7 @@ export function registerExperimentCommand(program: Command): void {
         lr: o.lr, seed: o.seed, evalEvery: o.evalEvery, checkpointEvery: o.evalEvery, threads: o.threads };
       const checks = await runExperiment({
         data: o.data, parserData: o.parserData ?? [o.data], out: o.out, methods, recipe, evalLimit: o.evalLimit,
-        parserRecipe: { steps: o.parserSteps ?? o.steps, widthMult: o.parserWidthMult ?? o.widthMult, lr: o.parserLr ?? o.lr },
+        parserRecipe: { steps: o.parserSteps ?? o.steps, batch: o.parserBatch ?? o.batch, widthMult: o.parserWidthMult ?? o.widthMult, lr: o.parserLr ?? o.lr },
         jointRecipe: { steps: o.jointSteps ?? o.steps }, parserClassBalance: Boolean(o.classBalance), cacheDir: o.cacheDir,
         progress: o.quiet ? 'quiet' : o.json ? 'json' : 'bar', log: (l) => console.error(`experiment: ${l}`),
       });

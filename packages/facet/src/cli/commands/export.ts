@@ -43,4 +43,18 @@ export function registerExportCommand(program: Command): void {
         attributes: c.attributeNames.length, checked: o.check,
       }));
     });
+
+  exp
+    .command('bundle')
+    .description('a model bundle (what predict, serve and export onnx read) from a trained SSP run and its parser run')
+    .requiredOption('--attributes <run>', 'an SSP attribute run (facet train attr --method ssp)')
+    .option('--parser <run>', 'the parser run (default: the one the SSP run was trained with)')
+    .requiredOption('--out <dir>', 'bundle directory to write')
+    .option('--description <text>', 'what it was trained on, for people')
+    .option('--weights <which>', 'best | weights (the last checkpoint)', 'best')
+    .action(async (o: { attributes: string; parser?: string; out: string; description?: string; weights: 'best' | 'weights' }) => {
+      const { bundleFromRuns } = await import('../../infer/bundle_from_runs.js');
+      bundleFromRuns({ attributesRun: o.attributes, parserRun: o.parser, out: o.out, description: o.description, weights: o.weights });
+      console.log(JSON.stringify({ out: o.out }));
+    });
 }

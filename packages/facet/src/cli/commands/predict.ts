@@ -28,7 +28,8 @@ Output: a table of the most probable attributes (default), one JSON object per i
 and line (--json: attributes, regions, region_weights, top_region, size, runtime), and
 with --out DIR per image NAME.json (the full prediction: also the heat maps on the grid
 and the parse) and NAME.html (a self-contained report: parse overlay, attribute bars,
-each attribute's heat map and region weights on click).`;
+each attribute's heat map and region weights on click).
+`;
 
 export function registerPredictCommand(program: Command): void {
   program

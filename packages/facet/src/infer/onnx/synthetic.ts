@@ -3,21 +3,11 @@
 // Convs: He-normal; BatchNorm: identity statistics; PReLU 0.25; linears: uniform ±1/√fan_in.
 import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
 import { REGION_COUNT } from '../../regions.js';
+import { Rng } from '../../data/synth/prng.js';
 
 export type SyntheticModel = 'parser' | 'ssp' | 'basic';
 
 const scaled = (n: number, w: number): number => Math.max(1, Math.floor(n * w));
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Whether a state-dict key is a trainable parameter (not a BatchNorm buffer). */
 export function isParameterKey(key: string): boolean {
@@ -25,8 +15,9 @@ export function isParameterKey(key: string): boolean {
 }
 
 export function syntheticWeights(model: SyntheticModel, widthMult: number, attributes = 40, seed = 0): Map<string, SafetensorsEntry> {
-  const r = prng(seed);
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const rng = new Rng(seed);
+  const r = (): number => rng.next();
+  const normal = (): number => rng.normal();
   const out = new Map<string, SafetensorsEntry>();
   const put = (name: string, shape: number[], f: () => number): void => {
     const n = shape.reduce((a, b) => a * b, 1);

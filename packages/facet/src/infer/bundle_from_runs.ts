@@ -1,0 +1,45 @@
+// A bundle from a trained parser run and an SSP attribute run: what facet ships as its
+// default model and what `facet export onnx` and `facet predict` read.
+import { Parser } from '../models/parser.js';
+import { buildModel } from '../models/registry.js';
+import { RunDir } from '../train/run_dir.js';
+import type { RunConfig } from '../train/config.js';
+import { buildAttributeModel } from '../train/tasks/attribute_task.js';
+import { writeBundle } from './write_bundle.js';
+
+export interface BundleFromRunsOptions {
+  attributesRun: string;
+  /** default: the attribute run's own parser */
+  parserRun?: string;
+  out: string;
+  description?: string;
+  weights?: 'best' | 'weights';
+}
+
+export function bundleFromRuns(o: BundleFromRunsOptions): void {
+  const attrRun = new RunDir(o.attributesRun);
+  const ac = attrRun.readJson<RunConfig>('config.json');
+  if (ac.kind !== 'attr' || ac.method !== 'ssp') throw new Error(`${o.attributesRun}: a bundle needs an SSP attribute run (this is ${ac.kind} ${ac.method ?? ''})`);
+  const parserPath = o.parserRun ?? ac.parserRun;
+  if (!parserPath) throw new Error(`${o.attributesRun}: no parser run recorded; pass --parser RUN`);
+  const parserRun = new RunDir(parserPath);
+  const pc = parserRun.readJson<RunConfig>('config.json');
+  const parser = buildModel('parser', { widthMult: pc.recipe.widthMult, paperInit: false }) as Parser;
+  const net = buildAttributeModel(ac);
+  try {
+    parserRun.loadWeights(parser, o.weights ?? 'best');
+    attrRun.loadWeights(net, o.weights ?? 'best');
+    writeBundle(o.out, parser, net, {
+      height: ac.recipe.height, width: ac.recipe.width, parserWidthMult: pc.recipe.widthMult, attributeWidthMult: ac.recipe.widthMult,
+      attributeNames: ac.attributeNames, regionNames: ac.regionNames, normalization: ac.normalization, parserNormalization: pc.normalization,
+      description: o.description,
+      training: {
+        parser: { data: pc.data.map((d) => d.dir), recipe: pc.recipe, commit: pc.gitCommit },
+        attributes: { data: ac.data.map((d) => d.dir), recipe: ac.recipe, commit: ac.gitCommit },
+      },
+    });
+  } finally {
+    parser.dispose();
+    net.dispose();
+  }
+}

@@ -1,0 +1,121 @@
+// The model in the browser: bundle config from /model.json, the graph from /model.onnx,
+// run by onnxruntime-web (wasm; threads when the page is cross-origin isolated).
+// Preprocessing follows src/infer/preprocess.ts: cover H×W keeping the aspect ratio,
+// crop the centre, normalise per channel with the bundle's mean/std, planar 3×H×W.
+import * as ort from 'onnxruntime-web/wasm';
+
+export interface ModelConfig {
+  height: number;
+  width: number;
+  attributeNames: string[];
+  regionNames: string[];
+  normalization: { mean: [number, number, number]; std: [number, number, number] };
+  description?: string;
+  onnxBytes?: number;
+}
+
+export interface Model {
+  config: ModelConfig;
+  session: ort.InferenceSession;
+  threads: number;
+}
+
+export interface Prediction {
+  probabilities: Float32Array;
+  /** R×A */
+  regionWeights: Float32Array;
+  /** R×H×W */
+  parse: Float32Array;
+  /** A×gh×gw */
+  heatmaps: Float32Array;
+  gridHeight: number;
+  gridWidth: number;
+  ms: number;
+}
+
+async function fetchBytes(url: string, onProgress?: (loaded: number, total: number) => void): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length') ?? 0);
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    loaded += value.length;
+    onProgress?.(loaded, total);
+  }
+  const out = new Uint8Array(loaded);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export async function loadModel(onProgress?: (loaded: number, total: number) => void): Promise<Model> {
+  const res = await fetch('/model.json');
+  if (!res.ok) throw new Error(`/model.json: HTTP ${res.status}`);
+  const config = (await res.json()) as ModelConfig;
+  ort.env.wasm.wasmPaths = new URL('/ort/', location.href).href;
+  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  ort.env.wasm.numThreads = threads;
+  const bytes = await fetchBytes('/model.onnx', onProgress);
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  return { config, session, threads };
+}
+
+export interface Prepared {
+  input: Float32Array;
+  /** the H×W RGBA the network saw */
+  pixels: ImageData;
+}
+
+/** Cover + centre crop to W×H on a canvas, then planar normalised floats. */
+export function preprocess(image: ImageBitmap, config: ModelConfig): Prepared {
+  const { width: W, height: H, normalization: norm } = config;
+  const canvas = new OffscreenCanvas(W, H);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  const scale = Math.max(W / image.width, H / image.height);
+  const sw = W / scale;
+  const sh = H / scale;
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(image, (image.width - sw) / 2, (image.height - sh) / 2, sw, sh, 0, 0, W, H);
+  const pixels = ctx.getImageData(0, 0, W, H);
+  const plane = W * H;
+  const input = new Float32Array(3 * plane);
+  const d = pixels.data;
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) input[c * plane + p] = (d[4 * p + c]! - norm.mean[c]!) / norm.std[c]!;
+  }
+  return { input, pixels };
+}
+
+export async function predict(model: Model, input: Float32Array): Promise<Prediction> {
+  const { height: H, width: W } = model.config;
+  const t0 = performance.now();
+  const out = await model.session.run({ image: new ort.Tensor('float32', input, [1, 3, H, W]) });
+  const ms = performance.now() - t0;
+  const get = (name: string): ort.Tensor => {
+    const t = out[name];
+    if (!t) throw new Error(`the model has no output '${name}'`);
+    return t;
+  };
+  const heat = get('heatmaps');
+  const result: Prediction = {
+    probabilities: (get('probabilities').data as Float32Array).slice(),
+    regionWeights: (get('region_weights').data as Float32Array).slice(),
+    parse: (get('parse').data as Float32Array).slice(),
+    heatmaps: (heat.data as Float32Array).slice(),
+    gridHeight: heat.dims[2]!,
+    gridWidth: heat.dims[3]!,
+    ms,
+  };
+  for (const t of Object.values(out)) t.dispose();
+  return result;
+}
