@@ -39,7 +39,7 @@ export interface PredictionResult {
   /** the path, or the name given with the bytes */
   image: string;
   runtime: Runtime;
-  /** the image's size as stored in the file (before any EXIF rotation) */
+  /** the image's size as seen (after its EXIF orientation) */
   size: ImageSize;
   /** the model's input; the image was scaled to cover it and centre-cropped when they differ */
   inputSize: ImageSize;

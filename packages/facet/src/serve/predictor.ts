@@ -1,14 +1,13 @@
-// What the server runs per image: bytes → sniffed format → pixel-count check → the
-// bundle's preprocessing (infer/preprocess.ts) → the pipeline → JSON. The pipeline is
-// onnxruntime-node on the graph exported in memory (no native build needed), or libtorch
-// with runtime 'torch' (loaded lazily, only then).
+// What the server runs per image: bytes → sniffed format → pixel-count check → facet's
+// Predictor (infer/predict.ts: preprocessing, pipeline, toJson, as `facet predict`). The
+// runtime is onnxruntime-node (no native build needed), or libtorch with runtime 'torch'
+// (loaded lazily, only then). The browser gets the same graph, exported once in memory.
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import type { Bundle, BundleConfig } from '../infer/bundle.js';
 import { exportBundleToOnnx } from '../infer/onnx/export.js';
-import { OnnxPipeline } from '../infer/onnx/onnx_pipeline.js';
-import type { RawPrediction } from '../infer/outputs.js';
-import { MAX_INPUT_PIXELS, prepareImage } from '../infer/preprocess.js';
+import { MAX_INPUT_PIXELS } from '../infer/preprocess.js';
+import { type PredictionJson, Predictor, isFailure, toJson } from '../infer/predict.js';
 import { HttpError } from './body.js';
 
 export type ServeRuntime = 'onnx' | 'torch';
@@ -32,23 +31,17 @@ export function sniffImage(b: Uint8Array): ImageFormat | null {
   return null;
 }
 
-export interface PredictionJson {
-  attributes: Record<string, number>;
+/** `facet predict --json`'s shape (infer/predict.ts toJson) plus what an API client wants at a glance. */
+export type ServePredictionJson = PredictionJson & {
+  /** the format the bytes were (sniffed, not the declared type) */
+  format: ImageFormat;
   /** attributes with probability ≥ 0.5, most probable first */
   predicted: string[];
   /** the five most probable attributes */
   top_attributes: Array<{ name: string; probability: number }>;
-  /** attribute → region → SSP weight (softmax over regions) */
-  region_weights: Record<string, Record<string, number>>;
-  /** attribute → its strongest region */
-  top_regions: Record<string, { region: string; weight: number }>;
-  /** fraction of the H×W input whose most probable region is each region */
-  parse_fractions: Record<string, number>;
-  image: { format: ImageFormat; width: number; height: number };
-  input: { width: number; height: number };
-  runtime: ServeRuntime;
-  timings_ms: { decode: number; inference: number };
-}
+  /** reading the header (format, size) and the prediction itself (decode, preprocess, model) */
+  timings_ms: { check: number; predict: number };
+};
 
 export interface ModelSummary {
   description: string | null;
@@ -64,7 +57,7 @@ export interface ServePredictor {
   readonly runtime: ServeRuntime;
   /** the ONNX graph the browser runs (exported once, kept in memory) */
   readonly onnx: Uint8Array;
-  predict(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Promise<PredictionJson>;
+  predict(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Promise<ServePredictionJson>;
   dispose(): Promise<void>;
 }
 
@@ -75,42 +68,7 @@ export function modelSummary(config: BundleConfig, runtime: ServeRuntime): Model
   };
 }
 
-const round = (x: number, digits = 6): number => Number(x.toFixed(digits));
-
-export function predictionJson(config: BundleConfig, raw: RawPrediction): Omit<PredictionJson, 'image' | 'input' | 'runtime' | 'timings_ms'> {
-  const A = config.attributeNames;
-  const R = config.regionNames;
-  const probs = A.map((name, a) => ({ name, probability: round(raw.probabilities[a]!) }));
-  const byProb = [...probs].sort((x, y) => y.probability - x.probability);
-  const regionWeights: Record<string, Record<string, number>> = {};
-  const topRegions: Record<string, { region: string; weight: number }> = {};
-  A.forEach((name, a) => {
-    const w: Record<string, number> = {};
-    let best = 0;
-    R.forEach((r, k) => {
-      const v = raw.regionWeights[k * A.length + a]!;
-      w[r] = round(v);
-      if (v > raw.regionWeights[best * A.length + a]!) best = k;
-    });
-    regionWeights[name] = w;
-    topRegions[name] = { region: R[best]!, weight: round(raw.regionWeights[best * A.length + a]!) };
-  });
-  const plane = config.height * config.width;
-  const counts = new Array<number>(R.length).fill(0);
-  for (let p = 0; p < plane; p++) {
-    let best = 0;
-    for (let k = 1; k < R.length; k++) if (raw.parse[k * plane + p]! > raw.parse[best * plane + p]!) best = k;
-    counts[best]!++;
-  }
-  return {
-    attributes: Object.fromEntries(probs.map((p) => [p.name, p.probability])),
-    predicted: byProb.filter((p) => p.probability >= 0.5).map((p) => p.name),
-    top_attributes: byProb.slice(0, 5),
-    region_weights: regionWeights,
-    top_regions: topRegions,
-    parse_fractions: Object.fromEntries(R.map((r, k) => [r, round(counts[k]! / plane)])),
-  };
-}
+const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
 export interface PredictorOptions {
   runtime?: ServeRuntime;
@@ -124,18 +82,8 @@ export async function createPredictor(bundle: Bundle, o: PredictorOptions = {}):
   const config = bundle.config;
   const onnx = exportBundleToOnnx(bundle);
   const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / (o.concurrency ?? 1)));
-  let run: (x: Float32Array) => Promise<RawPrediction>;
-  let dispose: () => Promise<void>;
-  if (runtime === 'onnx') {
-    const pipeline = await OnnxPipeline.fromBytes(onnx, { threads });
-    run = async (x) => (await pipeline.run([x]))[0]!;
-    dispose = () => pipeline.dispose();
-  } else {
-    const { TorchPipeline } = await import('../infer/torch_pipeline.js');
-    const pipeline = new TorchPipeline(bundle);
-    run = async (x) => pipeline.run([x])[0]!;
-    dispose = async () => {};
-  }
+  // the same predictor as `facet predict` (preprocessing, runtimes, JSON); one image per call
+  const predictor = await Predictor.open({ run: bundle.dir, runtime, threads, batch: 1 });
   return {
     config, runtime, onnx,
     async predict(bytes, format, maxPixels) {
@@ -152,23 +100,21 @@ export async function createPredictor(bundle: Bundle, o: PredictorOptions = {}):
       if (pixels > limit) {
         throw new HttpError(413, `image is ${meta.width}×${meta.height} = ${pixels} pixels, over the limit of ${limit} (--max-pixels)`);
       }
-      let input: Float32Array;
-      try {
-        input = (await prepareImage(bytes, config.height, config.width, config.normalization)).input;
-      } catch (e) {
-        throw new HttpError(400, (e as Error).message.replace(/^<upload>: /, ''));
-      }
       const t1 = performance.now();
-      const raw = await run(input);
+      const [r] = await predictor.predict([{ name: 'upload', data: bytes }]);
       const t2 = performance.now();
+      if (!r) throw new Error('the predictor returned no result');
+      if (isFailure(r)) throw new HttpError(400, r.error.replace(/^upload: /, ''));
+      const json = toJson(r);
+      const byProb = Object.entries(json.attributes).sort((x, y) => y[1] - x[1]);
       return {
-        ...predictionJson(config, raw),
-        image: { format, width: meta.width, height: meta.height },
-        input: { width: config.width, height: config.height },
-        runtime,
-        timings_ms: { decode: round(t1 - t0, 1), inference: round(t2 - t1, 1) },
+        ...json,
+        format,
+        predicted: byProb.filter(([, p]) => p >= 0.5).map(([name]) => name),
+        top_attributes: byProb.slice(0, 5).map(([name, probability]) => ({ name, probability })),
+        timings_ms: { check: round(t1 - t0), predict: round(t2 - t1) },
       };
     },
-    dispose,
+    dispose: () => predictor.dispose(),
   };
 }

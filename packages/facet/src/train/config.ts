@@ -58,6 +58,10 @@ export interface RunConfig {
   data: DataRef[];
   /** attr runs that need masks: the frozen parser's run directory */
   parserRun?: string;
+  /** joint runs: the parsing data */
+  parserData?: string[];
+  /** joint runs: weight of the attribute loss (0: parsing alone) */
+  attributeWeight?: number;
   attributeNames: string[];
   regionNames: string[];
   normalization: Normalization;

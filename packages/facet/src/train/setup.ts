@@ -42,6 +42,11 @@ export interface PreparedRun {
   task: TrainingTask;
 }
 
+function readSavedConfig(run: RunDir): RunConfig {
+  if (!run.exists('config.json')) throw new Error(`--resume ${run.path}: no config.json there`);
+  return run.readJson<RunConfig>('config.json');
+}
+
 function loader(source: SplitSource, config: RunConfig, training: boolean, workers: number, withAttributes: boolean): DataLoader {
   return new DataLoader({
     store: source.store, batchSize: config.recipe.batch, seed: config.recipe.seed, normalization: config.normalization,
@@ -62,24 +67,23 @@ async function optionalSplit(dir: string, settings: RunSettings, recipe: Recipe,
 /** A new run (settings) or the continuation of one (resume: its own config.json). */
 export async function prepareRun(settings: RunSettings, resume = false): Promise<PreparedRun> {
   const run = new RunDir(settings.out);
-  let config: RunConfig;
-  if (resume) {
-    if (!run.exists('config.json')) throw new Error(`--resume ${settings.out}: no config.json there`);
-    config = run.readJson<RunConfig>('config.json');
-    settings = { ...settings, kind: config.kind, method: config.method, gated: config.gated, data: config.data.map((d) => d.dir),
-      parserRun: config.parserRun, parserData: (config as RunConfig & { parserData?: string[] }).parserData };
-  } else {
-    if (existsSync(run.file('state.json'))) throw new Error(`${settings.out} already holds a run; pass --resume ${settings.out} to continue it, or choose another --out`);
-    config = undefined as unknown as RunConfig;
+  // A resumed run is rebuilt from its own config.json; a new one from the settings.
+  const saved: RunConfig | null = resume ? readSavedConfig(run) : null;
+  if (saved) {
+    settings = { ...settings, kind: saved.kind, method: saved.method, gated: saved.gated, data: saved.data.map((d) => d.dir),
+      parserRun: saved.parserRun, parserData: saved.parserData };
+  } else if (existsSync(run.file('state.json'))) {
+    throw new Error(`${settings.out} already holds a run; pass --resume ${settings.out} to continue it, or choose another --out`);
   }
-  const recipe: Recipe = resume ? config.recipe : { ...DEFAULT_RECIPE, ...settings.recipe };
+  let config: RunConfig;
+  const recipe: Recipe = saved ? saved.recipe : { ...DEFAULT_RECIPE, ...settings.recipe };
   setNumThreads(recipe.threads);
   manualSeed(recipe.seed);
   const open = (dir: string, require: 'attributes' | 'masks') => openSplit(dir, 'train', {
     height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: settings.trainLimit,
   });
   const workers = settings.workers ?? 1;
-  const base = (attributeNames: string[], source: SplitSource): RunConfig => resume ? config : {
+  const base = (attributeNames: string[], source: SplitSource): RunConfig => saved ?? {
     kind: settings.kind, method: settings.method, gated: settings.gated, recipe,
     data: settings.data.map((dir) => ({ dir, format: settings.format })), parserRun: settings.parserRun,
     attributeNames, regionNames: [...REGION_NAMES], normalization: source.header.normalization, ...versionStamp(),
@@ -89,18 +93,18 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     const sources = await Promise.all(settings.data.map((d) => open(d, 'masks')));
     config = base([], sources[0]!);
     const fine = sources.find((s) => s.dataset.maskKind === 'regions');
-    if (!resume && recipe.classBalance && fine) config.classWeights = medianFrequencyWeights(labelHistogram(fine.store, REGION_NAMES.length));
+    if (!saved && recipe.classBalance && fine) config.classWeights = medianFrequencyWeights(labelHistogram(fine.store, REGION_NAMES.length));
     const train: ParseSource[] = sources.map((s) => ({ source: s, loader: loader(s, config, true, workers, false), coarse: coarseOf(s) }));
     const valSource = await optionalSplit(settings.data[0]!, settings, recipe, 'masks');
     const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;
     const model = buildModel('parser', { widthMult: recipe.widthMult }) as Parser;
-    if (!resume) run.writeJson('config.json', config);
+    if (!saved) run.writeJson('config.json', config);
     return { run, config, task: new ParserTask(config, model, train, val) };
   }
 
   const source = await open(settings.data[0]!, 'attributes');
   config = base([...source.dataset.attributeNames], source);
-  if (!resume && recipe.balanced) config.posWeight = positiveWeights(source);
+  if (!saved && recipe.balanced) config.posWeight = positiveWeights(source);
   const valSource = await optionalSplit(settings.data[0]!, settings, recipe, 'attributes');
 
   if (settings.kind === 'joint') {
@@ -109,13 +113,13 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     const parsing: ParseSource = { source: parseSource, loader: loader(parseSource, config, true, workers, false), coarse: coarseOf(parseSource) };
     const parseVal = await optionalSplit(parseDir, settings, recipe, 'masks');
     const val = parseVal ? { source: parseVal, loader: loader(parseVal, config, false, 0, false), coarse: coarseOf(parseVal) } : null;
-    if (!resume) {
-      (config as RunConfig & { parserData?: string[]; attributeWeight?: number }).parserData = [parseDir];
-      (config as RunConfig & { attributeWeight?: number }).attributeWeight = settings.attributeWeight ?? 1;
+    if (!saved) {
+      config.parserData = [parseDir];
+      config.attributeWeight = settings.attributeWeight ?? 1;
     }
-    const weight = (config as RunConfig & { attributeWeight?: number }).attributeWeight ?? 1;
+    const weight = config.attributeWeight ?? 1;
     const model = buildModel('joint', { widthMult: recipe.widthMult, attributes: config.attributeNames.length }) as JointModel;
-    if (!resume) run.writeJson('config.json', config);
+    if (!saved) run.writeJson('config.json', config);
     return { run, config, task: new JointTask(config, model, loader(source, config, true, workers, true), parsing, val, weight) };
   }
 
@@ -127,6 +131,6 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const val = valSource
     ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource) }
     : null;
-  if (!resume) run.writeJson('config.json', config);
+  if (!saved) run.writeJson('config.json', config);
   return { run, config, task: new AttributeTask(config, forward, loader(source, config, true, workers, true), val) };
 }

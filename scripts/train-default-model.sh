@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Rebuilds the shipped model (packages/facet/models/default) from the runs of
+# scripts/run-experiment.sh: its parser (synthetic faces + LFW Part Labels) and its SSP
+# attribute model (synthetic faces). Run that script first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=experiments/synthetic/runs
+[[ -f $runs/ssp/state.json ]] || bash scripts/run-experiment.sh
+node packages/facet/dist/src/cli/main.js export bundle --attributes "$runs/ssp" --parser "$runs/parser" \
+  --out packages/facet/models/default \
+  --description "Trained by facet on synthetic faces (attributes and 7-region masks, scripts/run-experiment.sh) and LFW Part Labels (real faces, hair/skin/background masks only). It has never seen real photos with attribute labels: on real photos its hair/skin/background parse is meaningful, its fine regions and attribute probabilities are not."
