@@ -21,10 +21,12 @@ const post = (url: string, body: Uint8Array | string, type: string | null): Prom
 interface PredictBody {
   attributes: Record<string, number>;
   region_weights: Record<string, Record<string, number>>;
-  top_regions: Record<string, { region: string; weight: number }>;
+  top_region: Record<string, string>;
   predicted: string[];
-  parse_fractions: Record<string, number>;
-  image: { format: string; width: number; height: number };
+  regions: Record<string, number>;
+  format: string;
+  size: { width: number; height: number };
+  input_size: { width: number; height: number };
 }
 
 describe('serve: units', () => {
@@ -91,7 +93,7 @@ describe('serve: HTTP API', () => {
     assert.equal(j.model.runtime, 'onnx');
   });
 
-  it('a good JPEG → 200 with 40 probabilities, region weights and top regions', async () => {
+  it('a good JPEG → 200 with 40 probabilities, region weights and top regions (the shape of facet predict --json)', async () => {
     const r = await post(s.url, face, 'image/jpeg');
     assert.equal(r.status, 200, await r.clone().text());
     const j = (await r.json()) as PredictBody;
@@ -103,19 +105,21 @@ describe('serve: HTTP API', () => {
       const sum = Object.values(w).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(sum - 1) < 1e-3, `${name}: region weights sum to ${sum}`);
       assert.equal(Object.keys(w).length, 7);
-      assert.ok(j.top_regions[name]!.weight >= Math.max(...Object.values(w)) - 1e-6);
+      assert.equal(w[j.top_region[name]!], Math.max(...Object.values(w)));
     }
-    assert.ok(Math.abs(Object.values(j.parse_fractions).reduce((a, b) => a + b, 0) - 1) < 1e-3);
-    assert.deepEqual(j.image, { format: 'jpeg', width: 178, height: 218 });
+    assert.ok(Math.abs(Object.values(j.regions).reduce((a, b) => a + b, 0) - 1) < 1e-3);
+    assert.equal(j.format, 'jpeg');
+    assert.deepEqual(j.size, { width: 178, height: 218 });
+    assert.deepEqual(j.input_size, { width: 178, height: 218 });
   });
 
-  it('the same image as PNG and WebP → 200; the result matches the server pipeline run directly', async () => {
+  it('the same image as lossless PNG and WebP → 200 with the same probabilities', async () => {
     const png = await sharp(face).png().toBuffer();
     const webp = await sharp(face).webp({ lossless: true }).toBuffer();
     const a = (await (await post(s.url, png, 'image/png')).json()) as PredictBody;
     const b = (await (await post(s.url, webp, 'image/webp; charset=binary')).json()) as PredictBody;
-    assert.equal(a.image.format, 'png');
-    assert.equal(b.image.format, 'webp');
+    assert.equal(a.format, 'png');
+    assert.equal(b.format, 'webp');
     for (const k of Object.keys(a.attributes)) assert.ok(Math.abs(a.attributes[k]! - b.attributes[k]!) < 1e-5, k);
   });
 

@@ -27,11 +27,17 @@ declare const window: { facet: { probabilities: number[] } };
 
 const CHROMIUM = process.env.FACET_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = process.env.FACET_SCREENSHOT ?? '/tmp/facet-web.png';
-const skip = !existsSync(CHROMIUM)
-  ? `no browser at ${CHROMIUM} (apt-get install -y chromium)`
-  : !webBuilt()
-    ? 'the web app is not built (npm run build:web)'
-    : false;
+// The setup script installs Debian's chromium and `npm run build` builds the page:
+// either missing is a broken installation, so it fails here rather than skipping.
+function missingPrerequisite(): string | null {
+  if (!existsSync(CHROMIUM)) return `no browser at ${CHROMIUM} (bash scripts/setup.sh installs Debian's chromium)`;
+  if (!webBuilt()) return 'the web app is not built (npm run build:web)';
+  return null;
+}
+
+test('prerequisites: Debian\'s chromium and the built page', () => {
+  assert.equal(missingPrerequisite(), null);
+});
 
 /** Pixels of a canvas with alpha > 0, and the sum of its RGB. */
 async function canvasInk(page: Page, selector: string): Promise<{ opaque: number; rgb: number; width: number; height: number }> {
@@ -48,7 +54,7 @@ async function canvasInk(page: Page, selector: string): Promise<{ opaque: number
   }, selector);
 }
 
-describe('web: the page in chromium', { skip }, () => {
+describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, () => {
   let s: Running;
   let browser: Browser;
   let page: Page;

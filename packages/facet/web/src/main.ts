@@ -272,6 +272,7 @@ async function main(): Promise<void> {
     const c = model.config;
     state.modelInfo = `${c.description ?? 'model'} · ${c.attributeNames.length} attributes · ${c.width}×${c.height} · wasm, ${model.threads} thread${model.threads > 1 ? 's' : ''}${self.crossOriginIsolated ? ' (isolated)' : ''}`;
     renderLegend(c.regionNames);
+    document.documentElement.style.setProperty('--aspect', `${c.width} / ${c.height}`);
     document.body.classList.add('ready');
     if (!state.busy) setStatus(`${state.modelInfo} · ready: choose a photo or a sample`);
   } catch (e) {
