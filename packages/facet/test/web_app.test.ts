@@ -6,7 +6,7 @@
 // page (npm run build:web) is missing.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { webBuilt } from '../src/serve/server.js';
 import { faceJpeg, type Running, startServer } from './serve_helpers.js';
