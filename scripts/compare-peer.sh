@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# facet against the PyTorch peer, in one run, on the issues' configurations.
-# Usage: scripts/compare-peer.sh [conv|models|parser|all] (default all). Prints JSON lines.
+# facet against the PyTorch peer (Debian's python3-torch), each pair in the same run,
+# on the configurations the issues name. Prints JSON lines, one per measurement.
+# Usage: scripts/compare-peer.sh [conv|models|parser|memory|onnx|loader|all] (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 peer=${FACET_PEER:-../shared/peers/pytorch_reference.py}
 py=/usr/bin/python3
 what=${1:-all}
 facet() { node packages/facet/dist/src/cli/main.js "$@"; }
+small=(--height 109 --width 89 --width-mult 0.25 --batch 16 --steps 3)
+large=(--height 218 --width 178 --width-mult 1.0 --batch 8 --steps 2)
 if [[ $what == conv || $what == all ]]; then
   for i in 1 2; do
     facet bench --op conv2d --batch 8 --channels 64 --size 64 --steps 5
@@ -15,13 +18,36 @@ if [[ $what == conv || $what == all ]]; then
 fi
 if [[ $what == models || $what == all ]]; then
   for m in basic spp naive ssp ssg; do
-    facet bench --model $m --height 109 --width 89 --width-mult 0.25 --batch 16 --steps 3
-    $py "$peer" --model $m --height 109 --width 89 --width-mult 0.25 --batch 16 --steps 3
-    facet bench --model $m --height 218 --width 178 --width-mult 1.0 --batch 8 --steps 2
-    $py "$peer" --model $m --height 218 --width 178 --width-mult 1.0 --batch 8 --steps 2
+    for cfg in small large; do
+      declare -n args=$cfg
+      facet bench --model $m "${args[@]}"
+      $py "$peer" --model $m "${args[@]}"
+    done
   done
 fi
 if [[ $what == parser || $what == all ]]; then
-  facet bench --model parser --height 109 --width 89 --width-mult 0.25 --batch 16 --steps 3
-  $py "$peer" --model parser --height 109 --width 89 --width-mult 0.25 --batch 16 --steps 3
+  facet bench --model parser "${small[@]}"
+  $py "$peer" --model parser "${small[@]}"
+fi
+if [[ $what == memory || $what == all ]]; then
+  # Peak RSS of training steps at (218×178, 1.0, batch 8), in kB.
+  for who in facet peer; do
+    if [[ $who == facet ]]; then cmd=(node packages/facet/dist/src/cli/main.js bench --model basic "${large[@]}"); else cmd=($py "$peer" --model basic "${large[@]}"); fi
+    /usr/bin/time -v "${cmd[@]}" 2> /tmp/facet-rss.txt >/dev/null
+    echo "{\"engine\":\"$who\",\"model\":\"basic\",\"peak_rss_kb\":$(awk -F': ' '/Maximum resident/{print $2}' /tmp/facet-rss.txt)}"
+  done
+fi
+if [[ $what == onnx || $what == all ]]; then
+  for cfg in small large; do
+    declare -n args=$cfg
+    facet bench --runtime onnx --model basic "${args[@]}"
+    $py "$peer" --model basic "${args[@]}"
+    facet bench --runtime onnx --model ssp "${args[@]}"
+    $py "$peer" --model ssp "${args[@]}"
+  done
+fi
+if [[ $what == loader || $what == all ]]; then
+  data=${FACET_DATA_DIR:-/tmp/facet-data}/synth
+  [[ -f $data/synth.json ]] || facet synth --out "$data" --count 3000 --seed 1 --size 109x89 --quiet
+  facet bench --data "$data" --height 109 --width 89 --batch 32 --steps 10
 fi

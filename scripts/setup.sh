@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(libtorch-dev libopenblas0-openmp python3-torch chromium fonts-dejavu-core)
+debian_packages=(libtorch-dev libopenblas0-openmp python3-torch chromium fonts-dejavu-core time)
 if [[ -z "${LIBTORCH:-}" ]] && command -v dpkg >/dev/null && command -v apt-get >/dev/null; then
   missing=()
   for p in "${debian_packages[@]}"; do

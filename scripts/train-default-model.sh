@@ -6,6 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=experiments/synthetic/runs
 [[ -f $runs/ssp/state.json ]] || bash scripts/run-experiment.sh
-node packages/facet/dist/src/cli/main.js export bundle --attributes "$runs/ssp" --parser "$runs/parser" \
+facet() { node packages/facet/dist/src/cli/main.js "$@"; }
+facet export bundle --attributes "$runs/ssp" --parser "$runs/parser" \
   --out packages/facet/models/default \
   --description "Trained by facet on synthetic faces (attributes and 7-region masks, scripts/run-experiment.sh) and LFW Part Labels (real faces, hair/skin/background masks only). It has never seen real photos with attribute labels: on real photos its hair/skin/background parse is meaningful, its fine regions and attribute probabilities are not."
+# Three synthetic sample faces (a seed the training never used), for `facet predict`
+# and `facet serve` without arguments.
+tmp=$(mktemp -d)
+facet synth --out "$tmp" --count 3 --seed 2024 --size 109x89 --no-helen --quiet
+mkdir -p packages/facet/models/default/samples
+cp "$tmp"/Img/img_align_celeba/00000[123].jpg packages/facet/models/default/samples/
+rm -rf "$tmp"

@@ -5,7 +5,7 @@
 // attributes in the region the generator draws them in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSynth } from '../src/data/synth/writer.js';
 import { openDataset } from '../src/data/detect.js';
@@ -23,7 +23,8 @@ const UNSEEN_SEED = 424242;
 
 test('the shipped model is small enough to ship (≤ 10 MB)', () => {
   const dir = defaultModelDir();
-  const bytes = readdirSync(dir).reduce((s, f) => s + readFileSync(join(dir, f)).length, 0);
+  const bytes = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile()).reduce((s, e) => s + statSync(join(e.parentPath, e.name)).size, 0);
   assert.ok(bytes <= 10 * 1024 * 1024, `${bytes} bytes`);
   const c = readBundleConfig(dir);
   assert.match(c.description ?? '', /synthetic/i);

@@ -1,7 +1,7 @@
 // Where facet's shipped model lives: packages/facet/models/default/ (bundle.json +
 // weights.safetensors, see infer/bundle.ts), found from this module's own location so
 // that it works from a checkout and from an installed package alike.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,4 +51,11 @@ export function resolveModelDir(run?: string): string {
     );
   }
   return dir;
+}
+
+/** The sample faces shipped beside a model (its samples/ folder), for `facet predict` without images. */
+export function sampleImages(modelDir: string): string[] {
+  const dir = join(modelDir, 'samples');
+  if (!existsSync(dir)) throw new Error(`no images given, and ${dir} holds no sample faces: name the images to predict`);
+  return readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort().map((f) => join(dir, f));
 }

@@ -35,7 +35,7 @@ export function registerPredictCommand(program: Command): void {
   program
     .command('predict')
     .description('predict the 40 attributes of face images, with the parse, heat maps and region weights (spec §10)')
-    .argument('<images...>', 'image files (JPEG, PNG, WebP, …)')
+    .argument('[images...]', 'image files (JPEG, PNG, WebP, …); none: the sample faces shipped with the model')
     .option('--run <dir>', 'model bundle directory (bundle.json + weights.safetensors); default: the shipped model, packages/facet/models/default')
     .option('--runtime <name>', 'torch (libtorch) | onnx (onnxruntime-node; libtorch is never loaded); default torch, or onnx with --onnx', oneOf('--runtime', ['torch', 'onnx'] as const))
     .option('--onnx <file>', 'an exported model (facet export onnx) to run on onnxruntime instead of exporting the bundle in memory')
@@ -63,6 +63,11 @@ export async function runPredict(
   if (o.runtime !== undefined) opts.runtime = o.runtime;
   if (o.onnx !== undefined) opts.onnx = o.onnx;
   if (o.threads !== undefined) opts.threads = o.threads;
+  if (images.length === 0) {
+    const { resolveModelDir, sampleImages } = await import('../../infer/default_model.js');
+    images = sampleImages(resolveModelDir(o.run));
+    err(`facet predict: no images given; predicting the ${images.length} sample faces shipped with the model`);
+  }
   const predictor = await Predictor.open(opts);
   let failed = 0;
   const names = new OutputNames();
