@@ -45,6 +45,19 @@ test('a resumed run reproduces the uninterrupted run\'s losses exactly', async (
   assert.equal(config.normalization.mean.length, 3);
 });
 
+test('a finished run extended with resume and more steps equals one trained that long at once', async () => {
+  const data = await smallSynth();
+  const dir = tempDir('extend');
+  const long = tinySettings('parser', data, join(dir, 'long'));
+  await trainRun(long);
+  const short = tinySettings('parser', data, join(dir, 'short'));
+  await trainRun({ ...short, recipe: { ...short.recipe, steps: 3 } });
+  assert.equal(losses(short.out).length, 3);
+  await trainRun({ ...short, recipe: { steps: 6 } }, true);
+  assert.deepEqual(losses(short.out), losses(long.out));
+  assert.equal(JSON.parse(readFileSync(join(short.out, 'config.json'), 'utf8')).recipe.steps, 6);
+});
+
 test('a new run refuses to overwrite an existing one', async () => {
   const data = await smallSynth();
   const out = join(tempDir('exists'), 'run');

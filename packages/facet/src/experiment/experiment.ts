@@ -38,6 +38,8 @@ export interface ExperimentOptions {
   evalLimit: number;
   cacheDir?: string;
   progress: 'bar' | 'json' | 'quiet';
+  /** the command lines that reproduce the study, for the report */
+  commands?: string[];
   log: (line: string) => void;
 }
 
@@ -76,7 +78,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
   const runs = (name: string): string => join(o.out, 'runs', name);
   const base = { cacheDir: o.cacheDir, workers: 1 } as const;
   const attrRecipe = { evalLimit: o.evalLimit, ...o.recipe };
-  const commands: string[] = [];
+  const commands = o.commands ?? [];
 
   // 1. The parser (frozen afterwards), on every parsing data set given.
   const parserRun = runs('parser');

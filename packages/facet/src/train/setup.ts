@@ -76,7 +76,11 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     throw new Error(`${settings.out} already holds a run; pass --resume ${settings.out} to continue it, or choose another --out`);
   }
   let config: RunConfig;
-  const recipe: Recipe = saved ? saved.recipe : { ...DEFAULT_RECIPE, ...settings.recipe };
+  // A resumed run keeps its recipe; only its length may grow (--resume RUN --steps N).
+  const recipe: Recipe = saved
+    ? { ...saved.recipe, steps: Math.max(saved.recipe.steps, settings.recipe.steps ?? 0) }
+    : { ...DEFAULT_RECIPE, ...settings.recipe };
+  if (saved) saved.recipe = recipe;
   setNumThreads(recipe.threads);
   manualSeed(recipe.seed);
   const open = (dir: string, require: 'attributes' | 'masks') => openSplit(dir, 'train', {
@@ -98,7 +102,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     const valSource = await optionalSplit(settings.data[0]!, settings, recipe, 'masks');
     const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;
     const model = buildModel('parser', { widthMult: recipe.widthMult }) as Parser;
-    if (!saved) run.writeJson('config.json', config);
+    run.writeJson('config.json', config);
     return { run, config, task: new ParserTask(config, model, train, val) };
   }
 
@@ -119,7 +123,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     }
     const weight = config.attributeWeight ?? 1;
     const model = buildModel('joint', { widthMult: recipe.widthMult, attributes: config.attributeNames.length }) as JointModel;
-    if (!saved) run.writeJson('config.json', config);
+    run.writeJson('config.json', config);
     return { run, config, task: new JointTask(config, model, loader(source, config, true, workers, true), parsing, val, weight) };
   }
 
@@ -131,6 +135,6 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const val = valSource
     ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource) }
     : null;
-  if (!saved) run.writeJson('config.json', config);
+  run.writeJson('config.json', config);
   return { run, config, task: new AttributeTask(config, forward, loader(source, config, true, workers, true), val) };
 }

@@ -47,6 +47,7 @@ export function registerExperimentCommand(program: Command): void {
         parserRecipe: { steps: o.parserSteps ?? o.steps, batch: o.parserBatch ?? o.batch, widthMult: o.parserWidthMult ?? o.widthMult, lr: o.parserLr ?? o.lr },
         jointRecipe: { steps: o.jointSteps ?? o.steps }, parserClassBalance: Boolean(o.classBalance), cacheDir: o.cacheDir,
         progress: o.quiet ? 'quiet' : o.json ? 'json' : 'bar', log: (l) => console.error(`experiment: ${l}`),
+        commands: [`facet ${process.argv.slice(2).join(' ')}`],
       });
       console.log(JSON.stringify(checks));
       if (o.check && !checks.passed) process.exitCode = 1;

@@ -15,7 +15,7 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--data <dir>', 'data set directory (repeat for several; the format is detected)', collect)
     .option('--format <name>', 'data format when detection is not wanted', oneOf('--format', ['celeba', 'lfwa', 'helen', 'celebamask-hq', 'lfw-parts'] as const))
     .option('--out <dir>', 'run directory to create')
-    .option('--resume <dir>', 'continue the run in this directory exactly where its last checkpoint left off')
+    .option('--resume <dir>', 'continue the run in this directory exactly where its last checkpoint left off (with --steps: up to that many steps)')
     .option('--steps <n>', 'optimizer steps (paper: 40K attributes, 75K parser)', int('--steps', 1))
     .option('--batch <n>', 'mini-batch size (paper: 32)', int('--batch', 1))
     .option('--seed <n>', 'seed of the data order, flips and init', int('--seed'))
