@@ -7,7 +7,13 @@ cd "$(dirname "$0")/.."
 runs=experiments/synthetic/runs
 [[ -f $runs/ssp/state.json ]] || bash scripts/run-experiment.sh
 facet() { node packages/facet/dist/src/cli/main.js "$@"; }
-facet export bundle --attributes "$runs/ssp" --parser "$runs/parser" \
+# The experiment's SSP run (800 steps), continued exactly to 3,200 steps.
+if [[ ! -f $runs/ssp-long/state.json ]]; then
+  cp -r "$runs/ssp" "$runs/ssp-long"
+  rm -f "$runs/ssp-long/train_summary.json"
+fi
+facet train attr --resume "$runs/ssp-long" --steps 3200 --quiet
+facet export bundle --attributes "$runs/ssp-long" --parser "$runs/parser" \
   --out packages/facet/models/default \
   --description "Trained by facet on synthetic faces (attributes and 7-region masks, scripts/run-experiment.sh) and LFW Part Labels (real faces, hair/skin/background masks only). It has never seen real photos with attribute labels: on real photos its hair/skin/background parse is meaningful, its fine regions and attribute probabilities are not."
 # Three synthetic sample faces (a seed the training never used), for `facet predict`
