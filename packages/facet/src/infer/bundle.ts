@@ -5,30 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSafetensors, type SafetensorsEntry } from '@facet/torch/safetensors-format';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from './bundle_config.js';
 
-export const BUNDLE_FORMAT = 'facet-model';
-export const BUNDLE_VERSION = 1;
-
-export interface BundleConfig {
-  format: typeof BUNDLE_FORMAT;
-  version: number;
-  /** attribute method: the bundle's predictor is SSP (localization needs it) */
-  method: 'ssp';
-  /** network input, H×W; other images are resized by the cover rule (infer/preprocess.ts) */
-  height: number;
-  width: number;
-  parserWidthMult: number;
-  attributeWidthMult: number;
-  attributeNames: string[];
-  regionNames: string[];
-  /** per-channel mean/std of 0–255 RGB for the attribute model's input */
-  normalization: { mean: [number, number, number]; std: [number, number, number] };
-  /** the parser's own input normalisation (it may have been trained on other data) */
-  parserNormalization: { mean: [number, number, number]; std: [number, number, number] };
-  /** what it was trained on and how, for people */
-  description?: string;
-  training?: Record<string, unknown>;
-}
+export { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig };
 
 export interface Bundle {
   dir: string;

@@ -6,9 +6,9 @@ import { JointModel } from './joint.js';
 import { Parser } from './parser.js';
 import { initPaperWeights } from './init.js';
 
-export const ATTRIBUTE_MODELS = ['basic', 'spp', 'naive', 'ssp', 'ssg', 'bbox'] as const;
-export const MODEL_NAMES = [...ATTRIBUTE_MODELS, 'parser', 'joint'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+import { MODEL_NAMES, type ModelName } from './names.js';
+
+export { ATTRIBUTE_MODELS, MODEL_NAMES, type ModelName, isModelName } from './names.js';
 
 export interface BuildOptions {
   widthMult?: number;
@@ -17,10 +17,6 @@ export interface BuildOptions {
   gated?: number[];
   /** Paper init (default true); false keeps PyTorch's layer defaults. */
   paperInit?: boolean;
-}
-
-export function isModelName(name: string): name is ModelName {
-  return (MODEL_NAMES as readonly string[]).includes(name);
 }
 
 export function buildModel(name: ModelName, options: BuildOptions = {}): nn.Module {

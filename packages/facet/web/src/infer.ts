@@ -3,16 +3,13 @@
 // Preprocessing follows src/infer/preprocess.ts: cover H×W keeping the aspect ratio,
 // crop the centre, normalise per channel with the bundle's mean/std, planar 3×H×W.
 import * as ort from 'onnxruntime-web/wasm';
+import type { BundleConfig } from '../../src/infer/bundle_config.js';
+import type { RawPrediction } from '../../src/infer/outputs.js';
 
-export interface ModelConfig {
-  height: number;
-  width: number;
-  attributeNames: string[];
-  regionNames: string[];
-  normalization: { mean: [number, number, number]; std: [number, number, number] };
-  description?: string;
+/** What /model.json serves: the bundle's settings (src/infer/bundle.ts) and the graph's size. */
+export type ModelConfig = Pick<BundleConfig, 'height' | 'width' | 'attributeNames' | 'regionNames' | 'normalization' | 'description'> & {
   onnxBytes?: number;
-}
+};
 
 export interface Model {
   config: ModelConfig;
@@ -20,16 +17,8 @@ export interface Model {
   threads: number;
 }
 
-export interface Prediction {
-  probabilities: Float32Array;
-  /** R×A */
-  regionWeights: Float32Array;
-  /** R×H×W */
-  parse: Float32Array;
-  /** A×gh×gw */
-  heatmaps: Float32Array;
-  gridHeight: number;
-  gridWidth: number;
+/** The graph's outputs for one image (as the server's runtimes give them), and the time taken. */
+export interface Prediction extends RawPrediction {
   ms: number;
 }
 

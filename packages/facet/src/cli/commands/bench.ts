@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { int, oneOf, positiveNumber } from '../options.js';
-// Model names without importing the models (which load the native engine): the onnx
-// runtime must run with libtorch never loaded.
-const MODEL_NAMES = ['basic', 'spp', 'naive', 'ssp', 'ssg', 'bbox', 'parser'] as const;
-type ModelName = (typeof MODEL_NAMES)[number];
+import { MODEL_NAMES, type ModelName } from '../../models/names.js';
+
+// Every network but the joint model, which has no single forward to time.
+const BENCH_MODELS = MODEL_NAMES.filter((m) => m !== 'joint');
 
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description('measure speed; prints one JSON line with the PyTorch peer\'s keys')
-    .option('--model <name>', `network (${MODEL_NAMES.join(', ')})`, oneOf('--model', MODEL_NAMES))
+    .option('--model <name>', `network (${BENCH_MODELS.join(', ')})`, oneOf('--model', BENCH_MODELS))
     .option('--runtime <name>', 'torch (libtorch, training and inference) | onnx (onnxruntime-node, inference: ssp = parser + SSP, basic)', oneOf('--runtime', ['torch', 'onnx'] as const), 'torch')
     .option('--op <name>', 'a single op (conv2d)')
     .option('--height <n>', 'input height', int('--height', 1), 218)

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { oneOf, positiveNumber } from '../options.js';
-
-const MODEL_NAMES = ['basic', 'spp', 'naive', 'ssp', 'ssg', 'parser'] as const;
+import { PEER_MODELS } from '../../models/names.js';
 
 export const PARITY_TOLERANCE = 1e-4;
 
@@ -9,7 +8,7 @@ export function registerParityCommand(program: Command): void {
   program
     .command('parity')
     .description('load a PyTorch peer fixture (--dump) and compare facet\'s eval outputs; exit 1 above 1e-4')
-    .requiredOption('--model <name>', 'network', oneOf('--model', MODEL_NAMES))
+    .requiredOption('--model <name>', 'network', oneOf('--model', PEER_MODELS))
     .requiredOption('--fixture <file>', 'safetensors written by pytorch_reference.py --dump')
     .option('--width-mult <x>', 'width multiplier (inferred from the weights when omitted)', positiveNumber('--width-mult'))
     .action(async (o) => {

@@ -1,0 +1,25 @@
+// The settings a model bundle carries (bundle.json): what a predictor needs to run it.
+// Kept free of Node imports, so that the browser app can use the type too.
+export const BUNDLE_FORMAT = 'facet-model';
+export const BUNDLE_VERSION = 1;
+
+export interface BundleConfig {
+  format: typeof BUNDLE_FORMAT;
+  version: number;
+  /** attribute method: the bundle's predictor is SSP (localization needs it) */
+  method: 'ssp';
+  /** network input, H×W; other images are resized by the cover rule (infer/preprocess.ts) */
+  height: number;
+  width: number;
+  parserWidthMult: number;
+  attributeWidthMult: number;
+  attributeNames: string[];
+  regionNames: string[];
+  /** per-channel mean/std of 0–255 RGB for the attribute model's input */
+  normalization: { mean: [number, number, number]; std: [number, number, number] };
+  /** the parser's own input normalisation (it may have been trained on other data) */
+  parserNormalization: { mean: [number, number, number]; std: [number, number, number] };
+  /** what it was trained on and how, for people */
+  description?: string;
+  training?: Record<string, unknown>;
+}
