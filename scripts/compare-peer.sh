@@ -8,8 +8,8 @@ peer=${FACET_PEER:-../shared/peers/pytorch_reference.py}
 py=/usr/bin/python3
 what=${1:-all}
 facet() { node packages/facet/dist/src/cli/main.js "$@"; }
-small=(--height 109 --width 89 --width-mult 0.25 --batch 16 --steps 3)
-large=(--height 218 --width 178 --width-mult 1.0 --batch 8 --steps 2)
+small=(--height 109 --width 89 --width-mult 0.25 --batch 16 --steps 10)
+large=(--height 218 --width 178 --width-mult 1.0 --batch 8 --steps 5)
 if [[ $what == conv || $what == all ]]; then
   for i in 1 2; do
     facet bench --op conv2d --batch 8 --channels 64 --size 64 --steps 5
