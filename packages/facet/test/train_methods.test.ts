@@ -44,6 +44,16 @@ for (const method of ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const) {
     assert.equal(a.attributes.length, 40);
     assert.equal(a.count, 6);
     assert.ok(a.meanError >= 0 && a.meanError <= 1);
+    if (method === 'ssp') {
+      // SSP's evaluation also averages its region weights (Figure 4) and, on synthetic
+      // data, scores them against the regions the generator draws attributes in.
+      const loc = e.localization!;
+      assert.equal(loc.regionWeights.length, 40);
+      for (const row of loc.regionWeights) assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5);
+      assert.equal(loc.drawn!.hits.length + loc.drawn!.misses.length, 20);
+    } else {
+      assert.equal(e.localization, undefined);
+    }
   });
 }
 

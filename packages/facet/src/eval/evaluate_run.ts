@@ -14,6 +14,7 @@ import { DataLoader } from '../data/loader/loader.js';
 import { openDataset } from '../data/detect.js';
 import type { Split } from '../data/types.js';
 import { attributeMetrics, prevalence, type AttributeReport } from './metrics.js';
+import { averageRegionWeights, drawnAttributes, localizationHits } from '../experiment/analysis.js';
 
 export interface EvalOptions {
   data: string;
@@ -24,6 +25,13 @@ export interface EvalOptions {
   batch?: number;
 }
 
+export interface LocalizationReport {
+  /** A×R row-major: SSP's region weights averaged over the split */
+  regionWeights: number[][];
+  /** synthetic data (synth.json): the drawn attributes whose largest weight is their region */
+  drawn?: { hits: string[]; misses: string[]; share: number };
+}
+
 export interface RunEvaluation {
   run: string;
   kind: string;
@@ -32,6 +40,7 @@ export interface RunEvaluation {
   split: Split;
   attributes?: AttributeReport;
   parsing?: ParseEvaluation;
+  localization?: LocalizationReport;
 }
 
 function evalLoader(source: SplitSource, config: RunConfig, batch: number, withAttributes: boolean): DataLoader {
@@ -55,7 +64,15 @@ function trainPrevalence(config: RunConfig): Float64Array | undefined {
   }
 }
 
-async function attributePredictions(runPath: string, o: EvalOptions): Promise<{ config: RunConfig; probs: Float32Array; labels: Uint8Array }> {
+interface Predictions {
+  config: RunConfig;
+  probs: Float32Array;
+  labels: Uint8Array;
+  /** SSP runs: w[r, a] averaged over the split, A×R (Figure 4's numbers) */
+  regionWeights?: Float32Array;
+}
+
+async function attributePredictions(runPath: string, o: EvalOptions): Promise<Predictions> {
   const run = new RunDir(runPath);
   const config = run.readJson<RunConfig>('config.json');
   const { height, width } = config.recipe;
@@ -77,7 +94,8 @@ async function attributePredictions(runPath: string, o: EvalOptions): Promise<{ 
     const forward = new AttributeForward(net, method, masks, source);
     try {
       const r = await predictAttributes(forward, loader);
-      return { config, probs: r.probs, labels: r.labels };
+      const regionWeights = method === 'ssp' ? await averageRegionWeights(forward, loader, r.count) : undefined;
+      return { config, probs: r.probs, labels: r.labels, regionWeights };
     } finally {
       forward.dispose();
       net.dispose();
@@ -114,8 +132,9 @@ export async function evaluateRun(runPath: string, o: EvalOptions): Promise<RunE
   const config = new RunDir(runPath).readJson<RunConfig>('config.json');
   const out: RunEvaluation = { run: runPath, kind: config.kind, method: config.method, data: o.data, split: o.split };
   if (config.kind !== 'parser') {
-    const { probs, labels } = await attributePredictions(runPath, o);
+    const { probs, labels, regionWeights } = await attributePredictions(runPath, o);
     out.attributes = attributeMetrics(probs, labels, config.attributeNames, { trainPrevalence: trainPrevalence(config) });
+    if (regionWeights) out.localization = localizationReport(regionWeights, config.attributeNames, o.data);
   }
   if (config.kind !== 'attr') out.parsing = await parsing(runPath, config, o);
   return out;
@@ -141,3 +160,11 @@ export async function evaluateEnsemble(runs: string[], o: EvalOptions): Promise<
   };
 }
 
+
+function localizationReport(weights: Float32Array, attributeNames: readonly string[], dataDir: string): LocalizationReport {
+  const r = weights.length / attributeNames.length;
+  const report: LocalizationReport = { regionWeights: attributeNames.map((_, a) => Array.from(weights.subarray(a * r, (a + 1) * r))) };
+  const drawn = drawnAttributes(dataDir);
+  if (drawn) report.drawn = localizationHits(weights, attributeNames, r, drawn);
+  return report;
+}

@@ -13,6 +13,10 @@ export function formatEvaluation(e: RunEvaluation): string {
       lines.push(`${m.name.padEnd(22)} ${pct(m.error)}  ${pct(m.averagePrecision)}  ${pct(m.balancedAccuracy)}     ${pct(m.baselineError)}      ${String(m.positives).padStart(6)}`);
     }
   }
+  if (e.localization?.drawn) {
+    const d = e.localization.drawn;
+    lines.push(`localization (SSP region weights, averaged): ${d.hits.length}/${d.hits.length + d.misses.length} drawn attributes in their region (${pct(d.share)} %); misses: ${d.misses.join(', ') || 'none'}`);
+  }
   if (e.parsing) {
     const p = e.parsing;
     lines.push(`parsing: mean IoU ${pct(p.meanIoU)} %`);
