@@ -9,33 +9,16 @@ import { exportBasicToOnnx, exportBundleToOnnx } from '../infer/onnx/export.js';
 import { parameterCount, syntheticWeights } from '../infer/onnx/synthetic.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from '../infer/bundle.js';
 import { INPUT_NAME } from '../infer/outputs.js';
+import type { ModelBenchOptions, ModelBenchResult } from './model_bench.js';
 import { REGION_NAMES } from '../regions.js';
 
 export const ONNX_BENCH_MODELS = ['ssp', 'basic'] as const;
 export type OnnxBenchModel = (typeof ONNX_BENCH_MODELS)[number];
 
-export interface OnnxBenchOptions {
-  model: OnnxBenchModel;
-  height: number;
-  width: number;
-  widthMult: number;
-  batch: number;
-  steps: number;
-  threads: number;
-  seed: number;
-}
-
-export interface OnnxBenchResult {
-  engine: string;
-  model: string;
-  height: number;
-  width: number;
-  width_mult: number;
-  batch: number;
-  params: number;
-  train_img_s: null;
-  infer_img_s: number;
-}
+// The torch bench's shapes (a type-only import: nothing of libtorch is loaded here).
+export type OnnxBenchOptions = Omit<ModelBenchOptions, 'model'> & { model: OnnxBenchModel };
+/** The peer's JSON keys; onnxruntime only infers, so train_img_s is null. */
+export type OnnxBenchResult = Omit<ModelBenchResult, 'train_img_s'> & { train_img_s: null };
 
 export function onnxEngineName(): string {
   return `onnxruntime-node-${ort.env.versions.node ?? ort.env.versions.common}`;
