@@ -1,19 +1,13 @@
-/** The readers on the real data in /work/shared/data (skipped, with a reason, where it is absent). */
+/** The readers on the real data in ../shared/data (skipped, with a reason, where it is absent). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readCelebA, readLfwParts, loadMask, decodeItem, detectFormat, CELEBA_ATTRIBUTES, LFW_PARTS_LABELS } from '../src/data/index.js';
 import { runDataCheck } from '../src/cli/commands/data.js';
+import { sharedDataDir } from './helpers.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-// dist/test → packages/facet → packages → main → /work ; data lives at <work>/shared/data
-const candidates = [process.env.FACET_DATA, join(here, '../../../../../shared/data'), join(here, '../../../../shared/data'), '/work/shared/data'].filter(
-  (p): p is string => !!p,
-);
-const DATA = candidates.find((p) => existsSync(join(p, 'celeba')));
-const skip = DATA ? false : `real data not found (looked in ${candidates.join(', ')})`;
+const DATA = sharedDataDir();
+const skip = DATA ? false : 'real data not found (../shared/data beside the repository, or $FACET_DATA)';
 if (skip) console.log(`# skipping real-data tests: ${skip}`);
 
 test('CelebA reader: 3780 images, 272 labelled rows, splits and identities', { skip }, () => {

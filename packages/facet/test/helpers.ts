@@ -1,5 +1,6 @@
 // Shared set-up of the training tests: a small synthetic data set and run settings.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSynth } from '../src/data/synth/writer.js';
@@ -28,4 +29,21 @@ export function tinySettings(kind: RunSettings['kind'], data: string, out: strin
     recipe: { steps: 6, batch: 4, height: 32, width: 26, widthMult: 0.0625, checkpointEvery: 3, evalEvery: 3, evalLimit: 6, threads: 1, seed: 5 },
     ...extra,
   };
+}
+
+/**
+ * The real data beside the repository (../shared/data: CelebA and LFW Part Labels
+ * subsets), or $FACET_DATA; null where it is absent.
+ */
+export function sharedDataDir(): string | null {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const candidates = [process.env.FACET_DATA, join(here, '../../../../../shared/data'), join(here, '../../../../shared/data')];
+  return candidates.find((d): d is string => Boolean(d) && existsSync(join(d!, 'celeba'))) ?? null;
+}
+
+/** A path under the shared real data; throws (failing the test) where it is absent. */
+export function sharedData(...parts: string[]): string {
+  const dir = sharedDataDir();
+  if (!dir) throw new Error('the shared real data (../shared/data beside the repository, or $FACET_DATA) is missing');
+  return join(dir, ...parts);
 }

@@ -12,9 +12,10 @@ import { TorchPipeline } from '../src/infer/torch_pipeline.js';
 import { type PredictionResult, type PredictionFailure, argmaxRegions, isFailure, predictImages, toJson, Predictor } from '../src/infer/predict.js';
 import { defaultModelDir, resolveModelDir } from '../src/infer/default_model.js';
 import { CELEBA_ATTRIBUTES } from '../src/data/attributes.js';
+import { sharedData } from './helpers.js';
 
-const CELEBA = '/work/shared/data/celeba/Img/img_align_celeba';
-const LFW = '/work/shared/data/lfw-parts/lfw_funneled';
+const CELEBA = sharedData('celeba/Img/img_align_celeba');
+const LFW = sharedData('lfw-parts/lfw_funneled');
 const celeba = join(CELEBA, readdirSync(CELEBA).filter((f) => f.endsWith('.jpg')).sort()[0]!);
 const lfwDir = join(LFW, readdirSync(LFW).sort()[0]!);
 const lfw = join(lfwDir, readdirSync(lfwDir).filter((f) => f.endsWith('.jpg')).sort()[0]!);

@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +15,11 @@ import { TorchPipeline } from '../src/infer/torch_pipeline.js';
 import type { PredictionJson } from '../src/infer/predict.js';
 import { defaultModelDir } from '../src/infer/default_model.js';
 import { CELEBA_ATTRIBUTES } from '../src/data/attributes.js';
+import { sharedData } from './helpers.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const CELEBA = '/work/shared/data/celeba/Img/img_align_celeba';
-const LFW = '/work/shared/data/lfw-parts/lfw_funneled';
+const CELEBA = sharedData('celeba/Img/img_align_celeba');
+const LFW = sharedData('lfw-parts/lfw_funneled');
 const celebaFiles = readdirSync(CELEBA).filter((f) => f.endsWith('.jpg')).sort();
 const celeba = join(CELEBA, celebaFiles[0]!);
 const celeba2 = join(CELEBA, celebaFiles[1]!);

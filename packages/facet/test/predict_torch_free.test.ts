@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { makeTestBundle } from './onnx_helpers.js';
 import { distSrc, importGraph, runGuarded } from './torch_free_helpers.js';
 import { CELEBA_ATTRIBUTES } from '../src/data/attributes.js';
+import { sharedData } from './helpers.js';
 
 const MAIN = join(distSrc, 'cli', 'main.js');
-const LFW = '/work/shared/data/lfw-parts/lfw_funneled';
+const LFW = sharedData('lfw-parts/lfw_funneled');
 const lfwDir = join(LFW, readdirSync(LFW).sort()[0]!);
 const lfw = join(lfwDir, readdirSync(lfwDir).filter((f) => f.endsWith('.jpg')).sort()[0]!);
 
