@@ -145,7 +145,6 @@ inline Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts) {
   return arr;
 }
 
-using Registrar = void (*)(Napi::Env, Napi::Object);
 void registerSpecial(Napi::Env env, Napi::Object exports);
 void registerGenerated(Napi::Env env, Napi::Object exports);
 

@@ -2,10 +2,7 @@
 // transposed twin dbp, and the 2×2 ceil-mode max pool.
 import { type Tensor, nn, maxPool2d } from '@facet/torch';
 
-/** Channels at a width multiplier: max(1, ⌊n·w⌋), as the PyTorch peer computes them. */
-export function scaled(n: number, widthMult: number): number {
-  return Math.max(1, Math.floor(n * widthMult));
-}
+export { scaled } from './width.js';
 
 export interface CBPOptions {
   kernel?: number;
@@ -44,9 +41,4 @@ export class CBP extends nn.Module {
 /** Max pooling 2×2, stride 2, ceil mode: 109 → 55 → 28 → 14. */
 export function pool(x: Tensor): Tensor {
   return maxPool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], true);
-}
-
-/** Spatial size after pool(): ⌈n/2⌉. */
-export function pooledSize([h, w]: [number, number]): [number, number] {
-  return [Math.ceil(h / 2), Math.ceil(w / 2)];
 }

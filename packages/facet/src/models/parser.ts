@@ -1,6 +1,6 @@
 // The face parser (spec §2, Table 1 of the paper): encoder, mirrored decoder of
 // transposed convs, and a 7-class head before each upsampling (deep supervision).
-import { type Tensor, nn, tidy, softmax, logSoftmax, logsumexp, cat, tensor, nllLoss } from '@facet/torch';
+import { type Tensor, nn, tidy, logSoftmax, logsumexp, cat, tensor, nllLoss } from '@facet/torch';
 import { CBP, scaled } from './blocks.js';
 import { Encoder } from './encoder.js';
 import { REGION_COUNT } from '../regions.js';
@@ -108,9 +108,4 @@ export function parserLoss(outputs: ParserOutputs, labels: Tensor, options: Pars
     }
     return total!.div(outputs.length);
   });
-}
-
-/** Region probabilities (softmax over the 7 channels) of one scale's logits. */
-export function regionProbabilities(logits: Tensor): Tensor {
-  return softmax(logits, 1);
 }

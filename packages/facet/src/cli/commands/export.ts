@@ -2,16 +2,13 @@
 // (bundle.json + weights.safetensors) as one ONNX graph, written atomically, without
 // libtorch; then (unless --no-check) onnxruntime loads it and runs one zero image.
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { int } from '../options.js';
 import { readBundle } from '../../infer/bundle.js';
 import { exportBundle, writeOnnxFile } from '../../infer/onnx/export.js';
 import { OnnxPipeline } from '../../infer/onnx/onnx_pipeline.js';
 
 function batchOption(v: string): 'dynamic' | number {
-  if (v === 'dynamic') return v;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--batch must be 'dynamic' or an integer ≥ 1, got '${v}'`);
-  return n;
+  return v === 'dynamic' ? v : int("--batch ('dynamic' or N)", 1)(v);
 }
 
 export function registerExportCommand(program: Command): void {

@@ -3,11 +3,11 @@
 // Convs: He-normal; BatchNorm: identity statistics; PReLU 0.25; linears: uniform ±1/√fan_in.
 import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
 import { REGION_COUNT } from '../../regions.js';
+import { scaled } from '../../models/width.js';
 import { Rng } from '../../data/synth/prng.js';
 
 export type SyntheticModel = 'parser' | 'ssp' | 'basic';
 
-const scaled = (n: number, w: number): number => Math.max(1, Math.floor(n * w));
 
 /** Whether a state-dict key is a trainable parameter (not a BatchNorm buffer). */
 export function isParameterKey(key: string): boolean {
