@@ -40,10 +40,11 @@ fi
 if [[ $what == onnx || $what == all ]]; then
   for cfg in small large; do
     declare -n args=$cfg
-    facet bench --runtime onnx --model basic "${args[@]}"
-    $py "$peer" --model basic "${args[@]}"
-    facet bench --runtime onnx --model ssp "${args[@]}"
-    $py "$peer" --model ssp "${args[@]}"
+    for model in basic ssp; do
+      facet bench --runtime onnx --model $model "${args[@]}"
+      facet bench --runtime onnx --model $model --precision int8 "${args[@]}"
+      $py "$peer" --model $model "${args[@]}"
+    done
   done
 fi
 if [[ $what == loader || $what == all ]]; then

@@ -1,12 +1,13 @@
 // The graph constructions against libtorch's own ops on odd sizes: Resize (nearest,
 // asymmetric, floor) vs upsample_nearest2d, and the mask shrink (MatMul averaging,
-// Gather+ReduceMax) vs adaptive_avg_pool2d / adaptive_max_pool2d.
+// Gather+ReduceMax) vs adaptive_avg_pool2d / adaptive_max_pool2d, and the three
+// PReLU forms vs libtorch's prelu, bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { tensor, nn, tidy } from '@facet/torch';
+import { tensor, nn, tidy, prelu } from '@facet/torch';
 import { shrinkMasks } from '../src/models/ssp_head.js';
-import { adaptiveBins, resizeTestModel, shrinkTestModel } from '../src/infer/onnx/ops.js';
+import { adaptiveBins, preluForm, preluTestModel, resizeTestModel, shrinkTestModel } from '../src/infer/onnx/ops.js';
 import { MAX_POOLED_REGIONS } from '../src/regions.js';
 import { maxAbsDiff, rng } from './onnx_helpers.js';
 
@@ -75,3 +76,19 @@ for (const maxPooled of [MAX_POOLED_REGIONS, [] as number[], [0, 2, 5]]) {
     }
   });
 }
+
+test('PReLU as Max(x, a·x), Min(x, a·x) or PRelu equals libtorch prelu exactly', async () => {
+  const cases: Array<[number[], string]> = [
+    [[0.25, -0.3, 0, 1, 0.999], 'max'], [[1, 1.5, 3, 1.0001, 1], 'min'], [[0.2, 1.7, 1, -0.5, 0.9], 'prelu'],
+  ];
+  const [h, w] = [5, 7];
+  for (const [slopes, form] of cases) {
+    assert.equal(preluForm(slopes), form);
+    const c = slopes.length;
+    const x = Float32Array.from(random(2 * c * h * w, c + slopes[1]!), (v, i) => (i % 11 === 0 ? 0 : (v - 0.5) * 8));
+    const got = await runOnnx(preluTestModel(slopes, [h, w]), x, [2, c, h, w]);
+    const want = tidy(() => prelu(tensor(x, [2, c, h, w]), tensor(new Float32Array(slopes))).data() as Float32Array);
+    // bit for bit, except that 0·(negative slope) may come out as 0 or -0
+    assert.deepEqual(Array.from(got.data, (v) => v + 0), Array.from(want, (v) => v + 0), form);
+  }
+});

@@ -5,7 +5,9 @@
 // (onnxruntime does not train), params counts the graph's parameters (ssp: parser + SSP).
 import * as ort from 'onnxruntime-node';
 import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
-import { exportBasicToOnnx, exportBundleToOnnx } from '../infer/onnx/export.js';
+import { buildBasicGraph, buildBundleGraph } from '../infer/onnx/export.js';
+import { type CalibrationBatch, type GraphFactory, quantizedGraph } from '../infer/onnx/calibrate.js';
+import { FloatConvs } from '../infer/onnx/quantize.js';
 import { parameterCount, syntheticWeights } from '../infer/onnx/synthetic.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from '../infer/bundle.js';
 import { INPUT_NAME } from '../infer/outputs.js';
@@ -16,7 +18,13 @@ export const ONNX_BENCH_MODELS = ['ssp', 'basic'] as const;
 export type OnnxBenchModel = (typeof ONNX_BENCH_MODELS)[number];
 
 // The torch bench's shapes (a type-only import: nothing of libtorch is loaded here).
-export type OnnxBenchOptions = Omit<ModelBenchOptions, 'model'> & { model: OnnxBenchModel };
+export type OnnxBenchOptions = Omit<ModelBenchOptions, 'model'> & {
+  model: OnnxBenchModel;
+  /** int8: the graph quantized (quantize.ts), calibrated on inputs drawn like the timed ones; the engine name says so */
+  precision?: OnnxPrecision;
+};
+export const ONNX_PRECISIONS = ['fp32', 'int8'] as const;
+export type OnnxPrecision = (typeof ONNX_PRECISIONS)[number];
 /** The peer's JSON keys; onnxruntime only infers, so train_img_s is null. */
 export type OnnxBenchResult = Omit<ModelBenchResult, 'train_img_s'> & { train_img_s: null };
 
@@ -24,11 +32,11 @@ export function onnxEngineName(): string {
   return `onnxruntime-node-${ort.env.versions.node ?? ort.env.versions.common}`;
 }
 
-/** The model bytes and parameter count for a bench configuration. */
-export function benchGraph(o: Pick<OnnxBenchOptions, 'model' | 'height' | 'width' | 'widthMult' | 'seed'>): { bytes: Uint8Array; params: number } {
+/** The graph factory and parameter count for a bench configuration. */
+export function benchGraph(o: Pick<OnnxBenchOptions, 'model' | 'height' | 'width' | 'widthMult' | 'seed'>): { build: GraphFactory; params: number } {
   if (o.model === 'basic') {
     const weights = syntheticWeights('basic', o.widthMult, 40, o.seed);
-    return { bytes: exportBasicToOnnx(weights, o.height, o.width), params: parameterCount(weights) };
+    return { build: (convs) => buildBasicGraph(weights, o.height, o.width, { convs }), params: parameterCount(weights) };
   }
   if (o.model !== 'ssp') throw new Error(`bench --runtime onnx: model '${String(o.model)}' (one of ${ONNX_BENCH_MODELS.join(', ')})`);
   const weights = new Map<string, SafetensorsEntry>();
@@ -43,20 +51,35 @@ export function benchGraph(o: Pick<OnnxBenchOptions, 'model' | 'height' | 'width
     normalization: { mean: [128, 128, 128], std: [64, 64, 64] }, parserNormalization: { mean: [128, 128, 128], std: [64, 64, 64] },
     description: 'random weights (bench)',
   };
-  return { bytes: exportBundleToOnnx({ config, weights }), params: parameterCount(parser) + parameterCount(attrs) };
+  return { build: (convs) => buildBundleGraph({ config, weights }, { convs }), params: parameterCount(parser) + parameterCount(attrs) };
+}
+
+/** Inputs uniform in ±1.7 (about a normalised image's spread), from a seed. */
+function benchInputs(count: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: count }, () => {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5; // xorshift32
+    return ((s >>> 0) / 4294967296 - 0.5) * 3.4;
+  });
 }
 
 export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
-  const { bytes, params } = benchGraph(o);
-  const session = await ort.InferenceSession.create(bytes, {
+  const { build, params } = benchGraph(o);
+  const precision = o.precision ?? 'fp32';
+  const per = 3 * o.height * o.width;
+  let graph;
+  if (precision === 'int8') {
+    const n = Math.min(o.batch, 4);
+    const calibration: CalibrationBatch[] = [0, 1].map((k) => ({ data: benchInputs(n * per, o.seed + 1000 + k), dims: [n, 3, o.height, o.width] }));
+    graph = await quantizedGraph(build, calibration, { threads: o.threads });
+  } else {
+    graph = build(new FloatConvs());
+  }
+  const session = await ort.InferenceSession.create(graph.encodeModel(), {
     intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
   try {
-    let s = o.seed >>> 0 || 1;
-    const data = Float32Array.from({ length: o.batch * 3 * o.height * o.width }, () => {
-      s ^= s << 13; s ^= s >>> 17; s ^= s << 5; // xorshift32
-      return ((s >>> 0) / 4294967296 - 0.5) * 3.4;
-    });
+    const data = benchInputs(o.batch * per, o.seed);
     const feeds = { [INPUT_NAME]: new ort.Tensor('float32', data, [o.batch, 3, o.height, o.width]) };
     const once = async (): Promise<void> => {
       const out = await session.run(feeds);
@@ -67,7 +90,7 @@ export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
     for (let i = 0; i < o.steps; i++) await once();
     const infer = (o.batch * o.steps) / ((performance.now() - t0) / 1000);
     return {
-      engine: onnxEngineName(), model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
+      engine: precision === 'int8' ? `${onnxEngineName()}-int8` : onnxEngineName(), model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
       params, train_img_s: null, infer_img_s: Math.round(infer * 1000) / 1000,
     };
   } finally {

@@ -11,6 +11,7 @@ export function registerBenchCommand(program: Command): void {
     .description('measure speed; prints one JSON line with the PyTorch peer\'s keys')
     .option('--model <name>', `network (${BENCH_MODELS.join(', ')})`, oneOf('--model', BENCH_MODELS))
     .option('--runtime <name>', 'torch (libtorch, training and inference) | onnx (onnxruntime-node, inference: ssp = parser + SSP, basic)', oneOf('--runtime', ['torch', 'onnx'] as const), 'torch')
+    .option('--precision <p>', '--runtime onnx: fp32 | int8 (the graph quantized, calibrated on inputs drawn like the timed ones)', oneOf('--precision', ['fp32', 'int8'] as const), 'fp32')
     .option('--op <name>', 'a single op (conv2d)')
     .option('--height <n>', 'input height', int('--height', 1), 218)
     .option('--width <n>', 'input width', int('--width', 1), 178)
@@ -28,7 +29,7 @@ export function registerBenchCommand(program: Command): void {
       if (o.runtime === 'onnx') {
         const { benchOnnx, ONNX_BENCH_MODELS } = await import('../../bench/onnx_bench.js');
         if (!(ONNX_BENCH_MODELS as readonly string[]).includes(o.model)) throw new Error(`bench --runtime onnx: --model must be one of ${ONNX_BENCH_MODELS.join(', ')}`);
-        console.log(JSON.stringify(await benchOnnx({ model: o.model, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch, steps: o.steps, threads: o.threads, seed: o.seed })));
+        console.log(JSON.stringify(await benchOnnx({ model: o.model, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch, steps: o.steps, threads: o.threads, seed: o.seed, precision: o.precision })));
         return;
       }
       if (o.data) {

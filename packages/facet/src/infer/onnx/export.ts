@@ -5,19 +5,21 @@
 //
 // Mapping: eval-mode BatchNorm folded into the conv's weights and a bias (in float64);
 // stride-1 transposed convs (k 3, pad 1) as Conv with the kernel flipped and in/out
-// swapped (pad k-1-p = 1); PReLU as PRelu with slope [C,1,1]; ceil-mode pooling as
-// MaxPool ceil_mode 1; upsampling as Resize (ops.ts); softmax over axis 1.
+// swapped (pad k-1-p = 1); PReLU as ops.ts prelu(); ceil-mode pooling as MaxPool ceil_mode 1; upsampling as Resize (ops.ts); softmax over axis 1.
 import { type SafetensorsEntry, writeFileAtomic } from '@facet/torch/safetensors-format';
 import { MAX_POOLED_REGIONS, REGION_COUNT } from '../../regions.js';
 import type { Bundle, BundleConfig } from '../bundle.js';
 import { INPUT_NAME } from '../outputs.js';
 import { FACET_VERSION } from '../../version.js';
 import { type Dim, GraphBuilder } from './graph.js';
-import { resizeNearest, shrinkMasks } from './ops.js';
+import { prelu, resizeNearest, shrinkMasks } from './ops.js';
+import { type ConvWriter, FloatConvs } from './quantize.js';
 
 export interface OnnxExportOptions {
   /** 'dynamic' (default): batch dimension 'N'; a number fixes it. */
   batch?: 'dynamic' | number;
+  /** How the conv blocks are written (default float; quantize.ts: calibration taps or int8 QDQ). */
+  convs?: ConvWriter;
 }
 
 /** Metadata key holding bundle.json in the model (ModelProto.metadata_props). */
@@ -44,7 +46,8 @@ function floats(e: SafetensorsEntry, name: string): Float64Array {
 
 /** Reads one model's weights (under a prefix) and turns its blocks into graph nodes. */
 class WeightGraph {
-  constructor(readonly g: GraphBuilder, readonly weights: Map<string, SafetensorsEntry>, readonly prefix: string) {}
+  constructor(readonly g: GraphBuilder, readonly weights: Map<string, SafetensorsEntry>, readonly prefix: string,
+    readonly convs: ConvWriter = new FloatConvs()) {}
 
   has(name: string): boolean {
     return this.weights.has(this.prefix + name);
@@ -71,12 +74,12 @@ class WeightGraph {
     return { data: out, shape: [b, a, kh, kw] };
   }
 
-  private conv(x: string, name: string, w: Float64Array, shape: readonly number[], bias: Float64Array | null): string {
+  /** `exact`: always float (the parser's 7-class heads, whose logits become the parse). */
+  private conv(x: string, name: string, weight: Float64Array, shape: readonly number[], bias: Float64Array | null, exact = false): string {
     const k = shape[2]!;
     const pad = Math.floor(k / 2); // Conv2d padding k/2; transposed: k-1-p with p = k/2 (k odd) is the same
-    const inputs = [x, this.g.constFloat(`${name}.weight`, shape, w)];
-    if (bias) inputs.push(this.g.constFloat(`${name}.bias`, [shape[0]!], bias));
-    return this.g.node('Conv', inputs, { kernel_shape: [k, shape[3]!], pads: [pad, pad, pad, pad], strides: [1, 1] });
+    const spec = { name, weight, shape, bias, attrs: { kernel_shape: [k, shape[3]!], pads: [pad, pad, pad, pad], strides: [1, 1] } };
+    return (exact ? new FloatConvs() : this.convs).conv(this.g, x, spec);
   }
 
   /** cbp / dbp (models/blocks.ts CBP): conv → BN (folded) → PReLU. */
@@ -95,13 +98,14 @@ class WeightGraph {
     const y = this.conv(x, `${name}.conv`, folded, shape, bias);
     const slope = this.get(`${name}.act.weight`, 1);
     if (slope.shape[0] !== cout && slope.shape[0] !== 1) throw new Error(`onnx export: ${this.prefix}${name}.act.weight has ${slope.shape[0]} slopes for ${cout} channels`);
-    return this.g.node('PRelu', [y, this.g.constFloat(`${name}.act.weight`, [slope.shape[0]!, 1, 1], slope.data)]);
+    return prelu(this.g, y, `${name}.act.weight`, slope.data);
   }
+
 
   /** A conv (or transposed conv) with its own bias: the parser's 7-class heads. */
   head(x: string, name: string, transposed: boolean): string {
     const { data, shape } = this.convWeight(`${name}.weight`, transposed);
-    return this.conv(x, name, data, shape, this.get(`${name}.bias`, 1).data);
+    return this.conv(x, name, data, shape, this.get(`${name}.bias`, 1).data, true);
   }
 
   pool(x: string): string {
@@ -178,8 +182,8 @@ export function buildBundleGraph(bundle: Pick<Bundle, 'config' | 'weights'>, opt
   if (!Number.isInteger(H) || !Number.isInteger(W) || H < 1 || W < 1) throw new Error(`onnx export: bad input size ${H}×${W}`);
   const N = batchDim(options);
   const g = new GraphBuilder('facet_ssp');
-  const p = new WeightGraph(g, bundle.weights, 'parser.');
-  const a = new WeightGraph(g, bundle.weights, 'attributes.');
+  const p = new WeightGraph(g, bundle.weights, 'parser.', options.convs);
+  const a = new WeightGraph(g, bundle.weights, 'attributes.', options.convs);
   const R = REGION_COUNT;
   const A = channelsOf(a, 'rec.weight');
   if (c.attributeNames.length !== A) throw new Error(`onnx export: bundle.json names ${c.attributeNames.length} attributes, rec.weight has ${A}`);
@@ -244,9 +248,13 @@ export function exportBundle(bundle: Pick<Bundle, 'config' | 'weights'>, options
 
 /** The plain attribute net ("Avg. Pooling" baseline, spec §3): image → probabilities (sigmoid). For benchmarks. */
 export function exportBasicToOnnx(weights: Map<string, SafetensorsEntry>, height: number, width: number, options: OnnxExportOptions = {}): Uint8Array {
+  return buildBasicGraph(weights, height, width, options).encodeModel({ producerVersion: FACET_VERSION });
+}
+
+export function buildBasicGraph(weights: Map<string, SafetensorsEntry>, height: number, width: number, options: OnnxExportOptions = {}): GraphBuilder {
   const N = batchDim(options);
   const g = new GraphBuilder('facet_basic');
-  const a = new WeightGraph(g, weights, '');
+  const a = new WeightGraph(g, weights, '', options.convs);
   const A = channelsOf(a, 'fc.weight');
   const image = g.input(INPUT_NAME, [N, 3, height, width]);
   const pooled = g.node('Flatten', [g.node('GlobalAveragePool', [attributeFeatures(a, image)])], { axis: 1 });
@@ -254,7 +262,7 @@ export function exportBasicToOnnx(weights: Map<string, SafetensorsEntry>, height
   const logits = g.node('Gemm', [pooled, g.constFloat('fc.weight', fc.shape, fc.data), g.constFloat('fc.bias', [A], a.get('fc.bias', 1).data)], { transB: 1 });
   g.node('Sigmoid', [logits], {}, 'probabilities');
   g.output('probabilities', [N, A]);
-  return g.encodeModel({ producerVersion: FACET_VERSION });
+  return g;
 }
 
 /** Writes model bytes atomically (temp file, fsync, rename). */

@@ -5,7 +5,21 @@ import { ProtoWriter } from './protobuf.js';
 
 /** TensorProto.DataType */
 export const FLOAT = 1;
+export const UINT8 = 2;
+export const INT8 = 3;
+export const INT32 = 6;
 export const INT64 = 7;
+
+/** The typed arrays an initializer may hold, and their TensorProto.DataType. */
+export type TensorData = Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
+
+function dataTypeOf(data: TensorData): number {
+  if (data instanceof Float32Array) return FLOAT;
+  if (data instanceof BigInt64Array) return INT64;
+  if (data instanceof Int32Array) return INT32;
+  if (data instanceof Int8Array) return INT8;
+  return UINT8;
+}
 
 /** AttributeProto.AttributeType */
 const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_STRING = 3, ATTR_TENSOR = 4, ATTR_FLOATS = 6, ATTR_INTS = 7;
@@ -16,7 +30,7 @@ export const OPSET_VERSION = 17;
 export interface TensorValue {
   name?: string;
   dims: readonly number[];
-  data: Float32Array | BigInt64Array;
+  data: TensorData;
 }
 
 /**
@@ -31,12 +45,13 @@ export type Dim = number | string;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Little-endian bytes of a typed array (raw_data). */
-function rawBytes(data: Float32Array | BigInt64Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+function rawBytes(data: TensorData): Uint8Array {
+  if (LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(data.byteLength);
   const view = new DataView(out.buffer);
   if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  else data.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  else if (data instanceof Int32Array) data.forEach((v, i) => view.setInt32(i * 4, v, true));
+  else (data as BigInt64Array).forEach((v, i) => view.setBigInt64(i * 8, v, true));
   return out;
 }
 
@@ -44,7 +59,7 @@ export function writeTensor(w: ProtoWriter, t: TensorValue): void {
   const numel = t.dims.reduce((a, b) => a * b, 1);
   if (numel !== t.data.length) throw new Error(`onnx: tensor ${t.name ?? ''} has ${t.data.length} values for dims [${t.dims.join(', ')}]`);
   for (const d of t.dims) w.varint(1, d); // dims
-  w.varint(2, t.data instanceof Float32Array ? FLOAT : INT64); // data_type
+  w.varint(2, dataTypeOf(t.data)); // data_type
   if (t.name !== undefined) w.string(8, t.name); // name
   w.bytes(9, rawBytes(t.data)); // raw_data
 }
@@ -149,7 +164,7 @@ export class GraphBuilder {
     this.outputs.push({ name, elemType, dims });
   }
 
-  initializer(name: string, dims: readonly number[], data: Float32Array | BigInt64Array): string {
+  initializer(name: string, dims: readonly number[], data: TensorData): string {
     const n = this.fresh(name);
     this.initializers.push({ name: n, dims: [...dims], data });
     return n;

@@ -1,6 +1,6 @@
 // Graph constructions shared by the exporters, each matching a libtorch op exactly:
 // nearest upsampling to a size (upsample_nearest2d), adaptive average / max pooling
-// of region masks (spec §4), and small one-construction models for the tests.
+// of region masks (spec §4), PReLU, and small one-construction models for the tests.
 import { GraphBuilder } from './graph.js';
 
 /**
@@ -12,6 +12,26 @@ export function resizeNearest(g: GraphBuilder, x: string, size: readonly [number
   const nc = g.node('Shape', [x], { start: 0, end: 2 });
   const sizes = g.node('Concat', [nc, g.constInt64('resize_hw', [size[0], size[1]])], { axis: 0 });
   return g.node('Resize', [x, '', '', sizes], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+}
+
+/** Which ONNX form computes PReLU with these slopes exactly (see prelu()). */
+export function preluForm(slopes: ArrayLike<number>): 'max' | 'min' | 'prelu' {
+  const a = Array.from(slopes);
+  if (a.every((v) => v <= 1)) return 'max';
+  if (a.every((v) => v >= 1)) return 'min';
+  return 'prelu';
+}
+
+/**
+ * PReLU with one slope per channel of x (N×C×H×W). onnxruntime's PRelu kernel is slow
+ * (a third of a float forward, half of an int8 one, here); for slopes ≤ 1 it is exactly
+ * Max(x, a·x), for slopes ≥ 1 Min(x, a·x): two vectorised ops. Mixed slopes keep PRelu.
+ */
+export function prelu(g: GraphBuilder, x: string, name: string, slopes: ArrayLike<number>): string {
+  const a = g.constFloat(name, [slopes.length, 1, 1], slopes);
+  const form = preluForm(slopes);
+  if (form === 'prelu') return g.node('PRelu', [x, a]);
+  return g.node(form === 'max' ? 'Max' : 'Min', [x, g.node('Mul', [x, a])]);
 }
 
 /** PyTorch's adaptive pooling bins: [floor(i·n/m), ceil((i+1)·n/m)) for i < m. */
@@ -92,6 +112,15 @@ export function resizeTestModel(channels: number, inSize: readonly [number, numb
   const y = resizeNearest(g, x, size);
   g.node('Identity', [y], {}, 'y');
   g.output('y', ['N', channels, size[0], size[1]]);
+  return g.encodeModel();
+}
+
+/** One-construction model for tests: x [N,C,H,W] → PReLU with the given slopes. */
+export function preluTestModel(slopes: readonly number[], size: readonly [number, number]): Uint8Array {
+  const g = new GraphBuilder('prelu_test');
+  const x = g.input('x', ['N', slopes.length, size[0], size[1]]);
+  g.node('Identity', [prelu(g, x, 'slope', slopes)], {}, 'y');
+  g.output('y', ['N', slopes.length, size[0], size[1]]);
   return g.encodeModel();
 }
 
