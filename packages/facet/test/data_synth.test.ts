@@ -10,6 +10,7 @@ import {
 } from '../src/data/index.js';
 import { runDataCheck } from '../src/cli/commands/data.js';
 import { parseSize } from '../src/cli/commands/synth.js';
+import { adaptiveBins } from '../src/infer/onnx/ops.js';
 import sharp from 'sharp';
 
 const N = 30;
@@ -170,4 +171,53 @@ test('facet data check on the synthetic set exits 0 (both layouts)', async () =>
   assert.equal(r.masks, N);
   assert.equal(r.decoded, N);
   assert.equal(await runDataCheck(a, { format: 'helen' }, () => {}), 0);
+});
+
+test('facial hair is drawn independently of the hair colour: dark brows say nothing of Black_Hair', () => {
+  // mean brow luminance per hair colour over many faces; version 1 of the generator gave
+  // blond/gray people brows ~40 levels lighter than black-haired people's
+  const lum = new Map<string, { sum: number; n: number }>();
+  for (let i = 0; i < 300; i++) {
+    const f = synthFace(11, i, 300, 89, 109);
+    let s = 0, n = 0;
+    f.regions.forEach((r, p) => {
+      if (r !== Region.eyebrows) return;
+      s += 0.299 * f.rgb[3 * p]! + 0.587 * f.rgb[3 * p + 1]! + 0.114 * f.rgb[3 * p + 2]!;
+      n++;
+    });
+    if (n === 0) continue;
+    const e = lum.get(f.hair) ?? { sum: 0, n: 0 };
+    e.sum += s / n;
+    e.n++;
+    lum.set(f.hair, e);
+  }
+  const mean = (h: string): number => lum.get(h)!.sum / lum.get(h)!.n;
+  for (const h of ['blond', 'gray', 'red', 'brown']) {
+    assert.ok(lum.get(h)!.n >= 20, `${h}: ${lum.get(h)!.n} faces`);
+    assert.ok(Math.abs(mean(h) - mean('black')) < 12, `brow luminance ${h} ${mean(h).toFixed(1)} vs black ${mean('black').toFixed(1)}`);
+  }
+});
+
+test("on SSP's 14×12 grid at 218×178 the brow cells hold little hair (a forehead or a fringe above the brows)", () => {
+  // cells as adaptive pooling bins them; a cell belongs to the brow region when it holds a
+  // brow pixel (max pooling, spec §4). Version 1 of the generator gave 0.43 hair there.
+  const [H, W] = [218, 178];
+  const rows = adaptiveBins(H, 14), cols = adaptiveBins(W, 12);
+  let share = 0;
+  const faces = 80;
+  for (let i = 0; i < faces; i++) {
+    const f = synthFace(5, i, faces, W, H);
+    let hair = 0, pixels = 0;
+    for (const [y0, y1] of rows) for (const [x0, x1] of cols) {
+      let brow = false, h = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
+        const r = f.regions[y * W + x];
+        if (r === Region.eyebrows) brow = true;
+        if (r === Region.hair) h++;
+      }
+      if (brow) { hair += h; pixels += (y1 - y0) * (x1 - x0); }
+    }
+    share += hair / pixels / faces;
+  }
+  assert.ok(share < 0.2, `hair share of the brow cells ${share.toFixed(3)}`);
 });

@@ -56,6 +56,26 @@ test('SSP: region pooling and both branches have exact gradients', () => {
   head.dispose();
 });
 
+test('SSP with uniformWeights (the --loc-warmup phase): w = 1/7, the localization branch gets no gradient', () => {
+  manualSeed(3);
+  const head = new SSPHead(6, 4);
+  tidy(() => {
+    const features = randn([2, 6, 3, 2]);
+    const masks = softmax(randn([2, 7, 5, 4]), 1);
+    head.uniformWeights = true;
+    const out = head.forwardDetailed(features, masks);
+    for (const w of out.regionWeights.toList() as number[]) assert.ok(Math.abs(w - 1 / 7) < 1e-7);
+    out.logits.sum().backward();
+    assert.equal(head.loc.weight.grad!.abs().max().item(), 0);
+    assert.ok(head.rec.weight.grad!.abs().max().item() > 0);
+    head.zeroGrad();
+    head.uniformWeights = false;
+    head.forward(features, masks).sum().backward();
+    assert.ok(head.loc.weight.grad!.abs().max().item() > 0);
+  });
+  head.dispose();
+});
+
 test('SSG: mask normalisation and gating have exact gradients; copies are region-major', () => {
   manualSeed(3);
   const gate = new Gate(3).to('float64');

@@ -5,14 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { buildModel } from '../src/models/registry.js';
 import { syntheticWeights, parameterCount, isParameterKey } from '../src/infer/onnx/synthetic.js';
 import { benchOnnx } from '../src/bench/onnx_bench.js';
-import { registerExportCommand } from '../src/cli/commands/export.js';
 import { readModelInfo } from '../src/infer/onnx/model_info.js';
 import { readFileSync } from 'node:fs';
-import { makeTestBundle } from './onnx_helpers.js';
+import { makeTestBundle, runExportCli } from './onnx_helpers.js';
 
 for (const model of ['parser', 'ssp', 'basic'] as const) {
   test(`synthetic ${model} weights have the network's names and shapes`, () => {
@@ -45,26 +43,16 @@ test('bench --runtime onnx prints the model bench keys', async () => {
 test('facet export onnx --run DIR --out FILE [--batch N] writes a loadable model; bad options fail', async () => {
   const dir = makeTestBundle(45, 37, { perturb: false });
   const out = mkdtempSync(join(tmpdir(), 'facet-onnx-cli-'));
-  const logs: string[] = [];
-  const log = console.log;
-  const program = (): Command => {
-    const p = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    registerExportCommand(p);
-    return p;
-  };
   try {
-    console.log = (s: string) => logs.push(s);
-    await program().parseAsync(['node', 'facet', 'export', 'onnx', '--run', dir, '--out', join(out, 'm.onnx')]);
-    await program().parseAsync(['node', 'facet', 'export', 'onnx', '--run', dir, '--out', join(out, 'b3.onnx'), '--batch', '3']);
-    console.log = log;
+    const logs = await runExportCli(['onnx', '--run', dir, '--out', join(out, 'm.onnx')]);
+    await runExportCli(['onnx', '--run', dir, '--out', join(out, 'b3.onnx'), '--batch', '3']);
     assert.equal(JSON.parse(logs[0]!).checked, true);
     assert.deepEqual(readModelInfo(readFileSync(join(out, 'm.onnx'))).inputs[0]!.dims, ['N', 3, 45, 37]);
     assert.deepEqual(readModelInfo(readFileSync(join(out, 'b3.onnx'))).inputs[0]!.dims, [3, 3, 45, 37]);
-    await assert.rejects(program().parseAsync(['node', 'facet', 'export', 'onnx', '--run', dir, '--out', join(out, 'x.onnx'), '--batch', 'zero']), /--batch/);
-    await assert.rejects(program().parseAsync(['node', 'facet', 'export', 'onnx', '--run', join(out, 'nowhere'), '--out', join(out, 'y.onnx')]), /bundle\.json/);
+    await assert.rejects(runExportCli(['onnx', '--run', dir, '--out', join(out, 'x.onnx'), '--batch', 'zero']), /--batch/);
+    await assert.rejects(runExportCli(['onnx', '--run', join(out, 'nowhere'), '--out', join(out, 'y.onnx')]), /bundle\.json/);
     assert.ok(!existsSync(join(out, 'x.onnx')) && !existsSync(join(out, 'y.onnx')));
   } finally {
-    console.log = log;
     rmSync(dir, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
   }

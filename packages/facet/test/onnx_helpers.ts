@@ -10,6 +10,8 @@ import { writeBundle } from '../src/infer/write_bundle.js';
 import { CELEBA_ATTRIBUTES } from '../src/data/attributes.js';
 import { REGION_NAMES } from '../src/regions.js';
 import { Rng } from '../src/data/synth/prng.js';
+import { Command } from 'commander';
+import { registerExportCommand } from '../src/cli/commands/export.js';
 
 /** A deterministic stream of numbers in [0, 1) (the synthetic generator's PRNG). */
 export function rng(seed: number): () => number {
@@ -77,4 +79,19 @@ export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
   return m;
+}
+
+/** `facet export ARGS…` in-process (commander does not exit); returns what it printed with console.log. */
+export async function runExportCli(args: string[]): Promise<string[]> {
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerExportCommand(program);
+  const logs: string[] = [];
+  const log = console.log;
+  console.log = (s: string) => logs.push(s);
+  try {
+    await program.parseAsync(['node', 'facet', 'export', ...args]);
+  } finally {
+    console.log = log;
+  }
+  return logs;
 }

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Command } from 'commander';
 import { type ConvWriter, activationQuantParams, quantizeWeights, FloatConvs } from '../src/infer/onnx/quantize.js';
 import type { GraphBuilder } from '../src/infer/onnx/graph.js';
 import { calibrateRanges, quantizedGraph } from '../src/infer/onnx/calibrate.js';
@@ -18,8 +17,7 @@ import { QUANTIZATION_METADATA_KEY, exportBundleInt8, int8Fidelity, syntheticInp
 import { readBundle } from '../src/infer/bundle.js';
 import { defaultModelDir } from '../src/infer/default_model.js';
 import { benchOnnx } from '../src/bench/onnx_bench.js';
-import { registerExportCommand } from '../src/cli/commands/export.js';
-import { randomInputs } from './onnx_helpers.js';
+import { randomInputs, runExportCli } from './onnx_helpers.js';
 
 test('activation scale and zero point cover the range, widened to contain 0', () => {
   const a = activationQuantParams({ min: -1, max: 3 });
@@ -113,29 +111,19 @@ test('bench --runtime onnx --precision int8 names the precision in the engine', 
 
 test('facet export onnx --int8 writes a quantized model and reports its agreement; --calibrate needs --int8', async () => {
   const out = mkdtempSync(join(tmpdir(), 'facet-int8-cli-'));
-  const logs: string[] = [];
-  const log = console.log;
-  const program = (): Command => {
-    const p = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-    registerExportCommand(p);
-    return p;
-  };
+  const model = defaultModelDir(), samples = join(model, 'samples');
   try {
-    console.log = (s: string) => logs.push(s);
-    const samples = join(defaultModelDir(), 'samples');
-    await program().parseAsync(['node', 'facet', 'export', 'onnx', '--run', defaultModelDir(), '--out', join(out, 'q.onnx'), '--int8', '--calibrate', samples]);
-    console.log = log;
+    const logs = await runExportCli(['onnx', '--run', model, '--out', join(out, 'q.onnx'), '--int8', '--calibrate', samples]);
     const r = JSON.parse(logs[0]!);
     assert.equal(r.int8.calibration_images, 3);
     assert.equal(r.int8.weight_bits, 7);
     assert.ok(r.int8.versus_float.decision_agreement >= 0.99);
     assert.ok(readModelInfo(readFileSync(join(out, 'q.onnx'))).ops.includes('QuantizeLinear'));
-    await assert.rejects(program().parseAsync(['node', 'facet', 'export', 'onnx', '--run', defaultModelDir(), '--out', join(out, 'x.onnx'), '--calibrate', samples]), /--calibrate needs --int8/);
-    await assert.rejects(program().parseAsync(['node', 'facet', 'export', 'onnx', '--run', defaultModelDir(), '--out', join(out, 'y.onnx'), '--int8', '--calibrate', join(out, 'nowhere')]), /--calibrate .*nowhere/);
-    await assert.rejects(program().parseAsync(['node', 'facet', 'export', 'onnx', '--run', defaultModelDir(), '--out', join(out, 'z.onnx'), '--int8', '--weight-bits', '6']), /--weight-bits/);
+    await assert.rejects(runExportCli(['onnx', '--run', model, '--out', join(out, 'x.onnx'), '--calibrate', samples]), /--calibrate needs --int8/);
+    await assert.rejects(runExportCli(['onnx', '--run', model, '--out', join(out, 'y.onnx'), '--int8', '--calibrate', join(out, 'nowhere')]), /--calibrate .*nowhere/);
+    await assert.rejects(runExportCli(['onnx', '--run', model, '--out', join(out, 'z.onnx'), '--int8', '--weight-bits', '6']), /--weight-bits/);
     assert.ok(!existsSync(join(out, 'x.onnx')) && !existsSync(join(out, 'y.onnx')) && !existsSync(join(out, 'z.onnx')));
   } finally {
-    console.log = log;
     rmSync(out, { recursive: true, force: true });
   }
 });

@@ -11,7 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { HttpError, parseSize } from '../src/serve/body.js';
-import { sniffImage, type ServePredictor } from '../src/serve/predictor.js';
+import { createPredictor, sniffImage, type ServePredictor } from '../src/serve/predictor.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { readBundle } from '../src/infer/bundle.js';
+import { defaultModelDir } from '../src/infer/default_model.js';
+import { exportBundleInt8 } from '../src/infer/onnx/int8_export.js';
 import { WorkQueue, QueueFullError } from '../src/serve/queue.js';
 import { bombPng, faceJpeg, type Running, startServer, testPredictor, waitFor } from './serve_helpers.js';
 
@@ -261,6 +266,31 @@ describe('serve: HTTP API', () => {
     assert.match(page.headers.get('content-type')!, /text\/html/);
     for (const p of ['/%2e%2e/package.json', '/..%2f..%2fpackage.json', '/.vite/manifest.json']) {
       assert.equal((await fetch(new URL(p, s.url))).status, 404, p);
+    }
+  });
+});
+
+describe('serve: an exported model (--onnx), int8', () => {
+  it('serves the file to the page and predicts with it; it runs on onnx only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facet-serve-int8-'));
+    const file = join(dir, 'int8.onnx');
+    const bundle = readBundle(defaultModelDir());
+    writeFileSync(file, (await exportBundleInt8(bundle, { syntheticCount: 8 })).bytes);
+    const predictor = await createPredictor({ onnxFile: file }, { threads: 1 });
+    const s = await startServer({ predictor });
+    try {
+      assert.deepEqual(predictor.config, bundle.config);
+      const r = await post(s.url, await faceJpeg(), 'image/jpeg');
+      assert.equal(r.status, 200);
+      const body = (await r.json()) as PredictBody;
+      assert.equal(Object.keys(body.attributes).length, 40);
+      const m = await fetch(new URL('/model.onnx', s.url));
+      assert.deepEqual(new Uint8Array(await m.arrayBuffer()), new Uint8Array(readFileSync(file)));
+      await assert.rejects(createPredictor({ onnxFile: file }, { runtime: 'torch' }), /runs on --runtime onnx/);
+    } finally {
+      await s.close();
+      await predictor.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

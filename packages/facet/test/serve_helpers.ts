@@ -38,7 +38,7 @@ let predictorOnce: Promise<{ dir: string; predictor: ServePredictor }> | null = 
 export function testPredictor(): Promise<{ dir: string; predictor: ServePredictor }> {
   predictorOnce ??= (async () => {
     const dir = writeServeBundle();
-    return { dir, predictor: await createPredictor(readBundle(dir), { threads: 1 }) };
+    return { dir, predictor: await createPredictor({ bundle: readBundle(dir) }, { threads: 1 }) };
   })();
   return predictorOnce;
 }

@@ -2,14 +2,19 @@
 // playwright-core, against facet serve on 127.0.0.1. Upload a synthetic face, wait for 40
 // attribute bars and a drawn parse overlay, click an attribute and see its heat map;
 // the model runs in the page (onnxruntime-web, wasm threads under COOP/COEP) and nothing
-// is fetched from another origin. Skipped (with the reason) when chromium or the built
+// is fetched from another origin; an int8 export served with --onnx runs there too. Skipped (with the reason) when chromium or the built
 // page (npm run build:web) is missing.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { webBuilt } from '../src/serve/server.js';
-import { faceJpeg, type Running, startServer } from './serve_helpers.js';
+import { createPredictor } from '../src/serve/predictor.js';
+import { readBundle } from '../src/infer/bundle.js';
+import { exportBundleInt8 } from '../src/infer/onnx/int8_export.js';
+import { faceJpeg, type Running, startServer, testPredictor } from './serve_helpers.js';
 
 // The page's globals, typed just enough for the page.evaluate callbacks below (this
 // file compiles without the DOM lib; the callbacks run in the browser).
@@ -145,5 +150,34 @@ describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, 
     assert.match((await page.textContent('#status')) ?? '', /junk\.jpg is not an image/);
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);
+  });
+
+  it('an int8 export (serve --onnx) runs in the page as well, agreeing with the server running it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facet-web-int8-'));
+    const file = join(dir, 'int8.onnx');
+    const { dir: bundleDir } = await testPredictor();
+    writeFileSync(file, (await exportBundleInt8(readBundle(bundleDir), { syntheticCount: 8 })).bytes);
+    const predictor = await createPredictor({ onnxFile: file }, { threads: 1 });
+    const int8 = await startServer({ predictor });
+    const p = await browser.newPage();
+    try {
+      await p.goto(int8.url);
+      await p.waitForSelector('body.ready', { timeout: 60_000 });
+      const jpeg = await faceJpeg(1);
+      await p.setInputFiles('#file', { name: 'face.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+      await p.waitForFunction(() => document.querySelectorAll('#attributes .attr-row').length === 40, undefined, { timeout: 60_000 });
+      const browserProbs = await p.evaluate(() => window.facet.probabilities);
+      const server = (await (await fetch(new URL('/v1/predict', int8.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })).json()) as {
+        attributes: Record<string, number>;
+      };
+      const diff = Math.max(...Object.values(server.attributes).map((v, i) => Math.abs(v - browserProbs[i]!)));
+      assert.ok(diff < 0.02, `int8: browser vs server probabilities differ by ${diff}`);
+      console.log(`# int8 model (${readFileSync(file).length} bytes) in the page: browser vs server max |Δp| = ${diff.toExponential(2)}`);
+    } finally {
+      await p.close();
+      await int8.close();
+      await predictor.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

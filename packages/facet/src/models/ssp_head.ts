@@ -42,6 +42,11 @@ export interface SSPOutputs {
 export class SSPHead extends nn.Module {
   readonly rec: nn.Linear;
   readonly loc: nn.Linear;
+  /**
+   * While set, w is uniform (1/R) and the localization branch gets no gradient: a
+   * warm-up that lets every region's features learn before w picks among them.
+   */
+  uniformWeights = false;
 
   constructor(channels: number, attributes: number, readonly maxPooled: readonly number[] = MAX_POOLED_REGIONS) {
     super();
@@ -54,7 +59,8 @@ export class SSPHead extends nn.Module {
       const [, , h, w] = features.shape as [number, number, number, number];
       const gridMasks = shrinkMasks(masks, [h, w], this.maxPooled);
       const f = regionFeatures(gridMasks, features);
-      const regionWeights = softmax(this.loc.forward(f), 1);
+      const scores = this.loc.forward(f);
+      const regionWeights = softmax(this.uniformWeights ? scores.mul(0) : scores, 1);
       const logits = regionWeights.mul(this.rec.forward(f)).sum([1]);
       return { logits, regionWeights, gridMasks };
     });

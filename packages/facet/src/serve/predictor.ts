@@ -1,7 +1,10 @@
 // What the server runs per image: bytes → sniffed format → pixel-count check → facet's
 // Predictor (infer/predict.ts: preprocessing, pipeline, toJson, as `facet predict`). The
 // runtime is onnxruntime-node (no native build needed), or libtorch with runtime 'torch'
-// (loaded lazily, only then). The browser gets the same graph, exported once in memory.
+// (loaded lazily, only then). The browser gets the same graph, exported once in memory —
+// or, given an exported .onnx file (e.g. `facet export onnx --int8`), that file, which
+// then also runs server-side.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import type { Bundle, BundleConfig } from '../infer/bundle.js';
@@ -77,13 +80,23 @@ export interface PredictorOptions {
   concurrency?: number;
 }
 
-export async function createPredictor(bundle: Bundle, o: PredictorOptions = {}): Promise<ServePredictor> {
+/** A model bundle (exported in memory for the browser), or an exported .onnx file (onnx runtime only). */
+export type ServeModel = { bundle: Bundle } | { onnxFile: string };
+
+export async function createPredictor(model: ServeModel, o: PredictorOptions = {}): Promise<ServePredictor> {
   const runtime = o.runtime ?? 'onnx';
-  const config = bundle.config;
-  const onnx = exportBundleToOnnx(bundle);
   const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / (o.concurrency ?? 1)));
+  let onnx: Uint8Array, predictor: Predictor;
   // the same predictor as `facet predict` (preprocessing, runtimes, JSON); one image per call
-  const predictor = await Predictor.open({ run: bundle.dir, runtime, threads, batch: 1 });
+  if ('onnxFile' in model) {
+    if (runtime !== 'onnx') throw new Error(`an ONNX model (--onnx) runs on --runtime onnx, not ${runtime}`);
+    predictor = await Predictor.open({ onnx: model.onnxFile, runtime, threads, batch: 1 });
+    onnx = new Uint8Array(readFileSync(model.onnxFile));
+  } else {
+    onnx = exportBundleToOnnx(model.bundle);
+    predictor = await Predictor.open({ run: model.bundle.dir, runtime, threads, batch: 1 });
+  }
+  const config = predictor.config;
   return {
     config, runtime, onnx,
     async predict(bytes, format, maxPixels) {

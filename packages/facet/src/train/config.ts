@@ -33,6 +33,8 @@ export interface Recipe {
   balanced: boolean;
   /** parser: weight the fine loss by median-frequency balancing */
   classBalance: boolean;
+  /** SSP: steps during which the region weights stay uniform (0: none, the paper's recipe) */
+  locWarmup: number;
   /** items of the validation split scored at each evaluation (0: all) */
   evalLimit: number;
   threads: number;
@@ -41,7 +43,7 @@ export interface Recipe {
 export const DEFAULT_RECIPE: Recipe = {
   optimizer: 'adagrad', steps: 40_000, batch: 32, lr: 1e-3, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
   height: 218, width: 178, widthMult: 1, checkpointEvery: 500, evalEvery: 1000, logEvery: 1, balanced: false,
-  classBalance: false, evalLimit: 0, threads: 2,
+  classBalance: false, locWarmup: 0, evalLimit: 0, threads: 2,
 };
 
 export interface DataRef {

@@ -1,4 +1,4 @@
-// `facet serve [--run DIR] [--port 8080] [--host 127.0.0.1] [--max-body 20MB] [--max-pixels N]
+// `facet serve [--run DIR | --onnx FILE] [--port 8080] [--host 127.0.0.1] [--max-body 20MB] [--max-pixels N]
 // [--concurrency N] [--queue N] [--runtime onnx|torch] [--threads N]`: the web app (the
 // model runs in the browser with onnxruntime-web) and POST /v1/predict (server-side).
 import type { Command } from 'commander';
@@ -28,6 +28,7 @@ function pixelsOption(v: string): number {
 
 interface ServeOpts {
   run?: string;
+  onnx?: string;
   port: number;
   host: string;
   maxBody: number;
@@ -45,6 +46,7 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('serve the web app (the model runs in the browser, onnxruntime-web) and POST /v1/predict')
     .option('--run <dir>', 'model bundle directory (bundle.json + weights.safetensors); default: the shipped model')
+    .option('--onnx <file>', 'an exported model (facet export onnx, e.g. --int8) for the page and the API instead of --run')
     .option('--port <n>', 'port (0: any free one)', int('--port', 0), 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--max-body <size>', 'largest request body (e.g. 20MB, 512KB)', sizeOption, 20 * 1024 * 1024)
@@ -56,9 +58,10 @@ export function registerServeCommand(program: Command): void {
     .option('--samples <n>', 'synthetic sample faces offered on the page', int('--samples', 0), 3)
     .option('--quiet', 'no request log')
     .action(async (o: ServeOpts) => {
-      const dir = resolveModelDir(o.run);
-      const bundle = readBundle(dir);
-      const predictor = await createPredictor(bundle, { runtime: o.runtime, threads: o.threads, concurrency: o.concurrency });
+      if (o.onnx !== undefined && o.run !== undefined) throw new Error('serve: give either --run DIR or --onnx FILE, not both');
+      const dir = o.onnx ?? resolveModelDir(o.run);
+      const model = o.onnx !== undefined ? { onnxFile: o.onnx } : { bundle: readBundle(dir) };
+      const predictor = await createPredictor(model, { runtime: o.runtime, threads: o.threads, concurrency: o.concurrency });
       const samples = await makeSamples(o.samples);
       const log = o.quiet ? undefined : (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
       const app = createFacetServer({

@@ -42,7 +42,7 @@ interface TrainFlags {
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
   checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
   optimizer?: 'adagrad' | 'adam' | 'sgd'; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
-  balanced?: boolean; classBalance?: boolean; gated?: string; attributeWeight?: number;
+  balanced?: boolean; classBalance?: boolean; locWarmup?: number; gated?: string; attributeWeight?: number;
 }
 
 async function run(kind: RunKind, f: TrainFlags): Promise<void> {
@@ -57,7 +57,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
     recipe: defined({
       optimizer: f.optimizer, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
-      evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced, classBalance: f.classBalance,
+      evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced, classBalance: f.classBalance, locWarmup: f.locWarmup,
     }),
   };
   const { prepareRun } = await import('../../train/setup.js');
@@ -83,6 +83,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--parser <run>', 'trained parser run (naive, ssp, ssg)')
     .option('--gated <blocks>', 'SSG: gated encoder blocks, comma-separated (default 3)')
     .option('--balanced', 'weighted BCE, pos_weight = negatives/positives per attribute')
+    .option('--loc-warmup <steps>', 'SSP: keep the region weights uniform for the first steps (default 0, the paper)', int('--loc-warmup'))
     .action((f: TrainFlags) => run('attr', f));
   addRecipeOptions(t.command('joint').description('attribute net and parser sharing conv11…conv42, an attribute and a parsing batch per step'))
     .option('--parser-data <dir>', 'parsing data (default: --data)', collect)

@@ -135,7 +135,7 @@ export function renderFace(spec: FaceSpec): SynthFace {
   if (attrs.Pale_Skin) skin = mix(skin, [250, 236, 230], 0.6);
   else skin = jitter(rng, skin, 4);
   const hairRgb = hair !== 'none' ? hairColour(rng, hair) : undefined;
-  const fhair = facialHairColour(rng, hair, hairRgb);
+  const fhair = facialHairColour(rng);
   const { faceRx: rx, faceRyTop: ryT, faceRyBot: ryB } = id;
 
   // hair behind the head
@@ -189,12 +189,15 @@ export function renderFace(spec: FaceSpec): SynthFace {
     }
   }
 
-  // hair over the forehead
+  // hair over the forehead: a fringe (Bangs) ends a few pixels above the brows, otherwise
+  // the hairline leaves a forehead — so that on SSP's 14×12 grid (218×178 input) the brow
+  // cells hold little hair (synth version 2; in version 1 the hair reached the brows on
+  // everyone and the brow cells were ~40 % hair)
   const browY = id.eyeY - id.browGap;
   if (hairRgb && cap) {
     const hp = hairPaint(hairRgb, attrs.Wavy_Hair, nseed);
-    const fringeY = browY - rng.uniform(4, 7);
-    const topY = CY - ryT * rng.uniform(0.36, 0.48);
+    const fringeY = browY - rng.uniform(9, 12);
+    const topY = CY - ryT * rng.uniform(0.66, 0.78);
     const hairline = attrs.Bangs
       ? (u: number) => fringeY + 1.8 * Math.sin(u * 0.9) + 0.004 * (u - CX) * (u - CX)
       : (u: number) => topY + 0.014 * (u - CX) * (u - CX);

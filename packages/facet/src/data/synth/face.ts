@@ -69,9 +69,14 @@ export function hairColour(rng: Rng, h: HairColour): RGB {
   return jitter(rng, scale(base, f), h === 'black' ? 4 : 10);
 }
 
-/** Brows, moustache, goatee: dark for most people whatever their hair, a bit lighter for blond/gray. */
-export function facialHairColour(rng: Rng, h: HairColour | 'none', hair: RGB | undefined): RGB {
+/**
+ * Brows, moustache, goatee: dark for most people, sometimes lighter toward one of the
+ * hair shades — drawn independently of the hair's colour, so that dark brows say nothing
+ * of Black_Hair and a model has to know *where* it saw the dark pixels (synth version 2;
+ * version 1 leaned them toward the person's hair).
+ */
+export function facialHairColour(rng: Rng): RGB {
   const dark: RGB = [34, 28, 24];
-  const t = h === 'blond' || h === 'gray' ? rng.uniform(0.25, 0.6) : h === 'red' ? rng.uniform(0.2, 0.4) : rng.uniform(0, 0.3);
-  return jitter(rng, mix(dark, hair ?? [70, 50, 40], t), 5);
+  const shade = rng.pick(Object.values(HAIR));
+  return jitter(rng, mix(dark, shade, rng.chance(0.25) ? rng.uniform(0.3, 0.6) : rng.uniform(0, 0.3)), 5);
 }

@@ -34,7 +34,8 @@ export interface SynthOptions {
 
 export interface SynthMeta {
   generator: 'facet synth';
-  version: 1;
+  /** 2: facial hair colour independent of the hair's, a forehead above the brows (data/synth/face.ts, draw.ts) */
+  version: 2;
   seed: number;
   count: number;
   width: number;
@@ -163,7 +164,7 @@ export async function writeSynth(opts: SynthOptions): Promise<SynthMeta> {
   }
   const meta: SynthMeta = {
     generator: 'facet synth',
-    version: 1,
+    version: 2,
     seed,
     count,
     width,

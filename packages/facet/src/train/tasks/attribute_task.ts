@@ -106,6 +106,7 @@ export class AttributeTask implements TrainingTask<HostBatch> {
   }
 
   prepare(step: number): Promise<HostBatch> {
+    if (this.model.sspHead) this.model.sspHead.uniformWeights = step < (this.config.recipe.locWarmup ?? 0);
     return this.train.batch(step);
   }
 
