@@ -5,6 +5,8 @@ import { attributeMetrics } from '../src/eval/metrics.js';
 import { IoUAccumulator } from '../src/eval/iou.js';
 import { renderReport, pct, markdownTable, TABLE2_METHODS, constantBalancedAccuracy } from '../src/eval/report.js';
 import { REGION_NAMES } from '../src/data/regions.js';
+import { addRegionHits } from '../src/experiment/analysis.js';
+import { formatEvaluation } from '../src/eval/format.js';
 
 /** The table that follows a heading line (exact), as rows of trimmed cells (header first, separator dropped). */
 function tableAfter(md: string, heading: string): string[][] {
@@ -137,4 +139,33 @@ test('figures, reproduction and notes sections', () => {
   assert.ok(md.includes('## Notes\n\n- width 0.25\n'));
   assert.ok(!/\n\n\n/.test(md));
   assert.throws(() => renderReport({ title: 't', methods: [{ method: 'SSP', report: ssp }, { method: 'SSP', report: basic }] }), /given twice/);
+});
+
+test('per-region recognition hits: each region scored alone against the labels (known values)', () => {
+  // 2 items × 3 regions × 2 attributes; labels item0 = [1, 0], item1 = [0, 0]
+  const scores = Float32Array.from([
+    /* item 0 */ 2, -1, /* r1 */ -3, 4, /* r2 */ 0.5, 0,
+    /* item 1 */ -2, -1, /* r1 */ 1, -4, /* r2 */ -0.5, 3,
+  ]);
+  const correct = new Float64Array(2 * 3);
+  addRegionHits(scores, [1, 0, 0, 0], 2, correct);
+  // attribute 0 (rows of correct are attributes): r0 right twice, r1 never, r2 twice
+  // attribute 1: r0 twice (−1, −1), r1 once (item 1: −4), r2 once (item 0: score 0 is negative)
+  assert.deepEqual(Array.from(correct), [2, 0, 2, 2, 1, 1]);
+});
+
+test('eval prints, for each localization miss, where the weight went and which region alone is most accurate', () => {
+  const names = ['Black_Hair', 'Smiling'];
+  const text = formatEvaluation({
+    run: 'r', kind: 'attr', method: 'ssp', data: 'd', split: 'test',
+    attributes: attributeMetrics(Float32Array.from([0.9, 0.2, 0.1, 0.8]), Uint8Array.from([1, 0, 0, 1]), names),
+    localization: {
+      regionWeights: [[0, 0.1, 0, 0, 0.8, 0.1, 0], [0, 0, 0, 0, 0, 1, 0]],
+      regionRecognitionAccuracy: [[0.5, 0.9, 0.6, 0.7, 1, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5, 0.5, 1, 0.5]],
+      drawn: { hits: ['Smiling'], misses: ['Black_Hair'], share: 0.5, regions: { Black_Hair: 'hair', Smiling: 'mouth' } },
+    },
+  });
+  assert.match(text, /1\/2 drawn attributes in their region/);
+  assert.match(text, /Black_Hair\s+true region hair \(weight 0\.10, alone  90\.00 %\); weight on eyebrows 0\.80; most accurate alone: eyebrows 100\.00 %/);
+  assert.doesNotMatch(text, /Smiling\s+true region/);
 });

@@ -51,6 +51,13 @@ for (const method of ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const) {
       assert.equal(loc.regionWeights.length, 40);
       for (const row of loc.regionWeights) assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5);
       assert.equal(loc.drawn!.hits.length + loc.drawn!.misses.length, 20);
+      assert.equal(Object.keys(loc.drawn!.regions).length, 20);
+      // each region's recognition accuracy alone, over the 6 test faces: k/6
+      assert.equal(loc.regionRecognitionAccuracy.length, 40);
+      for (const row of loc.regionRecognitionAccuracy) {
+        assert.equal(row.length, 7);
+        for (const v of row) assert.ok(Math.abs(v * 6 - Math.round(v * 6)) < 1e-6 && v >= 0 && v <= 1, `${v}`);
+      }
     } else {
       assert.equal(e.localization, undefined);
     }

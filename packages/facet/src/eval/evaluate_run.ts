@@ -13,8 +13,9 @@ import { openSplit, type SplitSource } from '../data/loader/split_source.js';
 import { DataLoader } from '../data/loader/loader.js';
 import { openDataset } from '../data/detect.js';
 import type { Split } from '../data/types.js';
+import { REGION_NAMES } from '../regions.js';
 import { attributeMetrics, prevalence, type AttributeReport } from './metrics.js';
-import { averageRegionWeights, drawnAttributes, localizationHits } from '../experiment/analysis.js';
+import { type SSPRegionStats, sspRegionStats, drawnAttributes, localizationHits } from '../experiment/analysis.js';
 
 export interface EvalOptions {
   data: string;
@@ -28,8 +29,10 @@ export interface EvalOptions {
 export interface LocalizationReport {
   /** A×R row-major: SSP's region weights averaged over the split */
   regionWeights: number[][];
-  /** synthetic data (synth.json): the drawn attributes whose largest weight is their region */
-  drawn?: { hits: string[]; misses: string[]; share: number };
+  /** A×R: accuracy of each region's recognition score alone (where the evidence is, whatever the weights say) */
+  regionRecognitionAccuracy: number[][];
+  /** synthetic data (synth.json): the drawn attributes whose largest weight is their region, and each one's region */
+  drawn?: { hits: string[]; misses: string[]; share: number; regions: Record<string, string> };
 }
 
 export interface RunEvaluation {
@@ -68,8 +71,8 @@ interface Predictions {
   config: RunConfig;
   probs: Float32Array;
   labels: Uint8Array;
-  /** SSP runs: w[r, a] averaged over the split, A×R (Figure 4's numbers) */
-  regionWeights?: Float32Array;
+  /** SSP runs: w[r, a] averaged over the split and each region's accuracy alone (Figure 4's numbers) */
+  regions?: SSPRegionStats;
 }
 
 async function attributePredictions(runPath: string, o: EvalOptions): Promise<Predictions> {
@@ -94,8 +97,8 @@ async function attributePredictions(runPath: string, o: EvalOptions): Promise<Pr
     const forward = new AttributeForward(net, method, masks, source);
     try {
       const r = await predictAttributes(forward, loader);
-      const regionWeights = method === 'ssp' ? await averageRegionWeights(forward, loader, r.count) : undefined;
-      return { config, probs: r.probs, labels: r.labels, regionWeights };
+      const regions = method === 'ssp' ? await sspRegionStats(forward, loader, r.count) : undefined;
+      return { config, probs: r.probs, labels: r.labels, regions };
     } finally {
       forward.dispose();
       net.dispose();
@@ -132,9 +135,9 @@ export async function evaluateRun(runPath: string, o: EvalOptions): Promise<RunE
   const config = new RunDir(runPath).readJson<RunConfig>('config.json');
   const out: RunEvaluation = { run: runPath, kind: config.kind, method: config.method, data: o.data, split: o.split };
   if (config.kind !== 'parser') {
-    const { probs, labels, regionWeights } = await attributePredictions(runPath, o);
+    const { probs, labels, regions } = await attributePredictions(runPath, o);
     out.attributes = attributeMetrics(probs, labels, config.attributeNames, { trainPrevalence: trainPrevalence(config) });
-    if (regionWeights) out.localization = localizationReport(regionWeights, config.attributeNames, o.data);
+    if (regions) out.localization = localizationReport(regions, config.attributeNames, o.data);
   }
   if (config.kind !== 'attr') out.parsing = await parsing(runPath, config, o);
   return out;
@@ -161,10 +164,13 @@ export async function evaluateEnsemble(runs: string[], o: EvalOptions): Promise<
 }
 
 
-function localizationReport(weights: Float32Array, attributeNames: readonly string[], dataDir: string): LocalizationReport {
-  const r = weights.length / attributeNames.length;
-  const report: LocalizationReport = { regionWeights: attributeNames.map((_, a) => Array.from(weights.subarray(a * r, (a + 1) * r))) };
+function localizationReport(stats: SSPRegionStats, attributeNames: readonly string[], dataDir: string): LocalizationReport {
+  const r = stats.weights.length / attributeNames.length;
+  const rows = (m: Float32Array): number[][] => attributeNames.map((_, a) => Array.from(m.subarray(a * r, (a + 1) * r)));
+  const report: LocalizationReport = { regionWeights: rows(stats.weights), regionRecognitionAccuracy: rows(stats.recognitionAccuracy) };
   const drawn = drawnAttributes(dataDir);
-  if (drawn) report.drawn = localizationHits(weights, attributeNames, r, drawn);
+  if (drawn) {
+    report.drawn = { ...localizationHits(stats.weights, attributeNames, r, drawn), regions: Object.fromEntries([...drawn].map(([n, k]) => [n, REGION_NAMES[k]!])) };
+  }
   return report;
 }

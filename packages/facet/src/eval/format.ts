@@ -1,5 +1,6 @@
 // Plain-text tables of an evaluation for the terminal (report.ts writes markdown).
 import type { RunEvaluation } from './evaluate_run.js';
+import { REGION_NAMES, type RegionName } from '../regions.js';
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '   -  ' : `${(100 * x).toFixed(2).padStart(6)}`);
 
@@ -16,6 +17,17 @@ export function formatEvaluation(e: RunEvaluation): string {
   if (e.localization?.drawn) {
     const d = e.localization.drawn;
     lines.push(`localization (SSP region weights, averaged): ${d.hits.length}/${d.hits.length + d.misses.length} drawn attributes in their region (${pct(d.share)} %); misses: ${d.misses.join(', ') || 'none'}`);
+    // for each miss: where the weight went, and which region's recognition score alone is right most often
+    const { regionWeights: w, regionRecognitionAccuracy: acc } = e.localization;
+    const names = e.attributes?.attributes.map((m) => m.name) ?? [];
+    for (const miss of d.misses) {
+      const a = names.indexOf(miss), truth = REGION_NAMES.indexOf(d.regions[miss] as RegionName);
+      if (a < 0 || truth < 0) continue;
+      const top = (row: number[]): number => row.indexOf(Math.max(...row));
+      const [wa, ra] = [w[a]!, acc[a]!];
+      lines.push(`  ${miss.padEnd(20)} true region ${REGION_NAMES[truth]} (weight ${wa[truth]!.toFixed(2)}, alone ${pct(ra[truth])} %); ` +
+        `weight on ${REGION_NAMES[top(wa)]} ${wa[top(wa)]!.toFixed(2)}; most accurate alone: ${REGION_NAMES[top(ra)]} ${pct(ra[top(ra)])} %`);
+    }
   }
   if (e.parsing) {
     const p = e.parsing;

@@ -1,5 +1,5 @@
 // What the paper's figures show, computed from trained runs: SSP's region weights
-// averaged over a split (Fig. 4), parse examples (Fig. 3), the strongest last-layer
+// averaged over a split (Fig. 4) with each region's recognition accuracy alone, parse examples (Fig. 3), the strongest last-layer
 // channels (Fig. 5), and the drawn-attribute checks of the synthetic data.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,32 +13,61 @@ import type { Parser } from '../models/parser.js';
 import type { AttributeReport } from '../eval/metrics.js';
 import { strongestChannels, type ActivationMap } from '../viz/activations.js';
 import type { ParseGridItem } from '../viz/parse_grid.js';
+import { regionFeatures } from '../models/ssp_head.js';
+import { REGION_COUNT } from '../regions.js';
 
-/** Mean of w[r, a] over the first `limit` items: A×R row-major (Figure 4). */
-export async function averageRegionWeights(forward: AttributeForward, loader: DataLoader, limit: number): Promise<Float32Array> {
+/**
+ * Adds, per attribute a and region r, 1 for each item whose recognition score s_rec[r,a]
+ * alone (as if w were one-hot on r) gets its label right: scores N×R×A, labels N×A (0/1),
+ * correct A×R row-major.
+ */
+export function addRegionHits(scores: Float32Array, labels: ArrayLike<number>, n: number, correct: Float64Array): void {
+  const a = correct.length === 0 ? 0 : labels.length / n, r = a === 0 ? 0 : correct.length / a;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < r; k++) {
+      for (let j = 0; j < a; j++) if ((scores[(i * r + k) * a + j]! > 0 ? 1 : 0) === labels[i * a + j]) correct[j * r + k]! += 1;
+    }
+  }
+}
+
+export interface SSPRegionStats {
+  /** mean of w[r, a] over the items: A×R row-major (Figure 4) */
+  weights: Float32Array;
+  /** accuracy of s_rec[r, a] alone, A×R: where the evidence for a is, whatever w says */
+  recognitionAccuracy: Float32Array;
+  items: number;
+}
+
+/** SSP's region weights averaged over the first `limit` items, and each region's recognition accuracy alone. */
+export async function sspRegionStats(forward: AttributeForward, loader: DataLoader, limit: number): Promise<SSPRegionStats> {
   const net = forward.net;
-  if (!net.sspHead) throw new Error('averageRegionWeights: not an SSP model');
+  if (!net.sspHead) throw new Error('sspRegionStats: not an SSP model');
   net.eval();
-  const a = net.attributes;
-  let r = 0;
-  const sum = new Float64Array(a * 7);
+  const a = net.attributes, r = REGION_COUNT;
+  const sum = new Float64Array(a * r), correct = new Float64Array(a * r);
+  const total = Math.min(limit, loader.size);
   let seen = 0;
-  const bs = loader.options.batchSize;
-  for (let s = 0; seen < Math.min(limit, loader.size); s++) {
+  for (let s = 0; seen < total; s++) {
     const b = await loader.batch(s);
-    const w = noGrad(() => tidy(() => {
+    const [w, rec] = noGrad(() => tidy(() => {
       const images = toTensors(b).images;
       const masks = forward.masks!.compute(images);
       const out = net.forwardDetailed(images, { masksHalf: masks.half });
-      return out.ssp!.regionWeights.data() as Float32Array; // N×R×A
+      const f = regionFeatures(out.ssp!.gridMasks, out.features);
+      return [out.ssp!.regionWeights.data() as Float32Array, net.sspHead!.rec.forward(f).data() as Float32Array]; // N×R×A each
     }));
-    r = w.length / (b.count * a);
-    for (let n = 0; n < b.count && seen < limit; n++, seen++) {
-      for (let k = 0; k < r; k++) for (let j = 0; j < a; j++) sum[j * r + k]! += w[n * r * a + k * a + j]!;
+    const n = Math.min(b.count, total - seen);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < r; k++) for (let j = 0; j < a; j++) sum[j * r + k]! += w[i * r * a + k * a + j]!;
     }
-    if (s > loader.size / bs + 1) break;
+    if (b.targets) addRegionHits(rec, b.targets.subarray(0, n * a), n, correct);
+    seen += n;
   }
-  return Float32Array.from(sum.slice(0, a * r), (v) => v / seen);
+  return {
+    weights: Float32Array.from(sum, (v) => v / seen),
+    recognitionAccuracy: Float32Array.from(correct, (v) => v / seen),
+    items: seen,
+  };
 }
 
 /** Photos, predicted parse and truth of the first n items of a split (Figure 3). */

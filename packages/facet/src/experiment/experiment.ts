@@ -23,7 +23,7 @@ import { lossCurves } from '../viz/loss_curves.js';
 import { parseGrid } from '../viz/parse_grid.js';
 import { regionWeightMap } from '../viz/region_weights.js';
 import { activationComparison } from '../viz/activations.js';
-import { averageRegionWeights, drawnAttributeCheck, drawnAttributes, localizationHits, parseExamples, strongestActivations, type DrawnCheck } from './analysis.js';
+import { sspRegionStats, drawnAttributeCheck, drawnAttributes, localizationHits, parseExamples, strongestActivations, type DrawnCheck } from './analysis.js';
 
 export interface ExperimentOptions {
   data: string;
@@ -142,7 +142,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
     new RunDir(runs('ssp')).loadWeights(net, 'best');
     const fwd = new AttributeForward(net, 'ssp', loadFrozenParser(parserRun, sspConfig.normalization), testSource);
     const l = loaderFor(sspConfig, 16);
-    regionWeights = await averageRegionWeights(fwd, l, o.evalLimit || testSource.items.length);
+    regionWeights = (await sspRegionStats(fwd, l, o.evalLimit || testSource.items.length)).weights;
     await regionWeightMap(regionWeights, attributeNames, REGION_NAMES, join(o.out, 'figures', 'fig4_region_weights.png'), {
       highlight: attributeNames.map((n) => drawn?.get(n) ?? null), title: 'SSP: region weights averaged over the test split',
     });
