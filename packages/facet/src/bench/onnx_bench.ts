@@ -8,6 +8,7 @@ import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
 import { buildBasicGraph, buildBundleGraph } from '../infer/onnx/export.js';
 import { type CalibrationBatch, type GraphFactory, quantizedGraph } from '../infer/onnx/calibrate.js';
 import { FloatConvs } from '../infer/onnx/quantize.js';
+import type { GraphBuilder } from '../infer/onnx/graph.js';
 import { parameterCount, syntheticWeights } from '../infer/onnx/synthetic.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from '../infer/bundle.js';
 import { INPUT_NAME } from '../infer/outputs.js';
@@ -23,8 +24,7 @@ export type OnnxBenchOptions = Omit<ModelBenchOptions, 'model'> & {
   /** int8: the graph quantized (quantize.ts), calibrated on inputs drawn like the timed ones; the engine name says so */
   precision?: OnnxPrecision;
 };
-export const ONNX_PRECISIONS = ['fp32', 'int8'] as const;
-export type OnnxPrecision = (typeof ONNX_PRECISIONS)[number];
+export type OnnxPrecision = 'fp32' | 'int8';
 /** The peer's JSON keys; onnxruntime only infers, so train_img_s is null. */
 export type OnnxBenchResult = Omit<ModelBenchResult, 'train_img_s'> & { train_img_s: null };
 
@@ -67,7 +67,7 @@ export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
   const { build, params } = benchGraph(o);
   const precision = o.precision ?? 'fp32';
   const per = 3 * o.height * o.width;
-  let graph;
+  let graph: GraphBuilder;
   if (precision === 'int8') {
     const n = Math.min(o.batch, 4);
     const calibration: CalibrationBatch[] = [0, 1].map((k) => ({ data: benchInputs(n * per, o.seed + 1000 + k), dims: [n, 3, o.height, o.width] }));

@@ -101,7 +101,6 @@ class WeightGraph {
     return prelu(this.g, y, `${name}.act.weight`, slope.data);
   }
 
-
   /** A conv (or transposed conv) with its own bias: the parser's 7-class heads. */
   head(x: string, name: string, transposed: boolean): string {
     const { data, shape } = this.convWeight(`${name}.weight`, transposed);
@@ -247,10 +246,6 @@ export function exportBundle(bundle: Pick<Bundle, 'config' | 'weights'>, options
 }
 
 /** The plain attribute net ("Avg. Pooling" baseline, spec §3): image → probabilities (sigmoid). For benchmarks. */
-export function exportBasicToOnnx(weights: Map<string, SafetensorsEntry>, height: number, width: number, options: OnnxExportOptions = {}): Uint8Array {
-  return buildBasicGraph(weights, height, width, options).encodeModel({ producerVersion: FACET_VERSION });
-}
-
 export function buildBasicGraph(weights: Map<string, SafetensorsEntry>, height: number, width: number, options: OnnxExportOptions = {}): GraphBuilder {
   const N = batchDim(options);
   const g = new GraphBuilder('facet_basic');
