@@ -57,6 +57,7 @@ export async function sspRegionStats(forward: AttributeForward, loader: DataLoad
       return [out.ssp!.regionWeights.data() as Float32Array, net.sspHead!.rec.forward(f).data() as Float32Array]; // N×R×A each
     }));
     const n = Math.min(b.count, total - seen);
+    if (n <= 0) break;
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < r; k++) for (let j = 0; j < a; j++) sum[j * r + k]! += w[i * r * a + k * a + j]!;
     }
