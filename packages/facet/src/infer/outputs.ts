@@ -15,3 +15,20 @@ export interface RawPrediction {
 /** The graph's (and the torch pipeline's) output names, in order. */
 export const OUTPUT_NAMES = ['probabilities', 'region_weights', 'parse', 'heatmaps'] as const;
 export const INPUT_NAME = 'image';
+
+/** R×plane probabilities → per-pixel index of the largest (the first on ties). */
+export function argmaxRegions(parse: Float32Array, regions: number, plane: number): Uint8Array {
+  const labels = new Uint8Array(plane);
+  const best = parse.slice(0, plane);
+  for (let r = 1; r < regions; r++) {
+    const off = r * plane;
+    for (let i = 0; i < plane; i++) {
+      const v = parse[off + i]!;
+      if (v > best[i]!) {
+        best[i] = v;
+        labels[i] = r;
+      }
+    }
+  }
+  return labels;
+}

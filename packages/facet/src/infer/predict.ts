@@ -8,8 +8,11 @@
 import { stat } from 'node:fs/promises';
 import { type BundleConfig, readBundle } from './bundle.js';
 import { resolveModelDir } from './default_model.js';
-import type { RawPrediction } from './outputs.js';
+import { type RawPrediction, argmaxRegions } from './outputs.js';
 import { type PreparedImage, prepareImage } from './preprocess.js';
+
+/** Where the parse's per-pixel labels come from (infer/outputs.ts, torch-free). */
+export { argmaxRegions };
 
 export const RUNTIMES = ['torch', 'onnx'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -209,22 +212,6 @@ function imageName(input: ImageInput, index: number): string {
   return input.name;
 }
 
-/** R×plane probabilities → per-pixel index of the largest (the first on ties). */
-export function argmaxRegions(parse: Float32Array, regions: number, plane: number): Uint8Array {
-  const labels = new Uint8Array(plane);
-  const best = parse.slice(0, plane);
-  for (let r = 1; r < regions; r++) {
-    const off = r * plane;
-    for (let i = 0; i < plane; i++) {
-      const v = parse[off + i]!;
-      if (v > best[i]!) {
-        best[i] = v;
-        labels[i] = r;
-      }
-    }
-  }
-  return labels;
-}
 
 /** Opens the model, predicts every input, and closes it. */
 export async function predictImages(inputs: readonly ImageInput[], options: PredictOptions = {}): Promise<Array<PredictionResult | PredictionFailure>> {

@@ -6,7 +6,7 @@ import type { Bundle } from '../bundle.js';
 import { FACET_VERSION } from '../../version.js';
 import { synthFace } from '../../data/synth/writer.js';
 import { normalizePlanar } from '../preprocess.js';
-import type { RawPrediction } from '../outputs.js';
+import { type RawPrediction, argmaxRegions } from '../outputs.js';
 import { BUNDLE_METADATA_KEY, buildBundleGraph, exportBundleToOnnx, type OnnxExportOptions } from './export.js';
 import { type CalibrationBatch, quantizedGraph } from './calibrate.js';
 import type { QuantizeOptions } from './quantize.js';
@@ -74,15 +74,9 @@ export interface Int8Fidelity {
 
 function argmaxAgreement(a: RawPrediction, b: RawPrediction, regions: number): { same: number; total: number } {
   const plane = a.parse.length / regions;
+  const [la, lb] = [argmaxRegions(a.parse, regions, plane), argmaxRegions(b.parse, regions, plane)];
   let same = 0;
-  for (let p = 0; p < plane; p++) {
-    let ka = 0, kb = 0;
-    for (let r = 1; r < regions; r++) {
-      if (a.parse[r * plane + p]! > a.parse[ka * plane + p]!) ka = r;
-      if (b.parse[r * plane + p]! > b.parse[kb * plane + p]!) kb = r;
-    }
-    if (ka === kb) same++;
-  }
+  for (let p = 0; p < plane; p++) if (la[p] === lb[p]) same++;
   return { same, total: plane };
 }
 
