@@ -3,8 +3,10 @@
 # EXPERIMENTS.md's "Parsing at 218×178" and "Where attributes live": the parser (1,600
 # steps; `eval` scores its best validation checkpoint), then SSP on its masks, 600 steps
 # of 32 (Adam lr 1e-3), scored on the test split with its localization check.
-# About 15 + 17 minutes on 2 CPU cores. `all` adds the two SSP variants of the
-# localization experiment (a uniform-weight warm-up; the paper's AdaGrad), 17 minutes each.
+# About 15 + 17 minutes on 2 CPU cores. `all` adds the SSP variants of the localization
+# experiment, about 15 minutes each: a uniform-weight warm-up, the paper's AdaGrad, every
+# region's own loss (--region-loss), and pooling conv42 or conv52 instead of conv62
+# (--ssp-features, with and without the region loss), and seed 2 of conv62 and conv42.
 # Usage: scripts/run-parser-218.sh [all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +32,10 @@ ssp ssp218v2 --optimizer adam --lr 0.001
 if [[ ${1:-} == all ]]; then
   ssp ssp218v2-warmup --optimizer adam --lr 0.001 --loc-warmup 300
   ssp ssp218v2-adagrad --optimizer adagrad --lr 0.01
+  ssp ssp218v2-regionloss --optimizer adam --lr 0.001 --region-loss 1
+  ssp ssp218v2-conv42 --optimizer adam --lr 0.001 --ssp-features conv42
+  ssp ssp218v2-conv42-regionloss --optimizer adam --lr 0.001 --ssp-features conv42 --region-loss 1
+  ssp ssp218v2-conv52 --optimizer adam --lr 0.001 --ssp-features conv52
+  ssp ssp218v2-seed2 --optimizer adam --lr 0.001 --seed 2
+  ssp ssp218v2-conv42-seed2 --optimizer adam --lr 0.001 --ssp-features conv42 --seed 2
 fi

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { gradcheck, tensor, randn, rand, softmax, manualSeed, tidy, type Tensor } from '@facet/torch';
 import { shrinkMasks, regionFeatures, SSPHead } from '../src/models/ssp_head.js';
 import { Gate } from '../src/models/gate.js';
+import { AttributeNet } from '../src/models/attribute_net.js';
 
 const f64 = (t: Tensor): Tensor => t.toDtype('float64');
 
@@ -52,6 +53,10 @@ test('SSP: region pooling and both branches have exact gradients', () => {
     const out = head.forwardDetailed(features, masks);
     const sums = out.regionWeights.sum([1]).toList();
     for (const s of sums) assert.ok(Math.abs(s - 1) < 1e-12);
+    // s_rec is the recognition branch on the region features, and the logits its w-weighted sum
+    const rec = head.rec.forward(regionFeatures(shrinkMasks(masks, [3, 2]), features));
+    assert.ok(out.regionScores.sub(rec).abs().max().item() < 1e-12);
+    assert.ok(out.logits.sub(out.regionWeights.mul(out.regionScores).sum([1])).abs().max().item() < 1e-12);
   });
   head.dispose();
 });
@@ -92,4 +97,22 @@ test('SSG: mask normalisation and gating have exact gradients; copies are region
     gradcheck((x, m) => gate.forward(x, m), [a, masks], { maxElements: 120 });
   });
   gate.dispose();
+});
+
+test('SSP on conv42 / conv52 pools that layer (a 1/8 grid) and builds nothing after it', () => {
+  manualSeed(4);
+  const names = (net: AttributeNet) => [...net.namedParameters()].map(([n]) => n.split('.')[0]);
+  for (const [layer, grid, absent] of [['conv42', [8, 6], 'conv51'], ['conv52', [8, 6], 'conv61'], ['conv62', [4, 3], null]] as const) {
+    const net = new AttributeNet({ widthMult: 1 / 32, attributes: 5, head: 'ssp', sspFeatures: layer });
+    tidy(() => {
+      const x = randn([2, 3, 64, 48]);
+      const out = net.forwardDetailed(x, { masksHalf: softmax(randn([2, 7, 32, 24]), 1) });
+      assert.deepEqual(out.features.shape.slice(2), grid, layer);
+      assert.deepEqual(out.logits.shape, [2, 5]);
+      if (absent) assert.ok(!names(net).includes(absent), `${layer}: ${absent} is not built`);
+      else assert.ok(names(net).includes('conv62'));
+    });
+    net.dispose();
+  }
+  assert.throws(() => new AttributeNet({ head: 'avg', sspFeatures: 'conv42' }), /needs the SSP head/);
 });

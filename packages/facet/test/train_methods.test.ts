@@ -3,12 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tensor, tidy, manualSeed, randn, softmax, gradcheck } from '@facet/torch';
 import { prepareRun } from '../src/train/setup.js';
 import { train } from '../src/train/trainer.js';
 import { evaluateRun, evaluateEnsemble } from '../src/eval/evaluate_run.js';
 import { pixelLoss } from '../src/models/parser.js';
+import { attributeLoss } from '../src/train/tasks/attribute_task.js';
+import { bundleFromRuns } from '../src/infer/bundle_from_runs.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
 import type { RunSettings } from '../src/train/setup.js';
 
@@ -64,6 +66,23 @@ for (const method of ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const) {
   });
 }
 
+test('SSP research options: --ssp-features conv42 and --region-loss train and evaluate; other methods and bundles refuse them', async () => {
+  const data = await smallSynth();
+  const out = join(dir, 'ssp-conv42');
+  const tiny = tinySettings('attr', data, out, { method: 'ssp', parserRun, sspFeatures: 'conv42' });
+  await trainRun({ ...tiny, recipe: { ...tiny.recipe, regionLoss: 0.5 } });
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(config.sspFeatures, 'conv42');
+  assert.equal(config.recipe.regionLoss, 0.5);
+  // evaluation rebuilds the conv42 model from config.json and loads its weights strictly
+  const e = await evaluateRun(out, { data, split: 'test' });
+  assert.equal(e.localization!.regionWeights.length, 40);
+  await assert.rejects(prepareRun(tinySettings('attr', data, join(dir, 'avg-conv42'), { method: 'avg', sspFeatures: 'conv42' })), /--ssp-features applies to --method ssp only/);
+  const avg = tinySettings('attr', data, join(dir, 'avg-region-loss'), { method: 'avg' });
+  await assert.rejects(prepareRun({ ...avg, recipe: { ...avg.recipe, regionLoss: 1 } }), /--region-loss applies to --method ssp only/);
+  assert.throws(() => bundleFromRuns({ attributesRun: out, out: join(dir, 'bundle-conv42') }), /pools conv42 .*conv62 only/);
+});
+
 test('SSP+SSG ensemble averages the two runs\' probabilities', async () => {
   const data = await smallSynth();
   const e = await evaluateEnsemble([join(dir, 'ssp'), join(dir, 'ssg')], { data, split: 'test' });
@@ -112,5 +131,22 @@ test('partial-label loss: a coarse class\'s probability is the sum of its fine r
     const ignored = tensor([[[255, 1]]], { dtype: 'int64' });
     assert.ok(Math.abs(pixelLoss(logits, ignored, { coarseToFine }).item() + Math.log(p[3]!)) < 1e-6, 'label 255 is ignored');
     gradcheck((x) => pixelLoss(x, labels, { coarseToFine }), [logits.toDtype('float64')]);
+  });
+});
+
+test('--region-loss: BCE on the logits plus weight × the mean of every region\'s own BCE (known values)', () => {
+  tidy(() => {
+    const softplus = (x: number) => Math.log1p(Math.exp(x));
+    const logits = tensor([[0]]);
+    const targets = tensor([[1]]);
+    const regionScores = tensor([[[1], [-1]]]); // N=1, R=2, A=1
+    const plain = attributeLoss(logits, targets, null).item();
+    assert.ok(Math.abs(plain - Math.LN2) < 1e-6);
+    const withRegions = attributeLoss(logits, targets, null, { regionScores, weight: 0.5 }).item();
+    const expected = Math.LN2 + 0.5 * (softplus(-1) + softplus(1)) / 2;
+    assert.ok(Math.abs(withRegions - expected) < 1e-6, `${withRegions} vs ${expected}`);
+    // pos_weight scales every positive term, the regions' included
+    const weighted = attributeLoss(logits, targets, tensor([3]), { regionScores, weight: 0.5 }).item();
+    assert.ok(Math.abs(weighted - 3 * expected) < 1e-5, `${weighted} vs ${3 * expected}`);
   });
 });

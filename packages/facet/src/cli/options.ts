@@ -9,10 +9,12 @@ export function int(name: string, min = 0): (v: string) => number {
   };
 }
 
-export function positiveNumber(name: string): (v: string) => number {
+export function positiveNumber(name: string, allowZero = false): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${v}'`);
+    if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
+      throw new InvalidArgumentError(`${name} must be a ${allowZero ? 'number ≥ 0' : 'positive number'}, got '${v}'`);
+    }
     return n;
   };
 }

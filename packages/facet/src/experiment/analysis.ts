@@ -13,7 +13,6 @@ import type { Parser } from '../models/parser.js';
 import type { AttributeReport } from '../eval/metrics.js';
 import { strongestChannels, type ActivationMap } from '../viz/activations.js';
 import type { ParseGridItem } from '../viz/parse_grid.js';
-import { regionFeatures } from '../models/ssp_head.js';
 import { REGION_COUNT } from '../regions.js';
 
 /**
@@ -53,8 +52,7 @@ export async function sspRegionStats(forward: AttributeForward, loader: DataLoad
       const images = toTensors(b).images;
       const masks = forward.masks!.compute(images);
       const out = net.forwardDetailed(images, { masksHalf: masks.half });
-      const f = regionFeatures(out.ssp!.gridMasks, out.features);
-      return [out.ssp!.regionWeights.data() as Float32Array, net.sspHead!.rec.forward(f).data() as Float32Array]; // N×R×A each
+      return [out.ssp!.regionWeights.data() as Float32Array, out.ssp!.regionScores.data() as Float32Array]; // N×R×A each
     }));
     const n = Math.min(b.count, total - seen);
     if (n <= 0) break;

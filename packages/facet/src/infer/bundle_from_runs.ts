@@ -20,6 +20,9 @@ export function bundleFromRuns(o: BundleFromRunsOptions): void {
   const attrRun = new RunDir(o.attributesRun);
   const ac = attrRun.readJson<RunConfig>('config.json');
   if (ac.kind !== 'attr' || ac.method !== 'ssp') throw new Error(`${o.attributesRun}: a bundle needs an SSP attribute run (this is ${ac.kind} ${ac.method ?? ''})`);
+  if (ac.sspFeatures && ac.sspFeatures !== 'conv62') {
+    throw new Error(`${o.attributesRun}: SSP pools ${ac.sspFeatures} (--ssp-features); bundles, ONNX and the browser carry the spec's SSP on conv62 only`);
+  }
   const parserPath = o.parserRun ?? ac.parserRun;
   if (!parserPath) throw new Error(`${o.attributesRun}: no parser run recorded; pass --parser RUN`);
   const parserRun = new RunDir(parserPath);

@@ -6,6 +6,7 @@ import { CBP, pool, scaled } from './blocks.js';
 import { Encoder } from './encoder.js';
 import { SSPHead, type SSPOutputs } from './ssp_head.js';
 import { MAX_POOLED_REGIONS } from '../regions.js';
+import type { SSPFeatureLayer } from './names.js';
 
 export type AttributeHead = 'avg' | 'spp' | 'ssp';
 
@@ -19,6 +20,8 @@ export interface AttributeNetOptions {
   inChannels?: number;
   /** SSP: regions shrunk by max pooling ([] for BBox's boxes). */
   maxPooled?: readonly number[];
+  /** SSP: the layer whose activations are pooled (default conv62). */
+  sspFeatures?: SSPFeatureLayer;
   /** Joint model: conv11…conv42 owned by the parser (not registered here). */
   sharedEncoder?: Encoder;
 }
@@ -31,7 +34,7 @@ export interface RegionInputs {
 
 export interface AttributeOutputs {
   logits: Tensor;
-  /** conv62's output A (N×C×h×w). */
+  /** The last conv's output A (N×C×h×w): conv62's, or SSP's sspFeatures layer. */
   features: Tensor;
   /** SSP only. */
   ssp?: SSPOutputs;
@@ -41,10 +44,11 @@ export class AttributeNet extends nn.Module {
   readonly head: AttributeHead;
   readonly innorm: nn.BatchNorm2d | null;
   readonly encoder: Encoder;
-  readonly conv51: CBP;
-  readonly conv52: CBP;
-  readonly conv61: CBP;
-  readonly conv62: CBP;
+  readonly conv51: CBP | null;
+  readonly conv52: CBP | null;
+  readonly conv61: CBP | null;
+  readonly conv62: CBP | null;
+  readonly sspFeatures: SSPFeatureLayer;
   readonly fc: nn.Linear | null;
   readonly sspHead: SSPHead | null;
   readonly attributes: number;
@@ -55,16 +59,19 @@ export class AttributeNet extends nn.Module {
     const cin = options.inChannels ?? 3;
     this.head = options.head ?? 'avg';
     this.attributes = options.attributes ?? 40;
+    this.sspFeatures = options.sspFeatures ?? 'conv62';
+    if (this.sspFeatures !== 'conv62' && this.head !== 'ssp') throw new Error(`AttributeNet: sspFeatures ${this.sspFeatures} needs the SSP head, not '${this.head}'`);
     this.innorm = cin !== 3 ? this.registerModule('innorm', new nn.BatchNorm2d(cin)) : null;
     this.encoder = options.sharedEncoder ?? this.registerModule('encoder', new Encoder({ widthMult: w, inChannels: cin, gated: options.gated }));
     const c512 = scaled(512, w), c1024 = scaled(1024, w);
-    this.conv51 = this.registerModule('conv51', new CBP(c512, c512));
-    this.conv52 = this.registerModule('conv52', new CBP(c512, c512));
-    this.conv61 = this.registerModule('conv61', new CBP(c512, c1024));
-    this.conv62 = this.registerModule('conv62', new CBP(c1024, c1024));
+    const upTo5 = this.sspFeatures !== 'conv42', upTo6 = this.sspFeatures === 'conv62';
+    this.conv51 = upTo5 ? this.registerModule('conv51', new CBP(c512, c512)) : null;
+    this.conv52 = upTo5 ? this.registerModule('conv52', new CBP(c512, c512)) : null;
+    this.conv61 = upTo6 ? this.registerModule('conv61', new CBP(c512, c1024)) : null;
+    this.conv62 = upTo6 ? this.registerModule('conv62', new CBP(c1024, c1024)) : null;
     if (this.head === 'ssp') {
       // Registered flat (rec, loc) to keep the PyTorch peer's names.
-      this.sspHead = new SSPHead(c1024, this.attributes, options.maxPooled ?? MAX_POOLED_REGIONS);
+      this.sspHead = new SSPHead(upTo6 ? c1024 : c512, this.attributes, options.maxPooled ?? MAX_POOLED_REGIONS);
       for (const [name, child] of this.sspHead.namedChildren()) this.registerModule(name, child);
       this.fc = null;
     } else {
@@ -73,13 +80,15 @@ export class AttributeNet extends nn.Module {
     }
   }
 
-  /** conv11 … conv62: the last conv's activations A. */
+  /** conv11 … conv62 (or … sspFeatures): the last conv's activations A. */
   features(x: Tensor, masks: RegionInputs = {}): Tensor {
     return tidy(() => {
       const input = this.innorm ? this.innorm.forward(x) : x;
       const e = this.encoder.forward(input, masks.masksQuarter ?? null);
-      const p = pool(this.conv52.forward(this.conv51.forward(e)));
-      return this.conv62.forward(this.conv61.forward(p));
+      if (!this.conv51 || !this.conv52) return e;
+      const c52 = this.conv52.forward(this.conv51.forward(e));
+      if (!this.conv61 || !this.conv62) return c52;
+      return this.conv62.forward(this.conv61.forward(pool(c52)));
     });
   }
 
@@ -106,6 +115,7 @@ export class AttributeNet extends nn.Module {
     if (out.ssp) {
       out.ssp.regionWeights.dispose();
       out.ssp.gridMasks.dispose();
+      out.ssp.regionScores.dispose();
     }
     return out.logits;
   }

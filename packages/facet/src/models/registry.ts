@@ -6,7 +6,7 @@ import { JointModel } from './joint.js';
 import { Parser } from './parser.js';
 import { initPaperWeights } from './init.js';
 
-import { MODEL_NAMES, type ModelName } from './names.js';
+import { MODEL_NAMES, type ModelName, type SSPFeatureLayer } from './names.js';
 
 export { ATTRIBUTE_MODELS, MODEL_NAMES, type ModelName, isModelName } from './names.js';
 
@@ -15,6 +15,8 @@ export interface BuildOptions {
   attributes?: number;
   /** SSG: gated blocks (default [3]). */
   gated?: number[];
+  /** SSP: the pooled layer (default conv62, the spec). */
+  sspFeatures?: SSPFeatureLayer;
   /** Paper init (default true); false keeps PyTorch's layer defaults. */
   paperInit?: boolean;
 }
@@ -26,7 +28,7 @@ export function buildModel(name: ModelName, options: BuildOptions = {}): nn.Modu
     case 'basic': model = new AttributeNet({ ...common, head: 'avg' }); break;
     case 'spp': model = new AttributeNet({ ...common, head: 'spp' }); break;
     case 'naive': model = new AttributeNet({ ...common, head: 'avg', inChannels: 10 }); break;
-    case 'ssp': model = new AttributeNet({ ...common, head: 'ssp' }); break;
+    case 'ssp': model = new AttributeNet({ ...common, head: 'ssp', sspFeatures: options.sspFeatures }); break;
     case 'ssg': model = new AttributeNet({ ...common, head: 'avg', gated: options.gated ?? [3] }); break;
     case 'bbox': model = createBBoxNet(common); break;
     case 'parser': model = new Parser({ widthMult: common.widthMult }); break;

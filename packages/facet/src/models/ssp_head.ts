@@ -32,6 +32,8 @@ export interface SSPOutputs {
   regionWeights: Tensor;
   /** The masks on the feature grid (N×R×h×w). */
   gridMasks: Tensor;
+  /** s_rec[n, r, a]: each region's recognition score alone. */
+  regionScores: Tensor;
 }
 
 /**
@@ -61,8 +63,9 @@ export class SSPHead extends nn.Module {
       const f = regionFeatures(gridMasks, features);
       const scores = this.loc.forward(f);
       const regionWeights = softmax(this.uniformWeights ? scores.mul(0) : scores, 1);
-      const logits = regionWeights.mul(this.rec.forward(f)).sum([1]);
-      return { logits, regionWeights, gridMasks };
+      const regionScores = this.rec.forward(f);
+      const logits = regionWeights.mul(regionScores).sum([1]);
+      return { logits, regionWeights, gridMasks, regionScores };
     });
   }
 
@@ -70,6 +73,7 @@ export class SSPHead extends nn.Module {
     const out = this.forwardDetailed(features, masks);
     out.regionWeights.dispose();
     out.gridMasks.dispose();
+    out.regionScores.dispose();
     return out.logits;
   }
 }

@@ -3,6 +3,7 @@
 import { execSync } from 'node:child_process';
 import { FACET_VERSION } from '../version.js';
 import type { Normalization } from '../data/loader/normalization.js';
+import type { SSPFeatureLayer } from '../models/names.js';
 
 export type RunKind = 'parser' | 'attr' | 'joint';
 export type AttributeMethod = 'avg' | 'spp' | 'naive' | 'bbox' | 'ssp' | 'ssg';
@@ -35,6 +36,11 @@ export interface Recipe {
   classBalance: boolean;
   /** SSP: steps during which the region weights stay uniform (0: none, the paper's recipe) */
   locWarmup: number;
+  /**
+   * SSP: weight of an extra loss, each region's recognition score s_rec[r] alone against
+   * the labels (0: none, the paper's recipe)
+   */
+  regionLoss: number;
   /** items of the validation split scored at each evaluation (0: all) */
   evalLimit: number;
   threads: number;
@@ -43,7 +49,7 @@ export interface Recipe {
 export const DEFAULT_RECIPE: Recipe = {
   optimizer: 'adagrad', steps: 40_000, batch: 32, lr: 1e-3, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
   height: 218, width: 178, widthMult: 1, checkpointEvery: 500, evalEvery: 1000, logEvery: 1, balanced: false,
-  classBalance: false, locWarmup: 0, evalLimit: 0, threads: 2,
+  classBalance: false, locWarmup: 0, regionLoss: 0, evalLimit: 0, threads: 2,
 };
 
 export interface DataRef {
@@ -56,6 +62,8 @@ export interface RunConfig {
   method?: AttributeMethod;
   /** SSG: gated encoder blocks */
   gated?: number[];
+  /** SSP: the pooled layer when not the spec's conv62 (models/attribute_net.ts) */
+  sspFeatures?: SSPFeatureLayer;
   recipe: Recipe;
   data: DataRef[];
   /** attr runs that need masks: the frozen parser's run directory */

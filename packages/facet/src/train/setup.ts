@@ -13,6 +13,7 @@ import { RunDir } from './run_dir.js';
 import { DEFAULT_RECIPE, versionStamp, type AttributeMethod, type Recipe, type RunConfig, type RunKind } from './config.js';
 import type { TrainingTask } from './task.js';
 import { AttributeForward, AttributeTask, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, positiveWeights } from './tasks/attribute_task.js';
+import type { SSPFeatureLayer } from '../models/names.js';
 import { ParserTask, coarseOf, type ParseSource } from './tasks/parser_task.js';
 import { JointTask } from './tasks/joint_task.js';
 
@@ -20,6 +21,8 @@ export interface RunSettings {
   kind: RunKind;
   method?: AttributeMethod;
   gated?: number[];
+  /** SSP: the pooled layer (default conv62, the spec) */
+  sspFeatures?: SSPFeatureLayer;
   /** data directories: attr/joint use the first for attributes; parser trains on all */
   data: string[];
   /** joint: the parsing data */
@@ -70,11 +73,14 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   // A resumed run is rebuilt from its own config.json; a new one from the settings.
   const saved: RunConfig | null = resume ? readSavedConfig(run) : null;
   if (saved) {
-    settings = { ...settings, kind: saved.kind, method: saved.method, gated: saved.gated, data: saved.data.map((d) => d.dir),
+    settings = { ...settings, kind: saved.kind, method: saved.method, gated: saved.gated, sspFeatures: saved.sspFeatures, data: saved.data.map((d) => d.dir),
       parserRun: saved.parserRun, parserData: saved.parserData };
   } else if (existsSync(run.file('state.json'))) {
     throw new Error(`${settings.out} already holds a run; pass --resume ${settings.out} to continue it, or choose another --out`);
   }
+  const notSSP = settings.kind !== 'attr' || settings.method !== 'ssp';
+  if (!saved && notSSP && settings.sspFeatures && settings.sspFeatures !== 'conv62') throw new Error('--ssp-features applies to --method ssp only');
+  if (!saved && notSSP && (settings.recipe.regionLoss ?? 0) !== 0) throw new Error('--region-loss applies to --method ssp only');
   let config: RunConfig;
   // A resumed run keeps its recipe; only its length may grow (--resume RUN --steps N).
   const recipe: Recipe = saved
@@ -89,6 +95,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const workers = settings.workers ?? 1;
   const base = (attributeNames: string[], source: SplitSource): RunConfig => saved ?? {
     kind: settings.kind, method: settings.method, gated: settings.gated, recipe,
+    ...(settings.sspFeatures && settings.sspFeatures !== 'conv62' ? { sspFeatures: settings.sspFeatures } : {}),
     data: settings.data.map((dir) => ({ dir, format: settings.format })), parserRun: settings.parserRun,
     attributeNames, regionNames: [...REGION_NAMES], normalization: source.header.normalization, ...versionStamp(),
   };

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { int, oneOf, positiveNumber } from '../options.js';
 import type { RunSettings } from '../../train/setup.js';
 import type { AttributeMethod, RunKind } from '../../train/config.js';
+import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js';
 
 const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
@@ -42,7 +43,7 @@ interface TrainFlags {
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
   checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
   optimizer?: 'adagrad' | 'adam' | 'sgd'; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
-  balanced?: boolean; classBalance?: boolean; locWarmup?: number; gated?: string; attributeWeight?: number;
+  balanced?: boolean; classBalance?: boolean; locWarmup?: number; regionLoss?: number; sspFeatures?: SSPFeatureLayer; gated?: string; attributeWeight?: number;
 }
 
 async function run(kind: RunKind, f: TrainFlags): Promise<void> {
@@ -53,11 +54,12 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
   const settings: RunSettings = {
     kind, method: f.method, data: f.data ?? [], parserData: f.parserData, format: f.format, parserRun: f.parser, out,
     gated: f.gated ? f.gated.split(',').map((b) => Number(b)) : kind === 'attr' && f.method === 'ssg' ? [3] : undefined,
-    attributeWeight: f.attributeWeight, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers,
+    sspFeatures: f.sspFeatures, attributeWeight: f.attributeWeight, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers,
     recipe: defined({
       optimizer: f.optimizer, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
       evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced, classBalance: f.classBalance, locWarmup: f.locWarmup,
+      regionLoss: f.regionLoss,
     }),
   };
   const { prepareRun } = await import('../../train/setup.js');
@@ -84,9 +86,11 @@ export function registerTrainCommand(program: Command): void {
     .option('--gated <blocks>', 'SSG: gated encoder blocks, comma-separated (default 3)')
     .option('--balanced', 'weighted BCE, pos_weight = negatives/positives per attribute')
     .option('--loc-warmup <steps>', 'SSP: keep the region weights uniform for the first steps (default 0, the paper)', int('--loc-warmup'))
+    .option('--ssp-features <layer>', 'SSP: the layer pooled per region, conv62 (default, the spec) | conv52 | conv42', oneOf('--ssp-features', SSP_FEATURE_LAYERS))
+    .option('--region-loss <x>', "SSP: add x × each region's own BCE (s_rec[r] alone; default 0, the paper)", positiveNumber('--region-loss', true))
     .action((f: TrainFlags) => run('attr', f));
   addRecipeOptions(t.command('joint').description('attribute net and parser sharing conv11…conv42, an attribute and a parsing batch per step'))
     .option('--parser-data <dir>', 'parsing data (default: --data)', collect)
-    .option('--attribute-weight <x>', 'weight of the attribute loss; 0 trains the parser alone, everything else equal', Number)
+    .option('--attribute-weight <x>', 'weight of the attribute loss; 0 trains the parser alone, everything else equal', positiveNumber('--attribute-weight', true))
     .action((f: TrainFlags) => run('joint', f));
 }

@@ -22,7 +22,7 @@ export const NEEDS_PARSER: readonly AttributeMethod[] = ['naive', 'ssp', 'ssg'];
 
 export function buildAttributeModel(config: RunConfig): AttributeNet {
   return buildModel(MODEL_OF[config.method!], {
-    widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, gated: config.gated,
+    widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, gated: config.gated, sspFeatures: config.sspFeatures,
   }) as AttributeNet;
 }
 
@@ -58,6 +58,15 @@ export class AttributeForward {
       const r = this.masks!.compute(images);
       if (m === 'naive') return this.net.forward(cat([images, r.full], 1));
       return this.net.forward(images, { masksHalf: r.half, masksQuarter: r.quarter });
+    });
+  }
+
+  /** SSP: the logits and each region's recognition scores s_rec (N×R×A). */
+  sspScores(images: Tensor): { logits: Tensor; regionScores: Tensor } {
+    if (this.method !== 'ssp') throw new Error(`sspScores: method ${this.method} has no region scores`);
+    return tidy(() => {
+      const out = this.net.forwardDetailed(images, { masksHalf: this.masks!.compute(images).half });
+      return { logits: out.logits, regionScores: out.ssp!.regionScores };
     });
   }
 
@@ -113,7 +122,10 @@ export class AttributeTask implements TrainingTask<HostBatch> {
   loss(b: HostBatch): Tensor {
     return tidy(() => {
       const { images, targets } = toTensors(b);
-      return nn.functional.binaryCrossEntropyWithLogits(this.forward.logits(images, b), targets!, { posWeight: this.#posWeight });
+      const lambda = this.config.recipe.regionLoss ?? 0;
+      if (lambda === 0 || !this.model.sspHead) return attributeLoss(this.forward.logits(images, b), targets!, this.#posWeight);
+      const { logits, regionScores } = this.forward.sspScores(images);
+      return attributeLoss(logits, targets!, this.#posWeight, { regionScores, weight: lambda });
     });
   }
 
@@ -133,6 +145,21 @@ export class AttributeTask implements TrainingTask<HostBatch> {
     await this.train.close();
     await this.val?.loader.close();
   }
+}
+
+/**
+ * BCE on the logits (N×A), plus, with `region`, weight × the mean over regions of each
+ * region's own BCE (s_rec, N×R×A): every region held to the labels alone (--region-loss).
+ */
+export function attributeLoss(logits: Tensor, targets: Tensor, posWeight: Tensor | null,
+  region?: { regionScores: Tensor; weight: number }): Tensor {
+  return tidy(() => {
+    const bce = (x: Tensor, y: Tensor) => nn.functional.binaryCrossEntropyWithLogits(x, y, { posWeight });
+    const main = bce(logits, targets);
+    if (!region) return main;
+    const [n, r, a] = region.regionScores.shape as [number, number, number];
+    return main.add(bce(region.regionScores, targets.unsqueeze(1).expand([n, r, a])).mul(region.weight));
+  });
 }
 
 /** pos_weight[a] = negatives / positives over the training items (spec §8). */
