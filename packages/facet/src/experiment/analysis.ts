@@ -49,10 +49,8 @@ export async function sspRegionStats(forward: AttributeForward, loader: DataLoad
   for (let s = 0; seen < total; s++) {
     const b = await loader.batch(s);
     const [w, rec] = noGrad(() => tidy(() => {
-      const images = toTensors(b).images;
-      const masks = forward.masks!.compute(images);
-      const out = net.forwardDetailed(images, { masksHalf: masks.half });
-      return [out.ssp!.regionWeights.data() as Float32Array, out.ssp!.regionScores.data() as Float32Array]; // N×R×A each
+      const out = forward.sspOutputs(toTensors(b).images);
+      return [out.regionWeights.data() as Float32Array, out.regionScores.data() as Float32Array]; // N×R×A each
     }));
     const n = Math.min(b.count, total - seen);
     if (n <= 0) break;

@@ -212,7 +212,6 @@ function imageName(input: ImageInput, index: number): string {
   return input.name;
 }
 
-
 /** Opens the model, predicts every input, and closes it. */
 export async function predictImages(inputs: readonly ImageInput[], options: PredictOptions = {}): Promise<Array<PredictionResult | PredictionFailure>> {
   const p = await Predictor.open(options);

@@ -61,12 +61,12 @@ export class AttributeForward {
     });
   }
 
-  /** SSP: the logits and each region's recognition scores s_rec (N×R×A). */
-  sspScores(images: Tensor): { logits: Tensor; regionScores: Tensor } {
-    if (this.method !== 'ssp') throw new Error(`sspScores: method ${this.method} has no region scores`);
+  /** SSP: the logits, region weights w and each region's recognition scores s_rec (N×R×A each). */
+  sspOutputs(images: Tensor): { logits: Tensor; regionWeights: Tensor; regionScores: Tensor } {
+    if (this.method !== 'ssp') throw new Error(`sspOutputs: method ${this.method} has no region outputs`);
     return tidy(() => {
       const out = this.net.forwardDetailed(images, { masksHalf: this.masks!.compute(images).half });
-      return { logits: out.logits, regionScores: out.ssp!.regionScores };
+      return { logits: out.logits, regionWeights: out.ssp!.regionWeights, regionScores: out.ssp!.regionScores };
     });
   }
 
@@ -124,7 +124,7 @@ export class AttributeTask implements TrainingTask<HostBatch> {
       const { images, targets } = toTensors(b);
       const lambda = this.config.recipe.regionLoss ?? 0;
       if (lambda === 0 || !this.model.sspHead) return attributeLoss(this.forward.logits(images, b), targets!, this.#posWeight);
-      const { logits, regionScores } = this.forward.sspScores(images);
+      const { logits, regionScores } = this.forward.sspOutputs(images);
       return attributeLoss(logits, targets!, this.#posWeight, { regionScores, weight: lambda });
     });
   }
