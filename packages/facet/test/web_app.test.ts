@@ -26,9 +26,13 @@ interface PageElement {
   style: { opacity: string };
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
 }
-declare const document: { querySelector(selector: string): PageElement | null; querySelectorAll(selector: string): { length: number } };
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): { length: number };
+  body: { classList: { contains(name: string): boolean } };
+};
 declare const self: { crossOriginIsolated: boolean };
-declare const window: { facet: { probabilities: number[] } };
+declare const window: { facet: { probabilities: number[]; photo: string } };
 
 const CHROMIUM = process.env.FACET_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = process.env.FACET_SCREENSHOT ?? '/tmp/facet-web.png';
@@ -43,6 +47,26 @@ function missingPrerequisite(): string | null {
 test('prerequisites: Debian\'s chromium and the built page', () => {
   assert.equal(missingPrerequisite(), null);
 });
+
+/** What the page shows, for the message of a wait that timed out. */
+async function pageState(page: Page): Promise<string> {
+  return page.evaluate(() => JSON.stringify({
+    status: document.querySelector('#status')?.textContent,
+    kind: document.querySelector('#status')?.dataset.kind,
+    rows: document.querySelectorAll('#attributes .attr-row').length,
+    heat: document.querySelector('#heat-overlay')?.dataset.attribute,
+    busy: document.body.classList.contains('busy'),
+  })).catch((e: Error) => `(page state unreadable: ${e.message})`);
+}
+
+/** page.waitForFunction, whose timeout says what the page showed instead. */
+async function waitUntil(page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number): Promise<void> {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout });
+  } catch (e) {
+    throw new Error(`waiting for ${what}: ${(e as Error).message.split('\n')[0]}; the page showed ${await pageState(page)}`);
+  }
+}
 
 /** Pixels of a canvas with alpha > 0, and the sum of its RGB. */
 async function canvasInk(page: Page, selector: string): Promise<{ opaque: number; rgb: number; width: number; height: number }> {
@@ -105,7 +129,7 @@ describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, 
     const t0 = Date.now();
     const jpeg = await faceJpeg(1);
     await page.setInputFiles('#file', { name: 'face.jpg', mimeType: 'image/jpeg', buffer: jpeg });
-    await page.waitForFunction(() => document.querySelectorAll('#attributes .attr-row').length === 40, undefined, { timeout: 60_000 });
+    await waitUntil(page, '40 attribute rows', () => document.querySelectorAll('#attributes .attr-row').length === 40, '', 60_000);
     const parse = await canvasInk(page, '#parse-overlay');
     assert.equal(parse.width, 178);
     assert.equal(parse.height, 218);
@@ -128,7 +152,7 @@ describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, 
     const name = await row.getAttribute('data-attribute');
     assert.ok(name);
     await row.click();
-    await page.waitForFunction((n) => document.querySelector('#heat-overlay')?.dataset.attribute === n, name, { timeout: 10_000 });
+    await waitUntil(page, `the heat map of ${name}`, (n) => document.querySelector('#heat-overlay')?.dataset.attribute === n, name, 10_000);
     const heat = await canvasInk(page, '#heat-overlay');
     assert.equal(heat.opaque, 178 * 218);
     assert.ok(heat.rgb > 0);
@@ -143,13 +167,43 @@ describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, 
   });
 
   it('a sample face runs too; nothing came from another origin and the page logged no errors', async () => {
-    await page.locator('.sample').first().click();
-    await page.waitForFunction(() => /inference \d+ ms/.test(document.querySelector('#status')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    const sample = page.locator('.sample').first();
+    const name = await sample.getAttribute('data-sample');
+    assert.ok(name);
+    await sample.click();
+    // the status names the photo it reports on: the previous upload's "inference" line does not count
+    await waitUntil(page, `${name}'s result`, (n) => (document.querySelector('#status')?.textContent ?? '').includes(`${n}: inference`), name, 30_000);
     await page.setInputFiles('#file', { name: 'junk.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not an image') });
-    await page.waitForFunction(() => document.querySelector('#status')?.dataset.kind === 'error', undefined, { timeout: 10_000 });
+    await waitUntil(page, 'the error status', () => document.querySelector('#status')?.dataset.kind === 'error', '', 10_000);
     assert.match((await page.textContent('#status')) ?? '', /junk\.jpg is not an image/);
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);
+  });
+
+  it('a photo chosen while a sample is still loading wins: the late sample never overwrites it', async () => {
+    const sample = page.locator('.sample').nth(1);
+    const name = await sample.getAttribute('data-sample');
+    assert.ok(name);
+    const before = await page.evaluate(() => window.facet.photo);
+    let delivered = false;
+    // hold the sample's bytes back until the junk file has been chosen
+    await page.route((url) => url.pathname.startsWith('/samples/'), async (route) => {
+      await new Promise((r) => setTimeout(r, 1000));
+      await route.continue();
+      delivered = true;
+    });
+    try {
+      await sample.click();
+      await page.setInputFiles('#file', { name: 'junk2.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('still not an image') });
+      await waitUntil(page, 'the error status', () => document.querySelector('#status')?.dataset.kind === 'error', '', 10_000);
+      while (!delivered) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(page, 'the page to settle', () => !document.body.classList.contains('busy'), '', 10_000);
+      assert.equal(await page.getAttribute('#status', 'data-kind'), 'error');
+      assert.match((await page.textContent('#status')) ?? '', /junk2\.jpg is not an image/);
+      assert.equal(await page.evaluate(() => window.facet.photo), before, `the superseded ${name} was not shown`);
+    } finally {
+      await page.unroute((url) => url.pathname.startsWith('/samples/'));
+    }
   });
 
   it('an int8 export (serve --onnx) runs in the page as well, agreeing with the server running it', async () => {
@@ -165,7 +219,7 @@ describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, 
       await p.waitForSelector('body.ready', { timeout: 60_000 });
       const jpeg = await faceJpeg(1);
       await p.setInputFiles('#file', { name: 'face.jpg', mimeType: 'image/jpeg', buffer: jpeg });
-      await p.waitForFunction(() => document.querySelectorAll('#attributes .attr-row').length === 40, undefined, { timeout: 60_000 });
+      await waitUntil(p, '40 attribute rows (int8)', () => document.querySelectorAll('#attributes .attr-row').length === 40, '', 60_000);
       const browserProbs = await p.evaluate(() => window.facet.probabilities);
       const server = (await (await fetch(new URL('/v1/predict', int8.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })).json()) as {
         attributes: Record<string, number>;

@@ -35,11 +35,16 @@ interface State {
   model: Model | null;
   result: Prediction | null;
   selected: number;
-  busy: boolean;
   modelInfo: string;
 }
-const state: State = { model: null, result: null, selected: -1, busy: false, modelInfo: '' };
+const state: State = { model: null, result: null, selected: -1, modelInfo: '' };
 let modelReady: Promise<Model | null> = Promise.resolve(null);
+
+// Photos are analysed one at a time, in the order they were chosen, and the newest
+// choice wins: an analysis whose photo was superseded while it was being read or run
+// shows nothing, so a late result never overwrites a later photo's result or error.
+let newestPhoto = 0;
+let analyses: Promise<void> = Promise.resolve();
 
 const pretty = (name: string): string => name.replace(/_/g, ' ');
 
@@ -151,28 +156,39 @@ function select(a: number): void {
   }
 }
 
-async function analyse(blob: Blob, label: string): Promise<void> {
-  if (state.busy) return;
-  state.busy = true;
-  const model = state.model ?? (await modelReady);
-  if (!model) {
-    state.busy = false;
-    return;
-  }
-  document.body.classList.add('busy');
+/** Queues a photo (its bytes may still be arriving) and supersedes every earlier one. */
+function analyse(bytes: Promise<Blob>, label: string): Promise<void> {
+  const id = ++newestPhoto;
+  bytes.catch(() => undefined); // a superseded photo's failed read is nobody's error
   setStatus(`analysing ${label}…`, 'busy');
+  document.body.classList.add('busy');
+  analyses = analyses.then(() => analyseNow(id, bytes, label));
+  return analyses;
+}
+
+async function analyseNow(id: number, bytes: Promise<Blob>, label: string): Promise<void> {
+  const current = (): boolean => id === newestPhoto;
+  if (!current()) return;
   try {
+    const model = state.model ?? (await modelReady);
+    if (!model || !current()) return;
     let bitmap: ImageBitmap;
     try {
-      bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+      bitmap = await createImageBitmap(await bytes, { imageOrientation: 'from-image' });
     } catch {
       throw new Error(`${label} is not an image this browser can decode`);
     }
+    if (!current()) {
+      bitmap.close();
+      return;
+    }
     const { input, pixels } = preprocess(bitmap, model.config);
-    ui.inputInfo.textContent = `${label}: ${bitmap.width}×${bitmap.height} → ${model.config.width}×${model.config.height} (cover, centre crop)`;
+    const info = `${label}: ${bitmap.width}×${bitmap.height} → ${model.config.width}×${model.config.height} (cover, centre crop)`;
     bitmap.close();
     const r = await predict(model, input);
+    if (!current()) return;
     state.result = r;
+    ui.inputInfo.textContent = info;
     const { height: H, width: W, regionNames: R, attributeNames: A } = model.config;
     drawPixels(ui.photoParse, pixels);
     drawPixels(ui.photoHeat, pixels);
@@ -187,13 +203,12 @@ async function analyse(blob: Blob, label: string): Promise<void> {
     select(state.selected);
     document.body.classList.add('has-result');
     // read-only view of the last result, for tests and the curious (devtools)
-    (window as unknown as { facet: unknown }).facet = { probabilities: Array.from(r.probabilities), attributeNames: A, ms: r.ms };
-    setStatus(`${state.modelInfo} · inference ${r.ms.toFixed(0)} ms`);
+    (window as unknown as { facet: unknown }).facet = { photo: label, probabilities: Array.from(r.probabilities), attributeNames: A, ms: r.ms };
+    setStatus(`${state.modelInfo} · ${label}: inference ${r.ms.toFixed(0)} ms`);
   } catch (e) {
-    setStatus((e as Error).message, 'error');
+    if (current()) setStatus((e as Error).message, 'error');
   } finally {
-    state.busy = false;
-    document.body.classList.remove('busy');
+    if (current()) document.body.classList.remove('busy');
   }
 }
 
@@ -213,9 +228,12 @@ async function loadSamples(): Promise<void> {
         img.src = s.url;
         img.alt = s.name;
         b.append(img);
-        b.addEventListener('click', async () => {
-          const r = await fetch(s.url);
-          await analyse(await r.blob(), s.name);
+        b.addEventListener('click', () => {
+          const bytes = fetch(s.url).then((r) => {
+            if (!r.ok) throw new Error(`${s.name}: HTTP ${r.status}`);
+            return r.blob();
+          });
+          void analyse(bytes, s.name);
         });
         return b;
       }),
@@ -228,7 +246,7 @@ async function loadSamples(): Promise<void> {
 function wireInput(): void {
   ui.file.addEventListener('change', () => {
     const f = ui.file.files?.[0];
-    if (f) void analyse(f, f.name);
+    if (f) void analyse(Promise.resolve(f), f.name);
     ui.file.value = '';
   });
   const over = (on: boolean) => (e: DragEvent): void => {
@@ -241,7 +259,7 @@ function wireInput(): void {
   ui.drop.addEventListener('drop', (e) => {
     over(false)(e);
     const f = e.dataTransfer?.files?.[0];
-    if (f) void analyse(f, f.name);
+    if (f) void analyse(Promise.resolve(f), f.name);
   });
   // a drop outside the zone must not navigate away
   window.addEventListener('dragover', (e) => e.preventDefault());
@@ -263,6 +281,7 @@ async function main(): Promise<void> {
   clear(ui.parseOverlay);
   void loadSamples();
   const loading = loadModel((loaded, total) => {
+    if (newestPhoto > 0) return; // a photo chosen meanwhile owns the status line
     setStatus(`loading the model… ${(loaded / 1e6).toFixed(1)}${total ? ` / ${(total / 1e6).toFixed(1)}` : ''} MB`, 'busy');
   });
   modelReady = loading.catch(() => null);
@@ -274,7 +293,7 @@ async function main(): Promise<void> {
     renderLegend(c.regionNames);
     document.documentElement.style.setProperty('--aspect', `${c.width} / ${c.height}`);
     document.body.classList.add('ready');
-    if (!state.busy) setStatus(`${state.modelInfo} · ready: choose a photo or a sample`);
+    if (newestPhoto === 0) setStatus(`${state.modelInfo} · ready: choose a photo or a sample`);
   } catch (e) {
     setStatus(`could not load the model: ${(e as Error).message}`, 'error');
   }
