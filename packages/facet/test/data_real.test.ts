@@ -10,19 +10,19 @@ const DATA = sharedDataDir();
 const skip = DATA ? false : 'real data not found (../shared/data beside the repository, or $FACET_DATA)';
 if (skip) console.log(`# skipping real-data tests: ${skip}`);
 
-test('CelebA reader: 3780 images, 272 labelled rows, splits and identities', { skip }, () => {
+test('CelebA reader: 3780 images, every one labelled, splits and identities', { skip }, () => {
   const ds = readCelebA(join(DATA!, 'celeba'));
   assert.equal(detectFormat(join(DATA!, 'celeba')), 'celeba');
   assert.deepEqual(ds.attributeNames, [...CELEBA_ATTRIBUTES]);
   const all = ds.items();
   assert.equal(all.length, 3780);
   const labelled = all.filter((i) => i.attributes);
-  assert.equal(labelled.length, 272);
+  assert.equal(labelled.length, 3780);
   assert.deepEqual(
     ds.splits.map((s) => [s, ds.items(s).length]),
     [['train', 2340], ['val', 780], ['test', 660]],
   );
-  assert.equal(labelled.filter((i) => i.split === 'train').length, 272);
+  assert.equal(labelled.filter((i) => i.split === 'train').length, 2340);
   assert.equal(new Set(all.map((i) => i.identity)).size, 126);
   const first = all.find((i) => i.id === '000132.jpg')!;
   assert.equal(first.identity, 5173);
@@ -31,8 +31,25 @@ test('CelebA reader: 3780 images, 272 labelled rows, splits and identities', { s
   assert.equal(first.attributes!.reduce((s, v) => s + v, 0), 16);
   assert.deepEqual([...first.attributes!.slice(0, 10)], [0, 1, 1, 0, 0, 0, 0, 1, 1, 0]);
   const male = CELEBA_ATTRIBUTES.indexOf('Male');
-  assert.equal(labelled.filter((i) => i.attributes![male]).length, 107);
+  assert.equal(labelled.filter((i) => i.attributes![male]).length, 1300);
   assert.equal(first.source.line, 3);
+});
+
+test('CelebA at half scale (celeba-small): 8294 labelled train images at 89×109, 4516 identities', { skip }, async () => {
+  const dir = join(DATA!, 'celeba-small');
+  assert.equal(detectFormat(dir), 'celeba');
+  const ds = readCelebA(dir);
+  const all = ds.items();
+  assert.equal(all.length, 8294);
+  assert.equal(all.filter((i) => i.attributes).length, 8294);
+  assert.deepEqual(ds.splits, ['train']);
+  assert.equal(new Set(all.map((i) => i.identity)).size, 4516);
+  const male = CELEBA_ATTRIBUTES.indexOf('Male');
+  assert.equal(all.filter((i) => i.attributes![male]).length, 3523);
+  const first = all.find((i) => i.id === '000001.jpg')!;
+  assert.deepEqual([...first.attributes!.slice(0, 12)], [0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  const d = await decodeItem(first);
+  assert.deepEqual([d.image.width, d.image.height], [89, 109]);
 });
 
 test('CelebA item decodes to RGB at a target size', { skip }, async () => {
@@ -64,7 +81,7 @@ test('LFW Part Labels reader: 1500/500 pairs, masks decode to coarse labels', { 
   for (const v of m.data) counts[v]!++;
   assert.deepEqual(counts, [31290, 16725, 14485]); // background, hair, skin
   // cover-crop to 218×178 keeps labels exact
-  const d = await decodeItem(it, { width: 178, height: 218, fit: 'cover' });
+  const d = await decodeItem(it, { width: 178, height: 218 });
   assert.equal(d.mask!.data.length, 178 * 218);
   assert.ok(d.mask!.data.every((v) => v <= 2));
 });
@@ -72,7 +89,7 @@ test('LFW Part Labels reader: 1500/500 pairs, masks decode to coarse labels', { 
 test('facet data check on the real data sets exits 0', { skip }, async () => {
   const lines: string[] = [];
   assert.equal(await runDataCheck(join(DATA!, 'celeba'), {}, (s) => lines.push(s)), 0);
-  assert.match(lines.join('\n'), /images: 3780\s+labelled: 272/);
+  assert.match(lines.join('\n'), /images: 3780\s+labelled: 3780/);
   const json: string[] = [];
   assert.equal(await runDataCheck(join(DATA!, 'lfw-parts'), { json: true }, (s) => json.push(s)), 0);
   const r = JSON.parse(json.join('\n'));

@@ -7,7 +7,9 @@ import sharp from 'sharp';
 import { DataError } from './errors.js';
 import { CELEBAMASK_PARTS, CELEBAMASK_TO_REGION, HELEN_TO_REGION, NUM_REGIONS, type CoarseLabelSet } from './regions.js';
 import type { FaceItem, LabelMap, MaskSource, RawImage } from './types.js';
+import { type Crop, coverCrop } from './fit.js';
 
+export { type Crop, coverCrop };
 
 function listedAt(item?: FaceItem): string {
   if (!item) return '';
@@ -198,22 +200,6 @@ export function checkMaskSize(item: FaceItem, img: { width: number; height: numb
   }
 }
 
-/** Rectangle in source pixels. */
-export interface Crop {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
-
-/** The centred crop of a w×h source that has the target's aspect ratio. */
-export function coverCrop(w: number, h: number, tw: number, th: number): Crop {
-  const scale = Math.max(tw / w, th / h);
-  const cw = Math.min(w, Math.round(tw / scale));
-  const ch = Math.min(h, Math.round(th / scale));
-  return { left: Math.floor((w - cw) / 2), top: Math.floor((h - ch) / 2), width: cw, height: ch };
-}
-
 /**
  * Nearest-neighbour resize of a label map (labels stay exact), optionally of a
  * crop of it; `crop` is in the map's own pixels.
@@ -272,8 +258,6 @@ export interface DecodeOptions {
   /** target size; default: the image's own size */
   width?: number;
   height?: number;
-  /** 'fill' stretches to the target; 'cover' crops the centre to the target's aspect first (default 'fill') */
-  fit?: 'fill' | 'cover';
   /** also decode the mask (default: when the item has one) */
   mask?: boolean;
   /** mirror image and mask */
@@ -281,34 +265,23 @@ export interface DecodeOptions {
 }
 
 /**
- * Decodes an item to an RGB Uint8Array at a target size (sharp, bilinear-ish),
- * and its mask, resized by nearest neighbour so labels stay exact.
+ * Decodes an item to RGB at a target size by the fit rule (data/fit.ts: cover, centre
+ * crop; the same pixels as predict's prepareImage), and its mask with the same crop,
+ * resized by nearest neighbour so labels stay exact.
  */
 export async function decodeItem(item: FaceItem, opts: DecodeOptions = {}): Promise<DecodedItem> {
   const path = item.imagePath;
   if (!existsSync(path)) throw missing(path, 'image', item);
-  let meta: sharp.Metadata;
+  let fitted: FittedImage;
   try {
-    meta = await sharp(path).metadata();
+    fitted = await fitImage(path, opts.width, opts.height);
   } catch (e) {
     throw new DataError({ file: path }, `cannot decode image: ${(e as Error).message}${listedAt(item)}`, { cause: e });
   }
-  const w = meta.width!;
-  const h = meta.height!;
+  const { width: w, height: h, crop } = fitted;
   const tw = opts.width ?? w;
   const th = opts.height ?? h;
-  const crop = (opts.fit ?? 'fill') === 'cover' ? coverCrop(w, h, tw, th) : { left: 0, top: 0, width: w, height: h };
-  let image: RawImage;
-  try {
-    let p = sharp(path, { failOn: 'truncated' }).removeAlpha();
-    if (crop.width !== w || crop.height !== h) p = p.extract(crop);
-    if (crop.width !== tw || crop.height !== th) p = p.resize(tw, th, { fit: 'fill' });
-    const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
-    const u8 = new Uint8Array(data.buffer, data.byteOffset, data.length);
-    image = { data: toRgb(u8, info.width, info.height, info.channels), width: info.width, height: info.height, channels: 3 };
-  } catch (e) {
-    throw new DataError({ file: path }, `cannot decode image: ${(e as Error).message}${listedAt(item)}`, { cause: e });
-  }
+  const image: RawImage = { data: fitted.rgb, width: tw, height: th, channels: 3 };
   const out: DecodedItem = { image, source: { width: w, height: h } };
   if (item.mask && opts.mask !== false) {
     const m = await loadMaskSource(item.mask, item);
@@ -319,6 +292,40 @@ export async function decodeItem(item: FaceItem, opts: DecodeOptions = {}): Prom
     out.mask = resizeLabels(m, tw, th, mc);
   }
   return opts.flip ? flipDecoded(out) : out;
+}
+
+export interface FittedImage {
+  /** RGB at the target size */
+  rgb: Uint8Array;
+  /** the image's size as seen (EXIF orientation applied) */
+  width: number;
+  height: number;
+  /** the part of it that was kept */
+  crop: Crop;
+}
+
+/**
+ * The fit rule's pixels (data/fit.ts): decoded upright (EXIF orientation), sRGB, the
+ * cover crop cut out, resized to tw×th (default: the image's own size). Training's
+ * store and predict both call this, so a model sees the same pixels in both.
+ */
+export async function fitImage(source: string | Uint8Array, tw?: number, th?: number, limitInputPixels?: number): Promise<FittedImage> {
+  const options = { failOn: 'truncated' as const, ...(limitInputPixels ? { limitInputPixels } : {}) };
+  // decoded whole first: with extract/resize chained, libvips may shrink JPEGs on load,
+  // which would make a file and its raw pixels (an upload, a browser canvas) differ
+  const { data, info } = await sharp(source, options).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const w = info.width;
+  const h = info.height;
+  const crop = coverCrop(w, h, tw ?? w, th ?? h);
+  let rgb = toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), w, h, info.channels);
+  if (crop.width !== w || crop.height !== h || (tw ?? w) !== w || (th ?? h) !== h) {
+    let p = sharp(rgb, { raw: { width: w, height: h, channels: 3 } });
+    if (crop.width !== w || crop.height !== h) p = p.extract(crop);
+    if (crop.width !== (tw ?? w) || crop.height !== (th ?? h)) p = p.resize(tw ?? w, th ?? h, { fit: 'fill' });
+    const out = await p.raw().toBuffer();
+    rgb = new Uint8Array(out.buffer, out.byteOffset, out.length);
+  }
+  return { rgb, width: w, height: h, crop };
 }
 
 /** Runs fn over items with at most `limit` in flight; results in order. */

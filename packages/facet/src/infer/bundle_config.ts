@@ -8,9 +8,11 @@ export interface BundleConfig {
   version: number;
   /** attribute method: the bundle's predictor is SSP (localization needs it) */
   method: 'ssp';
-  /** network input, H×W; other images are resized by the cover rule (infer/preprocess.ts) */
+  /** network input, H×W; other images are brought to it by the fit rule */
   height: number;
   width: number;
+  /** the fit rule (data/fit.ts) its training data was brought to H×W by; absent in older bundles */
+  fit?: 'cover-centre';
   parserWidthMult: number;
   attributeWidthMult: number;
   attributeNames: string[];

@@ -35,6 +35,7 @@ export function bundleFromRuns(o: BundleFromRunsOptions): void {
     writeBundle(o.out, parser, net, {
       height: ac.recipe.height, width: ac.recipe.width, parserWidthMult: pc.recipe.widthMult, attributeWidthMult: ac.recipe.widthMult,
       attributeNames: ac.attributeNames, regionNames: ac.regionNames, normalization: ac.normalization, parserNormalization: pc.normalization,
+      ...(ac.fit ? { fit: ac.fit } : {}),
       description: o.description,
       training: {
         parser: { data: pc.data.map((d) => d.dir), recipe: pc.recipe, commit: pc.gitCommit },

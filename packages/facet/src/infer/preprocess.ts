@@ -1,7 +1,9 @@
-// Image → network input, without the native engine. The rule for any image: scale it
-// to cover H×W keeping its aspect ratio, then crop the centre (CelebA's aligned faces,
-// 178×218, pass unchanged); then normalise per channel with the bundle's statistics.
+// Image → network input, without the native engine: EXIF orientation applied, then the
+// fit rule of data/fit.ts (cover H×W, centre crop), by the same sharp calls as the
+// training store (data/image.ts fitImage), so a model sees the same pixels in both;
+// then normalised per channel.
 import sharp from 'sharp';
+import { type FittedImage, fitImage } from '../data/image.js';
 
 export interface PreparedImage {
   /** 3×H×W planar float32, normalised */
@@ -30,24 +32,16 @@ export async function prepareImage(
     throw new Error(`${name}: not a readable image (${(e as Error).message})`);
   }
   if (!meta.width || !meta.height) throw new Error(`${name}: image has no size`);
-  let data: Buffer;
+  let fitted: FittedImage;
   try {
-    data = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' })
-      .rotate()
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(width, height, { fit: 'cover', position: 'centre' })
-      .raw()
-      .toBuffer();
+    fitted = await fitImage(source, width, height, MAX_INPUT_PIXELS);
   } catch (e) {
     throw new Error(`${name}: cannot decode (${(e as Error).message})`);
   }
-  const rgb = new Uint8Array(data.buffer, data.byteOffset, data.length);
-  // EXIF orientations 5–8 turn the stored image a quarter: report the size as seen.
-  const turned = (meta.orientation ?? 1) >= 5;
+  const rgb = fitted.rgb;
   return {
     input: normalizePlanar(rgb, height, width, norm), rgb, width, height,
-    originalWidth: turned ? meta.height : meta.width, originalHeight: turned ? meta.width : meta.height,
+    originalWidth: fitted.width, originalHeight: fitted.height,
   };
 }
 

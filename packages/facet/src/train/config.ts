@@ -4,20 +4,27 @@ import { execSync } from 'node:child_process';
 import { FACET_VERSION } from '../version.js';
 import type { Normalization } from '../data/loader/normalization.js';
 import type { SSPFeatureLayer } from '../models/names.js';
+import { FIT_RULE, type FitRule } from '../data/fit.js';
+import type { LrSchedule } from './lr_schedule.js';
 
 export type RunKind = 'parser' | 'attr' | 'joint';
 export type AttributeMethod = 'avg' | 'spp' | 'naive' | 'bbox' | 'ssp' | 'ssg';
 export const ATTRIBUTE_METHODS: readonly AttributeMethod[] = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'];
 
 /** Spec §8's recipe: every value a flag. */
-export type OptimizerName = 'adagrad' | 'adam' | 'sgd';
+export type OptimizerName = 'adagrad' | 'adam' | 'adamw' | 'sgd';
+export const OPTIMIZERS: readonly OptimizerName[] = ['adagrad', 'adam', 'adamw', 'sgd'];
 
 export interface Recipe {
-  /** the paper's AdaGrad by default; Adam and SGD (momentum 0.9) for shorter budgets */
+  /** the paper's AdaGrad by default; Adam, AdamW and SGD (momentum 0.9) for shorter budgets */
   optimizer: OptimizerName;
   steps: number;
   batch: number;
   lr: number;
+  /** the rate over the run (train/lr_schedule.ts); runs from before it: constant */
+  lrSchedule?: LrSchedule;
+  /** steps of linear warm-up from lr/warmupSteps to lr */
+  warmupSteps?: number;
   weightDecay: number;
   /** Adagrad's initial accumulator and eps (torch defaults) */
   initialAccumulator: number;
@@ -47,7 +54,7 @@ export interface Recipe {
 }
 
 export const DEFAULT_RECIPE: Recipe = {
-  optimizer: 'adagrad', steps: 40_000, batch: 32, lr: 1e-3, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
+  optimizer: 'adagrad', steps: 40_000, batch: 32, lr: 1e-3, lrSchedule: 'constant', warmupSteps: 0, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
   height: 218, width: 178, widthMult: 1, checkpointEvery: 500, evalEvery: 1000, logEvery: 1, balanced: false,
   classBalance: false, locWarmup: 0, regionLoss: 0, evalLimit: 0, threads: 2,
 };
@@ -75,6 +82,8 @@ export interface RunConfig {
   attributeNames: string[];
   regionNames: string[];
   normalization: Normalization;
+  /** how images were brought to the input size (data/fit.ts); absent: stretched (before 0.2) */
+  fit?: FitRule;
   /** parser runs with classBalance: the class weights used */
   classWeights?: number[];
   /** balanced runs: the pos_weight used */
@@ -93,6 +102,6 @@ export function gitCommit(): string | null {
   }
 }
 
-export function versionStamp(): Pick<RunConfig, 'facetVersion' | 'gitCommit' | 'createdAt'> {
-  return { facetVersion: FACET_VERSION, gitCommit: gitCommit(), createdAt: new Date().toISOString() };
+export function versionStamp(): Pick<RunConfig, 'facetVersion' | 'gitCommit' | 'createdAt' | 'fit'> {
+  return { facetVersion: FACET_VERSION, gitCommit: gitCommit(), createdAt: new Date().toISOString(), fit: FIT_RULE };
 }

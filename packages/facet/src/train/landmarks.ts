@@ -1,10 +1,10 @@
 // CelebA's 5 landmarks at the network's input size, mirrored with the image where it was.
 import type { Landmarks } from '../models/bbox.js';
+import { toInputPixels } from '../data/fit.js';
 
-/** Landmarks (x,y interleaved, source pixels) → network pixels, mirrored when flip. */
+/** Landmarks (x,y interleaved, source pixels) → network pixels by the fit rule, mirrored when flip. */
 export function landmarksAtInput(raw: Float32Array, source: [number, number], height: number, width: number, flip: boolean): Landmarks[number] {
-  const sx = width / source[0], sy = height / source[1];
-  const pts = [0, 1, 2, 3, 4].map((k) => [raw[2 * k]! * sx, raw[2 * k + 1]! * sy] as [number, number]);
+  const pts = [0, 1, 2, 3, 4].map((k) => toInputPixels(raw[2 * k]!, raw[2 * k + 1]!, source[0], source[1], width, height));
   if (!flip) return pts as Landmarks[number];
   const m = pts.map(([x, y]) => [width - 1 - x, y] as [number, number]);
   // Mirroring swaps left and right: eyes (0, 1) and mouth corners (3, 4).

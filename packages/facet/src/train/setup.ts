@@ -4,7 +4,7 @@ import { manualSeed, setNumThreads } from '@facet/torch';
 import { buildModel } from '../models/registry.js';
 import { Parser } from '../models/parser.js';
 import { JointModel } from '../models/joint.js';
-import { openSplit, type SplitSource } from '../data/loader/split_source.js';
+import { openSplit, openSplits, type SplitSource } from '../data/loader/split_source.js';
 import { DataLoader } from '../data/loader/loader.js';
 import { labelHistogram, medianFrequencyWeights } from '../data/loader/store.js';
 import type { DatasetFormat } from '../data/types.js';
@@ -23,7 +23,7 @@ export interface RunSettings {
   gated?: number[];
   /** SSP: the pooled layer (default conv62, the spec) */
   sspFeatures?: SSPFeatureLayer;
-  /** data directories: attr/joint use the first for attributes; parser trains on all */
+  /** data directories, all trained on: attr/joint as one attribute set, parser as one source each */
   data: string[];
   /** joint: the parsing data */
   parserData?: string[];
@@ -58,9 +58,10 @@ function loader(source: SplitSource, config: RunConfig, training: boolean, worke
   });
 }
 
-async function optionalSplit(dir: string, settings: RunSettings, recipe: Recipe, require: 'attributes' | 'masks'): Promise<SplitSource | null> {
+/** The val splits of the folders that have one, as one source (null: none has). */
+async function optionalSplit(dirs: readonly string[], settings: RunSettings, recipe: Recipe, require: 'attributes' | 'masks'): Promise<SplitSource | null> {
   try {
-    return await openSplit(dir, 'val', { height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: recipe.evalLimit });
+    return await openSplits(dirs, 'val', { height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: recipe.evalLimit });
   } catch (e) {
     if (/has no items/.test((e as Error).message)) return null;
     throw e;
@@ -89,9 +90,10 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   if (saved) saved.recipe = recipe;
   setNumThreads(recipe.threads);
   manualSeed(recipe.seed);
-  const open = (dir: string, require: 'attributes' | 'masks') => openSplit(dir, 'train', {
+  const trainOptions = (require: 'attributes' | 'masks') => ({
     height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: settings.trainLimit,
   });
+  const open = (dir: string, require: 'attributes' | 'masks') => openSplit(dir, 'train', trainOptions(require));
   const workers = settings.workers ?? 1;
   const base = (attributeNames: string[], source: SplitSource): RunConfig => saved ?? {
     kind: settings.kind, method: settings.method, gated: settings.gated, recipe,
@@ -106,23 +108,24 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     const fine = sources.find((s) => s.dataset.maskKind === 'regions');
     if (!saved && recipe.classBalance && fine) config.classWeights = medianFrequencyWeights(labelHistogram(fine.store, REGION_NAMES.length));
     const train: ParseSource[] = sources.map((s) => ({ source: s, loader: loader(s, config, true, workers, false), coarse: coarseOf(s) }));
-    const valSource = await optionalSplit(settings.data[0]!, settings, recipe, 'masks');
+    // the first folder's val split scores a parser (LFW Part Labels' is the real-face benchmark)
+    const valSource = await optionalSplit(settings.data.slice(0, 1), settings, recipe, 'masks');
     const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;
     const model = buildModel('parser', { widthMult: recipe.widthMult }) as Parser;
     run.writeJson('config.json', config);
     return { run, config, task: new ParserTask(config, model, train, val) };
   }
 
-  const source = await open(settings.data[0]!, 'attributes');
+  const source = await openSplits(settings.data, 'train', trainOptions('attributes'));
   config = base([...source.dataset.attributeNames], source);
   if (!saved && recipe.balanced) config.posWeight = positiveWeights(source);
-  const valSource = await optionalSplit(settings.data[0]!, settings, recipe, 'attributes');
+  const valSource = await optionalSplit(settings.data, settings, recipe, 'attributes');
 
   if (settings.kind === 'joint') {
     const parseDir = settings.parserData?.[0] ?? settings.data[0]!;
     const parseSource = await open(parseDir, 'masks');
     const parsing: ParseSource = { source: parseSource, loader: loader(parseSource, config, true, workers, false), coarse: coarseOf(parseSource) };
-    const parseVal = await optionalSplit(parseDir, settings, recipe, 'masks');
+    const parseVal = await optionalSplit([parseDir], settings, recipe, 'masks');
     const val = parseVal ? { source: parseVal, loader: loader(parseVal, config, false, 0, false), coarse: coarseOf(parseVal) } : null;
     if (!saved) {
       config.parserData = [parseDir];

@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { RunDir, type RunState } from './run_dir.js';
 import type { RunConfig } from './config.js';
 import type { TrainingTask } from './task.js';
+import { learningRate } from './lr_schedule.js';
 
 export type ProgressMode = 'bar' | 'json' | 'quiet';
 
@@ -30,6 +31,8 @@ export function createOptimizer(config: RunConfig, task: TrainingTask): optim.Op
       return new optim.Adagrad(params, { lr: r.lr, weightDecay: r.weightDecay, initialAccumulatorValue: r.initialAccumulator, eps: r.eps }) as unknown as optim.Optimizer<object>;
     case 'adam':
       return new optim.Adam(params, { lr: r.lr, weightDecay: r.weightDecay }) as unknown as optim.Optimizer<object>;
+    case 'adamw':
+      return new optim.AdamW(params, { lr: r.lr, weightDecay: r.weightDecay }) as unknown as optim.Optimizer<object>;
     case 'sgd':
       return new optim.SGD(params, { lr: r.lr, momentum: 0.9, weightDecay: r.weightDecay }) as unknown as optim.Optimizer<object>;
     default:
@@ -56,6 +59,7 @@ export async function train(run: RunDir, config: RunConfig, task: TrainingTask, 
   try {
     for (let step = state.step; step < end; step++) {
       const batch = await task.prepare(step);
+      optimizer.setLr(learningRate(r, step));
       lastLoss = tidy(() => {
         optimizer.zeroGrad();
         const loss = task.loss(batch);

@@ -1,8 +1,9 @@
 // The model in the browser: bundle config from /model.json, the graph from /model.onnx,
 // run by onnxruntime-web (wasm; threads when the page is cross-origin isolated).
-// Preprocessing follows src/infer/preprocess.ts: cover H×W keeping the aspect ratio,
-// crop the centre, normalise per channel with the bundle's mean/std, planar 3×H×W.
+// Preprocessing follows src/infer/preprocess.ts: the fit rule of src/data/fit.ts (cover
+// H×W, the same whole-pixel centre crop), normalised per channel, planar 3×H×W.
 import * as ort from 'onnxruntime-web/wasm';
+import { coverCrop } from '../../src/data/fit.js';
 import type { BundleConfig } from '../../src/infer/bundle_config.js';
 import type { RawPrediction } from '../../src/infer/outputs.js';
 
@@ -69,12 +70,10 @@ export function preprocess(image: ImageBitmap, config: ModelConfig): Prepared {
   const { width: W, height: H, normalization: norm } = config;
   const canvas = new OffscreenCanvas(W, H);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  const scale = Math.max(W / image.width, H / image.height);
-  const sw = W / scale;
-  const sh = H / scale;
+  const crop = coverCrop(image.width, image.height, W, H);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(image, (image.width - sw) / 2, (image.height - sh) / 2, sw, sh, 0, 0, W, H);
+  ctx.drawImage(image, crop.left, crop.top, crop.width, crop.height, 0, 0, W, H);
   const pixels = ctx.getImageData(0, 0, W, H);
   const plane = W * H;
   const input = new Float32Array(3 * plane);

@@ -2,18 +2,20 @@
 import type { Command } from 'commander';
 import { int, oneOf, positiveNumber } from '../options.js';
 import type { RunSettings } from '../../train/setup.js';
-import type { AttributeMethod, RunKind } from '../../train/config.js';
+import { OPTIMIZERS, type AttributeMethod, type OptimizerName, type RunKind } from '../../train/config.js';
+import { LR_SCHEDULES, type LrSchedule } from '../../train/lr_schedule.js';
 import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js';
 
 const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
+/** Repeated and comma-separated folders alike: --data a,b --data c → [a, b, c]. */
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
+  return [...previous, ...value.split(',').map((d) => d.trim()).filter((d) => d.length > 0)];
 }
 
 function addRecipeOptions(cmd: Command): Command {
   return cmd
-    .option('--data <dir>', 'data set directory (repeat for several; the format is detected)', collect)
+    .option('--data <dir>', 'data folder(s), comma-separated or repeated, each of any image size and its own detected format; attr/joint train on all of them, validate on their val splits', collect)
     .option('--format <name>', 'data format when detection is not wanted', oneOf('--format', ['celeba', 'lfwa', 'helen', 'celebamask-hq', 'lfw-parts'] as const))
     .option('--out <dir>', 'run directory to create')
     .option('--resume <dir>', 'continue the run in this directory exactly where its last checkpoint left off (with --steps: up to that many steps)')
@@ -23,8 +25,10 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--height <n>', 'input height', int('--height', 8))
     .option('--width <n>', 'input width', int('--width', 8))
     .option('--width-mult <x>', 'channel width multiplier (1.0 = paper, 0.25 = small preset)', positiveNumber('--width-mult'))
-    .option('--optimizer <name>', 'adagrad (paper) | adam | sgd', oneOf('--optimizer', ['adagrad', 'adam', 'sgd'] as const))
+    .option('--optimizer <name>', 'adagrad (paper) | adam | adamw | sgd', oneOf('--optimizer', OPTIMIZERS))
     .option('--lr <x>', 'learning rate (paper: AdaGrad 1e-3)', positiveNumber('--lr'))
+    .option('--lr-schedule <name>', 'constant (paper) | cosine (decays to 0 at the last step)', oneOf('--lr-schedule', LR_SCHEDULES))
+    .option('--warmup-steps <n>', 'linear learning-rate warm-up over the first steps (default 0)', int('--warmup-steps'))
     .option('--weight-decay <x>', 'weight decay (paper: 5e-4)', Number)
     .option('--no-flip', 'no random horizontal flips')
     .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1))
@@ -42,7 +46,7 @@ interface TrainFlags {
   data?: string[]; format?: RunSettings['format']; out?: string; resume?: string; steps?: number; batch?: number; seed?: number;
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
   checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
-  optimizer?: 'adagrad' | 'adam' | 'sgd'; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
+  optimizer?: OptimizerName; lrSchedule?: LrSchedule; warmupSteps?: number; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
   balanced?: boolean; classBalance?: boolean; locWarmup?: number; regionLoss?: number; sspFeatures?: SSPFeatureLayer; gated?: string; attributeWeight?: number;
 }
 
@@ -56,7 +60,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
     gated: f.gated ? f.gated.split(',').map((b) => Number(b)) : kind === 'attr' && f.method === 'ssg' ? [3] : undefined,
     sspFeatures: f.sspFeatures, attributeWeight: f.attributeWeight, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers,
     recipe: defined({
-      optimizer: f.optimizer, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
+      optimizer: f.optimizer, lrSchedule: f.lrSchedule, warmupSteps: f.warmupSteps, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
       evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced, classBalance: f.classBalance, locWarmup: f.locWarmup,
       regionLoss: f.regionLoss,

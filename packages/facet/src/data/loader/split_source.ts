@@ -4,7 +4,10 @@ import type { DatasetFormat, FaceDataset, FaceItem, Split } from '../types.js';
 import { ensureStore, StoreReader, type StoreHeader } from './store.js';
 
 export interface SplitSource {
+  /** the (first) data set; attribute names and mask kind are the same in every one */
   dataset: FaceDataset;
+  /** every data set whose items are here, in order */
+  datasets: FaceDataset[];
   split: Split;
   items: FaceItem[];
   /** cache file base */
@@ -24,19 +27,49 @@ export interface SplitOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function openSplit(dir: string, split: Split, options: SplitOptions): Promise<SplitSource> {
-  const dataset = openDataset(dir, options.format ? { format: options.format } : {});
+/** The items of one split of one folder, filtered as asked (none: an empty list). */
+function splitItems(dataset: FaceDataset, split: Split, options: SplitOptions): FaceItem[] {
   let items = dataset.items(split);
   if (options.require === 'attributes') items = items.filter((i) => i.attributes);
   if (options.require === 'masks') items = items.filter((i) => i.mask);
-  if (options.limit && options.limit > 0) items = items.slice(0, options.limit);
-  if (items.length === 0) {
-    const what = options.require ? ` with ${options.require}` : '';
-    throw new Error(`${dir}: the ${split} split has no items${what} (splits here: ${dataset.splits.join(', ') || 'none'})`);
+  return items;
+}
+
+function noItems(dirs: readonly string[], split: Split, options: SplitOptions, datasets: FaceDataset[]): Error {
+  const what = options.require ? ` with ${options.require}` : '';
+  const splits = datasets.map((d) => d.splits.join(', ') || 'none').join('; ');
+  return new Error(`${dirs.join(', ')}: the ${split} split has no items${what} (splits here: ${splits})`);
+}
+
+/** One split of one folder, decoded at the network's size. */
+export async function openSplit(dir: string, split: Split, options: SplitOptions): Promise<SplitSource> {
+  return openSplits([dir], split, options);
+}
+
+/**
+ * One split of several folders (any image sizes, each read by its own reader) as one
+ * source: their items in the order given, brought to the network's size by the one fit
+ * rule. Folders without that split add nothing; attribute data must name the same
+ * attributes in the same order.
+ */
+export async function openSplits(dirs: readonly string[], split: Split, options: SplitOptions): Promise<SplitSource> {
+  if (dirs.length === 0) throw new Error('no data folder given');
+  const datasets = dirs.map((dir) => openDataset(dir, options.format ? { format: options.format } : {}));
+  const first = datasets[0]!;
+  if (options.require === 'attributes') {
+    datasets.forEach((d, k) => {
+      if (d.attributeNames.join() !== first.attributeNames.join()) {
+        throw new Error(`${dirs[k]}: its attributes (${d.attributeNames.length}) differ from ${dirs[0]}'s (${first.attributeNames.length}): attribute data sets trained together must name the same attributes in the same order`);
+      }
+    });
   }
+  const used = datasets.map((d) => ({ dataset: d, items: splitItems(d, split, options) })).filter((u) => u.items.length > 0);
+  let items = used.flatMap((u) => u.items);
+  if (options.limit && options.limit > 0) items = items.slice(0, options.limit);
+  if (items.length === 0) throw noItems(dirs, split, options, datasets);
   const store = await ensureStore(items, { height: options.height, width: options.width, cacheDir: options.cacheDir, onProgress: options.onProgress });
   const reader = new StoreReader(store);
   const header = reader.header;
   reader.close();
-  return { dataset, split, items, store, header };
+  return { dataset: used[0]!.dataset, datasets: used.map((u) => u.dataset), split, items, store, header };
 }

@@ -10,7 +10,8 @@ import { decodeItem, mapLimit } from '../image.js';
 import { NormalizationAccumulator, type Normalization } from './normalization.js';
 
 export const NO_LABEL = 255;
-const CACHE_VERSION = 2;
+// 3: images fit by the cover rule (data/fit.ts) rather than stretched
+const CACHE_VERSION = 3;
 
 export interface StoreHeader {
   version: number;

@@ -1,0 +1,29 @@
+// The one rule that brings any image to a network's input size, shared by training
+// (the decoded-image store), predict (torch and ONNX), the web page and the BBox
+// landmarks: scale to cover H×W keeping the aspect ratio, then crop the centre. An
+// image of the input's aspect (CelebA's aligned 178×218, and its exact half) keeps
+// every pixel. Free of Node and sharp imports: the browser bundle uses it too.
+export const FIT_RULE = 'cover-centre';
+export type FitRule = typeof FIT_RULE;
+
+/** Rectangle in source pixels. */
+export interface Crop {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The centred crop of a w×h source with the target's aspect ratio, in whole pixels. */
+export function coverCrop(w: number, h: number, tw: number, th: number): Crop {
+  const scale = Math.max(tw / w, th / h);
+  const cw = Math.min(w, Math.round(tw / scale));
+  const ch = Math.min(h, Math.round(th / scale));
+  return { left: Math.floor((w - cw) / 2), top: Math.floor((h - ch) / 2), width: cw, height: ch };
+}
+
+/** A point in source pixels → the same point in the tw×th input made by coverCrop. */
+export function toInputPixels(x: number, y: number, w: number, h: number, tw: number, th: number): [number, number] {
+  const c = coverCrop(w, h, tw, th);
+  return [((x - c.left) * tw) / c.width, ((y - c.top) * th) / c.height];
+}
