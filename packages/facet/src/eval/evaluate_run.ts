@@ -56,8 +56,7 @@ function evalLoader(source: SplitSource, config: RunConfig, batch: number, withA
 /** Training-set prevalence of each attribute (the majority-class baseline's guess). */
 function trainPrevalence(config: RunConfig): Float64Array | undefined {
   try {
-    const ds = openDataset(config.data[0]!.dir, { checkFiles: false });
-    const items = ds.items('train').filter((i) => i.attributes);
+    const items = config.data.flatMap((d) => openDataset(d.dir, { checkFiles: false }).items('train').filter((i) => i.attributes));
     const a = config.attributeNames.length;
     const labels = new Uint8Array(items.length * a);
     items.forEach((it, n) => labels.set(it.attributes!, n * a));

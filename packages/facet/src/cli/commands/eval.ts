@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '@facet/torch/safetensors-format';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { resolveModelDir } from '../../infer/default_model.js';
 import { int, oneOf } from '../options.js';
 
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('evaluate a run (attribute error, AP, balanced accuracy; parsing IoU) on a split (spec §9)')
-    .option('--run <dir>', 'trained run directory')
+    .description('evaluate a run or a model bundle (attribute error, AP, balanced accuracy; parsing IoU) on a split (spec §9)')
+    .option('--run <dir>', 'a training run, or a model bundle (bundle.json); default: the shipped model')
     .option('--ensemble <runs>', 'comma-separated runs whose probabilities are averaged (SSP+SSG)')
     .requiredOption('--data <dir>', 'data set directory')
     .option('--split <name>', 'train | val | test', oneOf('--split', ['train', 'val', 'test'] as const), 'test')
@@ -19,10 +21,16 @@ export function registerEvalCommand(program: Command): void {
     .action(async (o) => {
       const { evaluateRun, evaluateEnsemble } = await import('../../eval/evaluate_run.js');
       const { formatEvaluation } = await import('../../eval/format.js');
-      if (!o.run && !o.ensemble) throw new Error('eval: give --run RUN or --ensemble RUN1,RUN2');
       const opts = { data: o.data, split: o.split, weights: o.weights, limit: o.limit, cacheDir: o.cacheDir };
-      const r = o.ensemble ? await evaluateEnsemble(String(o.ensemble).split(','), opts) : await evaluateRun(o.run, opts);
-      const out = o.out ?? (o.run ? join(o.run, 'metrics.json') : undefined);
+      // a bundle (the shipped model without --run) is scored as predict runs it; its folder is not written to
+      const bundle = !o.ensemble && (!o.run || existsSync(join(o.run, 'bundle.json'))) ? resolveModelDir(o.run) : null;
+      if (o.run && !bundle && !existsSync(join(o.run, 'config.json'))) {
+        throw new Error(`--run ${o.run}: neither a training run (config.json) nor a model bundle (bundle.json)`);
+      }
+      const r = bundle
+        ? await (await import('../../eval/evaluate_bundle.js')).evaluateBundle(bundle, opts)
+        : o.ensemble ? await evaluateEnsemble(String(o.ensemble).split(','), opts) : await evaluateRun(o.run, opts);
+      const out = o.out ?? (o.run && !bundle ? join(o.run, 'metrics.json') : undefined);
       if (out) writeFileAtomic(out, new TextEncoder().encode(`${JSON.stringify(r, null, 2)}\n`));
       console.log(o.json ? JSON.stringify(r) : formatEvaluation(r));
     });
