@@ -71,3 +71,19 @@ test('an attr run records every folder and resumes on them', async () => {
     await resumed.task.close();
   }
 });
+
+test('parser folders with the same kind of masks train as one source, one batch per step', async () => {
+  const a = await smallSynth();
+  const b = tempDir('synth-d');
+  await writeSynth({ out: b, count: 12, seed: 6, width: 52, height: 64, helen: false });
+  const s = tinySettings('parser', a, join(tempDir('group-run'), 'run'), { data: [a, b] });
+  const p = await prepareRun(s);
+  try {
+    const task = p.task as unknown as { train: Array<{ source: { items: unknown[] } }>; imagesPerStep: number };
+    assert.equal(task.train.length, 1);
+    assert.equal(task.imagesPerStep, s.recipe.batch);
+    assert.equal(task.train[0]!.source.items.length, openDataset(a).items('train').length + openDataset(b).items('train').length);
+  } finally {
+    await p.task.close();
+  }
+});

@@ -8,6 +8,7 @@ import { openSplit, openSplits, type SplitSource } from '../data/loader/split_so
 import { DataLoader } from '../data/loader/loader.js';
 import { labelHistogram, medianFrequencyWeights } from '../data/loader/store.js';
 import type { DatasetFormat } from '../data/types.js';
+import { openDataset } from '../data/detect.js';
 import { REGION_NAMES } from '../regions.js';
 import { RunDir } from './run_dir.js';
 import { DEFAULT_RECIPE, versionStamp, type AttributeMethod, type Recipe, type RunConfig, type RunKind } from './config.js';
@@ -68,6 +69,21 @@ async function optionalSplit(dirs: readonly string[], settings: RunSettings, rec
   }
 }
 
+/**
+ * Parser data folders grouped by the labels their masks carry (the 7 regions, or one
+ * coarse label set), in the order first seen: each group is one source, one batch per
+ * step, so two folders of the same kind weigh as one data set rather than two.
+ */
+function groupByLabels(dirs: readonly string[], format: DatasetFormat | undefined): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const dir of dirs) {
+    const d = openDataset(dir, { checkFiles: false, ...(format ? { format } : {}) });
+    const key = d.maskKind === 'coarse' ? `coarse:${d.coarseLabels?.names.join(',')}` : d.maskKind;
+    groups.set(key, [...(groups.get(key) ?? []), dir]);
+  }
+  return [...groups.values()];
+}
+
 /** A new run (settings) or the continuation of one (resume: its own config.json). */
 export async function prepareRun(settings: RunSettings, resume = false): Promise<PreparedRun> {
   const run = new RunDir(settings.out);
@@ -103,7 +119,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   };
 
   if (settings.kind === 'parser') {
-    const sources = await Promise.all(settings.data.map((d) => open(d, 'masks')));
+    const sources = await Promise.all(groupByLabels(settings.data, settings.format).map((dirs) => openSplits(dirs, 'train', trainOptions('masks'))));
     config = base([], sources[0]!);
     const fine = sources.find((s) => s.dataset.maskKind === 'regions');
     if (!saved && recipe.classBalance && fine) config.classWeights = medianFrequencyWeights(labelHistogram(fine.store, REGION_NAMES.length));

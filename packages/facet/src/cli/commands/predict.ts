@@ -66,7 +66,10 @@ export async function runPredict(
   if (images.length === 0) {
     const { resolveModelDir, sampleImages } = await import('../../infer/default_model.js');
     images = sampleImages(resolveModelDir(o.run));
-    err(`facet predict: no images given; predicting the ${images.length} sample faces shipped with the model`);
+    // CelebA's and LFW's photos are licensed for non-commercial research only: the package
+    // ships synthetic faces, and says so, rather than real ones
+    err(`facet predict: no images given; predicting the ${images.length} sample faces shipped with the model. They are synthetic (drawn by facet's generator): ` +
+      "real research photos cannot ship in the package. Pass your own photos (aligned faces, 178×218 as CelebA's) to see it on real faces.");
   }
   const predictor = await Predictor.open(opts);
   let failed = 0;
