@@ -65,6 +65,26 @@ export const LFW_PARTS_LABELS: CoarseLabelSet = {
   colors: [[0, 0, 255], [255, 0, 0], [0, 255, 0]],
 };
 
+/**
+ * The pseudo-labels `facet label` draws from FaceMesh (face/mesh_regions.ts): the five
+ * face parts and skin are fine regions, but outside the face oval the mesh cannot tell
+ * hair from background, so that class covers both.
+ */
+export const MESH_LABELS: CoarseLabelSet = {
+  names: ['hair_or_background', 'skin', 'eyes', 'eyebrows', 'mouth', 'nose'],
+  coarseToFine: [[Region.background, Region.hair], [Region.skin], [Region.eyes], [Region.eyebrows], [Region.mouth], [Region.nose]],
+};
+
+/** Index of each MESH_LABELS class, by name. */
+export const MeshLabel = {
+  hair_or_background: 0,
+  skin: 1,
+  eyes: 2,
+  eyebrows: 3,
+  mouth: 4,
+  nose: 5,
+} as const;
+
 /** fine region → coarse class, for a coarse label set that partitions the regions. */
 export function fineToCoarse(set: CoarseLabelSet): Int16Array {
   const out = new Int16Array(NUM_REGIONS).fill(-1);
