@@ -29,12 +29,13 @@ export const RIGHT_BROW = [70, 63, 105, 66, 107, 55, 65, 52, 53, 46] as const;
 export const LEFT_BROW = [300, 293, 334, 296, 336, 285, 295, 282, 283, 276] as const;
 
 /**
- * The nose (MediaPipe has no nose contour; this is facet's choice). Starting between the
- * eyes at 168 (the bridge at the inner-eye-corner height, where Helen's nose labels begin),
- * down the subject's left side along the nose–cheek crease (417, 351, 419, 248, 281, 363,
- * 440?) to the outer point of the left nostril wing, round the wing to its lowest corner
- * (327), along the base of the nose through subnasale (2) to the right corner (98), and up
- * the right side symmetrically. See NOSE's figure in README / the label figure.
+ * The nose. MediaPipe has no nose contour, so this polygon is facet's choice, checked by
+ * eye on CelebA faces (`facet label --figure`): from 168, on the bridge between the eyes
+ * (where Helen's nose labels begin), down the subject's left side of the bridge (417, 351,
+ * 419, 248) and the nose's side wall (456, 363, 360), round the left nostril wing (279 its
+ * top, 358 its outermost point, 327 its lowest corner), along the base of the nose through
+ * subnasale (326, 2, 97), round the right wing (98, 129, 49) and up the right side (131,
+ * 134, 236, 3, 196, 122, 193). The cheeks beside the nose stay skin.
  */
 export const NOSE = [
   168, 417, 351, 419, 248, 456, 363, 360, 279, 358, 327, 326, 2, 97, 98, 129, 49, 131, 134, 236, 3, 196, 122, 193,
