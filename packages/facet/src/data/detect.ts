@@ -7,6 +7,7 @@ import { readCelebAMaskHQ } from './celebamask_hq.js';
 import { readHelen } from './helen.js';
 import { findLfwaFiles, readLfwa } from './lfwa.js';
 import { readLfwParts } from './lfw_parts.js';
+import { LABELS_FILE, MASKS_DIR, readFaceLabels } from './face_labels.js';
 import { DATASET_FORMATS, type DatasetFormat, type FaceDataset, type ReadOptions } from './types.js';
 
 export interface Detection {
@@ -20,6 +21,9 @@ export function detectFormats(dir: string): Detection[] {
   if (!existsSync(dir)) throw new DataError({ file: dir }, 'no such directory');
   const out: Detection[] = [];
   const has = (p: string) => existsSync(join(dir, p));
+  if (has(LABELS_FILE) && has(MASKS_DIR)) {
+    out.push({ format: 'face-labels', evidence: `${LABELS_FILE} with ${MASKS_DIR}/ (written by facet label)` });
+  }
   if (has('CelebAMask-HQ-attribute-anno.txt') || has('CelebAMask-HQ-mask-anno')) {
     out.push({ format: 'celebamask-hq', evidence: 'CelebAMask-HQ-attribute-anno.txt / CelebAMask-HQ-mask-anno/' });
   }
@@ -45,7 +49,7 @@ export function detectFormat(dir: string): DatasetFormat {
   if (d.length === 0) {
     throw new DataError(
       { file: dir },
-      `cannot tell the data set format (looked for CelebA Anno/list_attr_celeba.txt or Img/img_align_celeba/, LFWA list_attr_lfwa.txt, Helen labels/ + images/, CelebAMask-HQ-attribute-anno.txt, LFW Part Labels train.txt/validation.txt); pass --format (${DATASET_FORMATS.join('|')})`,
+      `cannot tell the data set format (looked for CelebA Anno/list_attr_celeba.txt or Img/img_align_celeba/, LFWA list_attr_lfwa.txt, Helen labels/ + images/, CelebAMask-HQ-attribute-anno.txt, LFW Part Labels train.txt/validation.txt, facet label's labels.json + masks/); pass --format (${DATASET_FORMATS.join('|')})`,
     );
   }
   return d[0]!.format;
@@ -69,5 +73,7 @@ export function openDataset(dir: string, opts: OpenOptions = {}): FaceDataset {
       return readCelebAMaskHQ(dir, opts);
     case 'lfw-parts':
       return readLfwParts(dir, opts);
+    case 'face-labels':
+      return readFaceLabels(dir, opts);
   }
 }

@@ -166,6 +166,19 @@ export async function loadMaskSource(src: MaskSource, item?: FaceItem): Promise<
     }
     case 'coarse-color':
       return loadColorMask(src.path, src.labels, item);
+    case 'coarse-index-png': {
+      const g = await loadGray(src.path, item);
+      const n = src.labels.names.length;
+      for (let i = 0; i < g.data.length; i++) {
+        if (g.data[i]! >= n) {
+          throw new DataError(
+            { file: src.path },
+            `unknown label value ${g.data[i]} at pixel x=${i % g.width} y=${Math.floor(i / g.width)} (classes are 0..${n - 1}: ${src.labels.names.join(', ')})${listedAt(item)}`,
+          );
+        }
+      }
+      return { ...g, channels: 1, kind: 'coarse', coarseLabels: src.labels };
+    }
   }
 }
 

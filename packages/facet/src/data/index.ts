@@ -9,6 +9,7 @@ export * from './lfwa.js';
 export * from './helen.js';
 export * from './celebamask_hq.js';
 export * from './lfw_parts.js';
+export * from './face_labels.js';
 export * from './detect.js';
 export * from './check.js';
 export * from './synth/index.js';

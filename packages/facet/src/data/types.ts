@@ -4,8 +4,8 @@ import type { DataProblem, SourceRef } from './errors.js';
 export type Split = 'train' | 'val' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 
-export type DatasetFormat = 'celeba' | 'lfwa' | 'helen' | 'celebamask-hq' | 'lfw-parts';
-export const DATASET_FORMATS: readonly DatasetFormat[] = ['celeba', 'lfwa', 'helen', 'celebamask-hq', 'lfw-parts'];
+export type DatasetFormat = 'celeba' | 'lfwa' | 'helen' | 'celebamask-hq' | 'lfw-parts' | 'face-labels';
+export const DATASET_FORMATS: readonly DatasetFormat[] = ['celeba', 'lfwa', 'helen', 'celebamask-hq', 'lfw-parts', 'face-labels'];
 
 /** 5 landmarks, x/y interleaved: left eye, right eye, nose, left mouth corner, right mouth corner. */
 export type Landmarks = Float32Array;
@@ -31,7 +31,9 @@ export type MaskSource =
   /** CelebAMask-HQ: one binary PNG per present part */
   | { kind: 'celebamask-hq'; parts: { part: string; path: string }[]; size?: number }
   /** colour-coded coarse masks (LFW Part Labels) */
-  | { kind: 'coarse-color'; path: string; labels: CoarseLabelSet };
+  | { kind: 'coarse-color'; path: string; labels: CoarseLabelSet }
+  /** one single-channel PNG whose values index a coarse label set (`facet label`'s masks) */
+  | { kind: 'coarse-index-png'; path: string; labels: CoarseLabelSet };
 
 export interface FaceItem {
   /** file name as the annotation files name it, e.g. "000132.jpg" */

@@ -5,6 +5,7 @@ import type { RunSettings } from '../../train/setup.js';
 import { OPTIMIZERS, type AttributeMethod, type OptimizerName, type RunKind } from '../../train/config.js';
 import { LR_SCHEDULES, type LrSchedule } from '../../train/lr_schedule.js';
 import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js';
+import { DATASET_FORMATS } from '../../data/types.js';
 
 const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
@@ -16,7 +17,7 @@ function collect(value: string, previous: string[] = []): string[] {
 function addRecipeOptions(cmd: Command): Command {
   return cmd
     .option('--data <dir>', 'data folder(s), comma-separated or repeated, each of any image size and its own detected format; attr/joint train on all of them, validate on their val splits', collect)
-    .option('--format <name>', 'data format when detection is not wanted', oneOf('--format', ['celeba', 'lfwa', 'helen', 'celebamask-hq', 'lfw-parts'] as const))
+    .option('--format <name>', 'data format when detection is not wanted', oneOf('--format', DATASET_FORMATS))
     .option('--out <dir>', 'run directory to create')
     .option('--resume <dir>', 'continue the run in this directory exactly where its last checkpoint left off (with --steps: up to that many steps)')
     .option('--steps <n>', 'optimizer steps (paper: 40K attributes, 75K parser)', int('--steps', 1))
