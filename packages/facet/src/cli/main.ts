@@ -11,6 +11,7 @@ import { registerExportCommand } from './commands/export.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerExperimentCommand } from './commands/experiment.js';
+import { registerLabelCommand } from './commands/label.js';
 import { FACET_VERSION } from '../version.js';
 
 const program = new Command();
@@ -25,6 +26,7 @@ registerExportCommand(program);
 registerServeCommand(program);
 registerPredictCommand(program);
 registerExperimentCommand(program);
+registerLabelCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 // Pure pixel helpers shared by the figures and by the predict command's HTML report:
 // the region palette, label overlays, colour maps, heat-map colouring, and bilinear
 // upsampling of a float map. Images are packed RGB (row-major, 3 bytes per pixel).
-import { NUM_REGIONS } from '../data/regions.js';
+import { NUM_REGIONS, Region, type CoarseLabelSet } from '../data/regions.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -22,6 +22,15 @@ export const REGION_PALETTE: readonly Rgb[] = [
   [255, 225, 25],
 ];
 if (REGION_PALETTE.length !== NUM_REGIONS) throw new Error('REGION_PALETTE: one colour per region');
+
+/**
+ * Colours for a coarse label set's classes: a class that covers the background is black
+ * (left untinted in overlays, like background), any other takes its first fine region's
+ * colour (LFW's skin, which covers the face parts too, is skin green).
+ */
+export function coarsePalette(set: CoarseLabelSet): Rgb[] {
+  return set.coarseToFine.map((fine) => (fine.includes(Region.background) ? REGION_PALETTE[Region.background]! : REGION_PALETTE[fine[0] ?? 0]!));
+}
 
 export function rgbHex([r, g, b]: Rgb): string {
   return '#' + [r, g, b].map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');

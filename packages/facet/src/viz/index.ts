@@ -8,3 +8,4 @@ export * from './parse_grid.js';
 export * from './region_weights.js';
 export * from './activations.js';
 export * from './heatmap.js';
+export * from './label_grid.js';

@@ -56,8 +56,12 @@ export interface RgbCell {
   nearest?: boolean;
 }
 
-/** Renders an SVG (text, axes, frames) and composites RGB cells over it; writes a PNG atomically. */
-export async function renderSvgWithCells(svg: string, cells: readonly RgbCell[], path: string): Promise<void> {
+/**
+ * Renders an SVG (text, axes, frames) and composites RGB cells over it; writes a PNG
+ * atomically. `over`, a transparent SVG of the same size, is drawn on top of the cells
+ * (marks on the photos).
+ */
+export async function renderSvgWithCells(svg: string, cells: readonly RgbCell[], path: string, over?: string): Promise<void> {
   const inputs = await Promise.all(
     cells.map(async (c) => {
       checkRgb(c.rgb, c.width, c.height, 'renderSvgWithCells');
@@ -75,5 +79,6 @@ export async function renderSvgWithCells(svg: string, cells: readonly RgbCell[],
   const base = sharp(Buffer.from(svg)).flatten({ background: '#ffffff' });
   // composite needs the SVG rasterized first when there are many inputs; go through a buffer
   const raster = await base.png().toBuffer();
+  if (over) inputs.push({ input: Buffer.from(over), left: 0, top: 0 });
   await writePng(sharp(raster).composite(inputs).removeAlpha(), path);
 }
