@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { FaceDetector, type DetectedFace } from '../src/face/human.js';
 import { FACE_OVAL, fivePoints, meshRegionMap, toPixelIndices } from '../src/face/mesh_regions.js';
 import { fillPolygon, polygonCentroid } from '../src/face/polygon.js';
-import { JOURNAL_FILE, labelFaces } from '../src/face/labeller.js';
+import { JOURNAL_FILE, findFace, labelFaces } from '../src/face/labeller.js';
 import { writeLabelFigure } from '../src/face/label_figure.js';
 import { runLabel } from '../src/cli/commands/label.js';
 import { runDataCheck } from '../src/cli/commands/data.js';
@@ -95,6 +95,21 @@ describe('face detector (Human, BlazeFace + FaceMesh)', () => {
       fivePoints(found[0]!.mesh).forEach((v, k) => (mean[k]! += v / ids.length));
     }
     for (let k = 0; k < 10; k++) assert.ok(Math.abs(mean[k]! - CELEBA_MEAN[k]! / 2) <= 4, `coordinate ${k}: ${mean[k]} vs ${CELEBA_MEAN[k]! / 2}`);
+  });
+
+  it('takes only a face over the centre of an aligned crop: a false face in a corner is a miss', async () => {
+    // 024222.jpg: a painted face BlazeFace misses, and a "face" it finds in the bottom-left corner
+    const img = await loadImage(join(imagesOf(CELEBA()), '024222.jpg'));
+    const all = await detector.detectFaces(img);
+    assert.ok(all.length >= 1 && all[0]!.box[0] + all[0]!.box[2] < img.width / 2, 'the detector finds the corner face');
+    const centred = await findFace(detector, img);
+    assert.equal(centred.found, null);
+    assert.equal(centred.offCentre, true);
+    const anywhere = await findFace(detector, img, false);
+    assert.ok(anywhere.found);
+    // an ordinary face is found either way, at native size
+    const ok = await findFace(detector, await loadImage(join(imagesOf(CELEBA()), faces[0]!.id)));
+    assert.equal(ok.found?.upsampled, false);
   });
 
   it('refuses to run after dispose(), while other detectors keep working', async () => {
@@ -236,6 +251,8 @@ describe('facet label', () => {
     assert.deepEqual(m.labelSet.names, MESH_LABELS.names);
     assert.equal(m.counts.labelled, 8);
     assert.deepEqual(m.missed, []);
+    assert.deepEqual(m.offCentre, []);
+    assert.equal(m.centred, true);
     assert.equal(m.producer.backend, 'wasm');
     assert.match(m.producer.human, /^3\.3\./);
     assert.ok(!Number.isNaN(Date.parse(m.created)));

@@ -57,12 +57,18 @@ export interface FaceLabelsManifest {
     missed: number;
     /** faces found only after upsampling the image ×2 */
     upsampled: number;
+    /** of the missed: faces were found, but none over the image centre */
+    offCentre: number;
   };
-  /** ids of the images where no face was found */
+  /** ids of the images where no face was found (or, with `centred`, none over the image centre) */
   missed: string[];
+  /** the missed images where faces were found off the centre */
+  offCentre: string[];
+  /** whether only faces covering the image centre were taken (aligned crops) */
+  centred: boolean;
   /** ids labelled after upsampling ×2 */
   upsampled: string[];
-  /** detection + mesh + mask writing, mean over the last run's new faces */
+  /** decoding, detection + mesh and mask writing per image, mean over the last run that labelled new faces */
   msPerFace: number | null;
   created: string;
   updated: string;

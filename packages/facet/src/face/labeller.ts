@@ -44,6 +44,8 @@ export interface LabelOptions {
   limit?: number;
   /** iris model for the eye centres (slower; default false) */
   iris?: boolean;
+  /** only a face whose box covers the image centre counts, as in aligned crops (default true) */
+  centred?: boolean;
   /** a detector to use (tests share one); otherwise one is loaded and disposed */
   detector?: FaceDetector;
   onProgress?: (done: number, total: number, found: number) => void;
@@ -71,12 +73,15 @@ interface Done {
   points?: number[];
   upsampled?: boolean;
   missed?: boolean;
+  /** missed: faces were found, none over the image centre */
+  offCentre?: boolean;
 }
 
 interface JournalHeader {
   journal: typeof FACE_LABELS_FORMAT;
   source: string;
   labelSet: string[];
+  centred: boolean;
 }
 
 function sameLabelSet(names: readonly string[]): boolean {
@@ -84,7 +89,7 @@ function sameLabelSet(names: readonly string[]): boolean {
 }
 
 /** Faces done by a finished earlier run (labels.json + landmark file). */
-function readFinished(out: string, source: string): { done: Map<string, Done>; created: string } | null {
+function readFinished(out: string, source: string, centred: boolean): { done: Map<string, Done>; created: string; msPerFace: number | null } | null {
   if (!existsSync(join(out, LABELS_FILE))) return null;
   const m = readFaceLabelsManifest(out);
   if (resolve(m.source.resolved) !== source) {
@@ -92,6 +97,9 @@ function readFinished(out: string, source: string): { done: Map<string, Done>; c
   }
   if (!sameLabelSet(m.labelSet.names)) {
     throw new DataError({ file: join(out, LABELS_FILE) }, `${out} holds labels of another label set (${m.labelSet.names.join(', ')}); choose another --out`);
+  }
+  if ((m.centred ?? true) !== centred) {
+    throw new DataError({ file: join(out, LABELS_FILE) }, `${out} was labelled ${m.centred ? 'with' : 'without'} the centre rule; run again ${m.centred ? 'without' : 'with'} --no-centre, or choose another --out`);
   }
   const done = new Map<string, Done>();
   const up = new Set(m.upsampled ?? []);
@@ -101,12 +109,13 @@ function readFinished(out: string, source: string): { done: Map<string, Done>; c
       done.set(r.id, { points: r.values.map(Number), upsampled: up.has(r.id) });
     }
   }
-  for (const id of m.missed) done.set(id, { missed: true });
-  return { done, created: m.created };
+  const off = new Set(m.offCentre ?? []);
+  for (const id of m.missed) done.set(id, { missed: true, offCentre: off.has(id) });
+  return { done, created: m.created, msPerFace: m.msPerFace ?? null };
 }
 
 /** Faces recorded in the journal of an unfinished run (a torn last line is ignored). */
-function readJournal(out: string, source: string, into: Map<string, Done>): void {
+function readJournal(out: string, source: string, centred: boolean, into: Map<string, Done>): void {
   const file = join(out, JOURNAL_FILE);
   if (!existsSync(file)) return;
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -121,10 +130,11 @@ function readJournal(out: string, source: string, into: Map<string, Done>): void
   if (!head || head.journal !== FACE_LABELS_FORMAT) throw new DataError({ file }, 'not a facet label journal; remove it to start over');
   if (head.source !== source) throw new DataError({ file }, `journal of a run over ${head.source}, not ${source}; choose another --out`);
   if (!sameLabelSet(head.labelSet)) throw new DataError({ file }, 'journal of a run with another label set; remove it to start over');
+  if ((head.centred ?? true) !== centred) throw new DataError({ file }, `journal of a run ${head.centred ? 'with' : 'without'} the centre rule (--no-centre); remove it to start over`);
   for (const l of lines.slice(1)) {
     const e = parse(l) as ({ id: string } & Done) | null;
     if (!e || typeof e.id !== 'string') continue;
-    into.set(e.id, e.missed ? { missed: true } : { points: e.points!, upsampled: !!e.upsampled });
+    into.set(e.id, e.missed ? { missed: true, offCentre: !!e.offCentre } : { points: e.points!, upsampled: !!e.upsampled });
   }
 }
 
@@ -142,13 +152,35 @@ function halve(face: DetectedFace): DetectedFace {
   return { ...face, box: [face.box[0] / 2, face.box[1] / 2, face.box[2] / 2, face.box[3] / 2], mesh: face.mesh.map(([x, y, z]) => [x / 2, y / 2, z / 2] as const) };
 }
 
-/** The best face in an image, retrying at ×2 for small images; null when none. */
-export async function findFace(detector: FaceDetector, img: RawImage): Promise<{ face: DetectedFace; upsampled: boolean } | null> {
+/** Does the face's box contain the image's centre? */
+export function coversCentre(face: DetectedFace, width: number, height: number): boolean {
+  const [x, y, w, h] = face.box;
+  return x <= width / 2 && width / 2 <= x + w && y <= height / 2 && height / 2 <= y + h;
+}
+
+export interface FoundFace {
+  face: DetectedFace;
+  /** found only in the image ×2 */
+  upsampled: boolean;
+}
+
+/**
+ * The best-scoring face in an image, retrying at ×2 for small images. With `centred`
+ * only faces whose box covers the image centre count: an aligned crop is centred on its
+ * face, and what BlazeFace finds elsewhere in one (a painted pattern, a helmet, a
+ * corner of hair) is not the face the crop was made for. `offCentre` tells that faces
+ * were found but none at the centre.
+ */
+export async function findFace(detector: FaceDetector, img: RawImage, centred = true): Promise<{ found: FoundFace | null; offCentre: boolean }> {
+  const ok = (f: DetectedFace) => !centred || coversCentre(f, img.width, img.height);
   const faces = await detector.detectFaces(img);
-  if (faces[0]) return { face: faces[0], upsampled: false };
-  if (Math.max(img.width, img.height) >= UPSAMPLE_BELOW) return null;
-  const big = await detector.detectFaces(await upsample(img));
-  return big[0] ? { face: halve(big[0]), upsampled: true } : null;
+  const best = faces.find(ok);
+  if (best) return { found: { face: best, upsampled: false }, offCentre: false };
+  if (Math.max(img.width, img.height) >= UPSAMPLE_BELOW) return { found: null, offCentre: faces.length > 0 };
+  const big = (await detector.detectFaces(await upsample(img))).map(halve);
+  const bigBest = big.find(ok);
+  if (bigBest) return { found: { face: bigBest, upsampled: true }, offCentre: false };
+  return { found: null, offCentre: faces.length + big.length > 0 };
 }
 
 /** Writes a label map as a single-channel PNG, atomically. */
@@ -176,9 +208,10 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
   const dataset = readCelebA(source, { regionsDir: false });
   const selected = selectItems(dataset.items(), split, options.limit);
 
-  const finished = readFinished(out, source);
+  const centred = options.centred ?? true;
+  const finished = readFinished(out, source, centred);
   const done = finished?.done ?? new Map<string, Done>();
-  readJournal(out, source, done);
+  readJournal(out, source, centred, done);
   // a face counts as done only while its mask is still there
   for (const [id, d] of done) if (!d.missed && !existsSync(maskPath(out, id))) done.delete(id);
   const todo = selected.filter((it) => !done.has(it.id));
@@ -187,7 +220,7 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
   await mkdir(join(out, MASKS_DIR), { recursive: true });
   const journal = join(out, JOURNAL_FILE);
   if (!existsSync(journal)) {
-    const head: JournalHeader = { journal: FACE_LABELS_FORMAT, source, labelSet: [...MESH_LABELS.names] };
+    const head: JournalHeader = { journal: FACE_LABELS_FORMAT, source, labelSet: [...MESH_LABELS.names], centred };
     appendFileSync(journal, JSON.stringify(head) + '\n');
   }
 
@@ -212,7 +245,7 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
       const img = await next!;
       next = load(i + 1);
       const td = performance.now();
-      const found = await findFace(detector, img);
+      const { found, offCentre } = await findFace(detector, img, centred);
       detectMs += performance.now() - td;
       let entry: Done;
       if (found) {
@@ -221,7 +254,7 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
         entry = { points: Array.from(toPixelIndices(fivePoints(found.face.mesh))), upsampled: found.upsampled };
         labelledNow++;
       } else {
-        entry = { missed: true };
+        entry = offCentre ? { missed: true, offCentre: true } : { missed: true };
         missedNow.push(item.id);
       }
       done.set(item.id, entry);
@@ -251,11 +284,15 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
     counts: {
       labelled: labelled.length,
       missed: ids.length - labelled.length,
+      offCentre: ids.filter((id) => done.get(id)!.offCentre).length,
       upsampled: labelled.filter((id) => done.get(id)!.upsampled).length,
     },
     missed: ids.filter((id) => done.get(id)!.missed),
+    offCentre: ids.filter((id) => done.get(id)!.offCentre),
+    centred,
     upsampled: labelled.filter((id) => done.get(id)!.upsampled),
-    msPerFace: todo.length ? elapsed / todo.length : null,
+    // a run with nothing new to do keeps the speed measured by the run that did the work
+    msPerFace: todo.length ? elapsed / todo.length : (finished?.msPerFace ?? null),
     created: finished?.created ?? now,
     updated: now,
   };

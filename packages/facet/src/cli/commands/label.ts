@@ -12,6 +12,8 @@ export interface LabelCliOptions {
   limit?: number;
   split?: Split | 'all';
   iris?: boolean;
+  /** commander's --no-centre */
+  centre?: boolean;
   figure?: string;
   quiet?: boolean;
 }
@@ -28,6 +30,7 @@ export async function runLabel(dir: string, o: LabelCliOptions, log: (s: string)
       split: o.split ?? 'all',
       ...(o.limit !== undefined ? { limit: o.limit } : {}),
       iris: o.iris ?? false,
+      centred: o.centre ?? true,
       onProgress: (done, total, found) => {
         if (bar) {
           if (!started) bar.start(total, 0, { found: 0 });
@@ -44,7 +47,7 @@ export async function runLabel(dir: string, o: LabelCliOptions, log: (s: string)
     const resumed = s.resumed ? `, ${s.resumed} done before` : '';
     log(
       `faces labelled: ${s.labelledNow}, faces missed: ${s.missedNow.length} of ${s.selected} selected${resumed}; ${ms}; ` +
-      `${o.out} now holds ${m.counts.labelled} labelled, ${m.counts.missed} missed (${m.counts.upsampled} found only at ×2)`,
+      `${o.out} now holds ${m.counts.labelled} labelled, ${m.counts.missed} missed (${m.counts.offCentre} with faces only off the centre), ${m.counts.upsampled} found only at ×2`,
     );
     if (s.missedNow.length && !o.quiet) log(`missed: ${s.missedNow.slice(0, 20).join(' ')}${s.missedNow.length > 20 ? ` … (all in ${o.out}/labels.json)` : ''}`);
     if (o.figure) {
@@ -71,6 +74,7 @@ export function registerLabelCommand(program: Command): Command {
     .option('--limit <n>', 'label only the first N images of the selection (by file name)', int('--limit', 1))
     .option('--split <split>', 'train | val | test | all', oneOf('--split', [...SPLITS, 'all'] as const), 'all')
     .option('--iris', 'eye centres from the iris model (slower)')
+    .option('--no-centre', 'take the best face anywhere in the image (default: only a face whose box covers the image centre, as in aligned crops)')
     .option('--figure <file.png>', 'also draw a dozen labelled faces with their maps')
     .option('--quiet', 'no progress output')
     .action(async (dir: string, o: LabelCliOptions) => {
