@@ -320,6 +320,8 @@ describe('facet label', () => {
     assert.equal(rest.resumed, 12);
     assert.equal(rest.labelledNow, 2);
     assert.equal(openDataset(out).items().length, 14);
+    // an empty selection is an error, not an empty labels folder
+    await assert.rejects(labelFaces({ source: sharedData('celeba-small'), out: join(tempDir('label-empty'), 'out'), split: 'val', detector }), /no images in the val split \(splits here: train\)/);
     // another source into the same folder is refused
     await assert.rejects(labelFaces({ source: sharedData('celeba-small'), out, limit: 1, detector }), /holds labels of/);
   });

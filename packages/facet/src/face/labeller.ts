@@ -207,6 +207,9 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
   const split = options.split ?? 'all';
   const dataset = readCelebA(source, { regionsDir: false });
   const selected = selectItems(dataset.items(), split, options.limit);
+  if (selected.length === 0) {
+    throw new DataError({ file: options.source }, `no images in the ${split} split (splits here: ${dataset.splits.join(', ') || 'none'})`);
+  }
 
   const centred = options.centred ?? true;
   const finished = readFinished(out, source, centred);
