@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FaceDetector, type DetectedFace } from '../src/face/human.js';
-import { FACE_OVAL, fivePoints, meshRegionMap, toPixelIndices } from '../src/face/mesh_regions.js';
+import { FACE_OVAL, UNLABELLED, fivePoints, foreheadBand, meshRegionMap, toPixelIndices } from '../src/face/mesh_regions.js';
 import { fillPolygon, polygonCentroid } from '../src/face/polygon.js';
 import { JOURNAL_FILE, findFace, labelFaces } from '../src/face/labeller.js';
 import { writeLabelFigure } from '../src/face/label_figure.js';
@@ -157,14 +157,24 @@ describe('region maps from the mesh', () => {
       assert.ok(left > 15 && right > 15, `${f.id}: eye pixels ${left} left / ${right} right of the midline`);
       const skin = c(MeshLabel.skin).n;
       for (const l of [MeshLabel.eyes, MeshLabel.eyebrows, MeshLabel.mouth, MeshLabel.nose]) assert.ok(skin > 3 * c(l).n, `${f.id}: skin ${skin} vs class ${l} ${c(l).n}`);
-      // the face oval holds every face class; outside it is hair_or_background
+      // the face oval holds every face class; outside it is hair_or_background, but for
+      // the forehead band above it, which is unlabelled
       const oval = new Uint8Array(map.length);
       fillPolygon(oval, f.width, f.height, FACE_OVAL.map((i) => mesh[i]!), 1);
+      const band = new Uint8Array(map.length);
+      fillPolygon(band, f.width, f.height, foreheadBand(mesh), 1);
+      const noseY = mesh[4]![1];
+      let unlabelled = 0;
       for (let i = 0; i < map.length; i++) {
-        if (!oval[i] && map[i] !== MeshLabel.hair_or_background && map[i] !== MeshLabel.eyebrows) {
+        if (map[i] === UNLABELLED) {
+          unlabelled++;
+          if (!band[i] || oval[i]) assert.fail(`${f.id}: an unlabelled pixel outside the forehead band at pixel ${i}`);
+          if (Math.floor(i / f.width) > noseY) assert.fail(`${f.id}: an unlabelled pixel below the nose at pixel ${i}`);
+        } else if (!oval[i] && map[i] !== MeshLabel.hair_or_background && map[i] !== MeshLabel.eyebrows) {
           assert.fail(`${f.id}: class ${map[i]} outside the face oval at pixel ${i}`);
         }
       }
+      assert.ok(unlabelled > 0.02 * map.length, `${f.id}: the forehead band covers ${unlabelled} pixels`);
     }
   });
 
@@ -287,7 +297,7 @@ describe('facet label', () => {
       const img = await loadImage(it.imagePath);
       assert.deepEqual([mask.width, mask.height], [img.width, img.height]);
       const present = new Set(mask.data);
-      assert.deepEqual([...present].sort(), [0, 1, 2, 3, 4, 5]);
+      assert.deepEqual([...present].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 255]);
       // the mask is the one the mesh gives (same detector, same image)
       const found = await detector.detectFaces({ data: img.data, width: img.width, height: img.height });
       assert.deepEqual(mask.data, meshRegionMap(found[0]!.mesh, img.width, img.height));

@@ -18,7 +18,8 @@ import { readTable } from './text.js';
 import { LANDMARK_NAMES, ListDataset, type FaceDataset, type FaceItem, type ReadOptions, type Split } from './types.js';
 
 export const FACE_LABELS_FORMAT = 'facet-face-labels';
-export const FACE_LABELS_VERSION = 1;
+// 2: a band above the mesh's forehead is unlabelled (255) rather than hair_or_background
+export const FACE_LABELS_VERSION = 2;
 export const LABELS_FILE = 'labels.json';
 export const MASKS_DIR = 'masks';
 export const LANDMARKS_FILE = join('Anno', 'list_landmarks_align_celeba.txt');

@@ -170,10 +170,11 @@ export async function loadMaskSource(src: MaskSource, item?: FaceItem): Promise<
       const g = await loadGray(src.path, item);
       const n = src.labels.names.length;
       for (let i = 0; i < g.data.length; i++) {
-        if (g.data[i]! >= n) {
+        // 255: a pixel the labeller left unlabelled (face/mesh_regions.ts foreheadBand)
+        if (g.data[i]! >= n && g.data[i]! !== 255) {
           throw new DataError(
             { file: src.path },
-            `unknown label value ${g.data[i]} at pixel x=${i % g.width} y=${Math.floor(i / g.width)} (classes are 0..${n - 1}: ${src.labels.names.join(', ')})${listedAt(item)}`,
+            `unknown label value ${g.data[i]} at pixel x=${i % g.width} y=${Math.floor(i / g.width)} (classes are 0..${n - 1}: ${src.labels.names.join(', ')}, 255 unlabelled)${listedAt(item)}`,
           );
         }
       }

@@ -64,6 +64,7 @@ export function meshRegionMap(mesh: readonly XY[], width: number, height: number
   checkMesh(mesh);
   const map = new Uint8Array(width * height).fill(MeshLabel.hair_or_background);
   const paint = (idx: readonly number[], label: number) => fillPolygon(map, width, height, contour(mesh, idx), label);
+  fillPolygon(map, width, height, foreheadBand(mesh), UNLABELLED);
   paint(FACE_OVAL, MeshLabel.skin);
   paint(NOSE, MeshLabel.nose);
   paint(RIGHT_BROW, MeshLabel.eyebrows);
@@ -72,6 +73,28 @@ export function meshRegionMap(mesh: readonly XY[], width: number, height: number
   paint(LEFT_EYE, MeshLabel.eyes);
   paint(LIPS_OUTER, MeshLabel.mouth);
   return map;
+}
+
+/** Pixels no label is claimed for: the losses and IoU skip them (the loader's NO_LABEL). */
+export const UNLABELLED = 255;
+
+/** FACE_OVAL's upper arc, from one cheek at eye level (234) over the top (10) to the other (454). */
+const OVAL_TOP: readonly number[] = [...FACE_OVAL.slice(FACE_OVAL.indexOf(234)), ...FACE_OVAL.slice(0, FACE_OVAL.indexOf(454) + 1)];
+
+/**
+ * The mesh stops below the hairline: between its top and the hair lies forehead skin
+ * (or a fringe) that the mesh cannot tell apart. Rather than call it hair or background,
+ * a band above the oval's upper arc — 0.35 of the face's height (mesh top 10 to chin
+ * 152), along the face's own vertical — is left unlabelled.
+ */
+export function foreheadBand(mesh: readonly XY[]): XY[] {
+  const top = mesh[10]!;
+  const chin = mesh[152]!;
+  const up: XY = [top[0] - chin[0], top[1] - chin[1]];
+  const shift = 0.35;
+  const arc = contour(mesh, OVAL_TOP);
+  const lifted = arc.map(([x, y]) => [x + shift * up[0], y + shift * up[1]] as XY);
+  return [...arc, ...lifted.reverse()];
 }
 
 /** Mesh indices behind each of CelebA's five landmarks. */
