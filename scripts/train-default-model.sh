@@ -39,6 +39,7 @@ train parser "$out/parser" --data "$data/lfw-parts,$labels/celeba,$labels/celeba
 train attr "$out/ssp" --method ssp --parser "$out/parser" --data "$data/celeba,$data/celeba-small" "${size[@]}" \
   --width-mult 0.25 --batch 32 --steps 3000 --warmup-steps 150 --eval-every 500 --checkpoint-every 250 "${schedule[@]}"
 
+[[ ${SKIP_EXPORT:-0} == 1 ]] && exit 0
 facet export bundle --attributes "$out/ssp" --parser "$out/parser" --out packages/facet/models/default \
   --description "Trained by facet on real faces: SSP on CelebA (2,340 aligned faces of celeba/'s train split + 8,294 of celeba-small), its parser on LFW Part Labels (hair/skin/background) and FaceMesh pseudo-labels of the same CelebA faces (scripts/train-default-model.sh). Input: aligned faces as CelebA crops them (178×218 or any size of that aspect)."
 # Three synthetic sample faces (a seed the training never used), for `facet predict`
