@@ -19,7 +19,7 @@ timed() { local t0=$SECONDS; "$@"; echo "# $((SECONDS - t0)) s: $*" | tee -a "$r
 # the parser and SSP (and the pseudo-labels) come from the shipped model's script
 FACET_RUNS=$out FACET_LABELS=$labels SKIP_EXPORT=${SKIP_EXPORT:-1} bash scripts/train-default-model.sh "$data"
 
-size=(--height 109 --width 89 --width-mult 0.25 --batch 32 --steps 3000 --warmup-steps 150 --eval-every 500 --checkpoint-every 250)
+size=(--height 109 --width 89 --width-mult 0.25 --batch 32 --steps 2000 --warmup-steps 100 --eval-every 500 --checkpoint-every 250)
 schedule=(--optimizer adamw --lr 2e-3 --weight-decay 0.05 --lr-schedule cosine --seed 1 --threads 2)
 for m in ${methods[@]}; do
   run=$out/$m

@@ -34,10 +34,10 @@ size=(--height 109 --width 89)
 schedule=(--optimizer adamw --lr 2e-3 --weight-decay 0.05 --lr-schedule cosine --seed 1 --threads 2)
 
 train parser "$out/parser" --data "$data/lfw-parts,$labels/celeba,$labels/celeba-small" "${size[@]}" \
-  --width-mult 0.25 --batch 16 --steps 2000 --warmup-steps 100 --eval-every 500 --eval-limit 500 --checkpoint-every 250 "${schedule[@]}"
+  --width-mult 0.25 --batch 16 --steps 1000 --warmup-steps 50 --eval-every 250 --eval-limit 500 --checkpoint-every 250 "${schedule[@]}"
 
 train attr "$out/ssp" --method ssp --parser "$out/parser" --data "$data/celeba,$data/celeba-small" "${size[@]}" \
-  --width-mult 0.25 --batch 32 --steps 3000 --warmup-steps 150 --eval-every 500 --checkpoint-every 250 "${schedule[@]}"
+  --width-mult 0.25 --batch 32 --steps 2000 --warmup-steps 100 --eval-every 500 --checkpoint-every 250 "${schedule[@]}"
 
 [[ ${SKIP_EXPORT:-0} == 1 ]] && exit 0
 facet export bundle --attributes "$out/ssp" --parser "$out/parser" --out packages/facet/models/default \
