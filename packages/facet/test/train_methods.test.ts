@@ -80,7 +80,7 @@ test('SSP research options: --ssp-features conv42 and --region-loss train and ev
   await assert.rejects(prepareRun(tinySettings('attr', data, join(dir, 'avg-conv42'), { method: 'avg', sspFeatures: 'conv42' })), /--ssp-features applies to --method ssp only/);
   const avg = tinySettings('attr', data, join(dir, 'avg-region-loss'), { method: 'avg' });
   await assert.rejects(prepareRun({ ...avg, recipe: { ...avg.recipe, regionLoss: 1 } }), /--region-loss applies to --method ssp only/);
-  assert.throws(() => bundleFromRuns({ attributesRun: out, out: join(dir, 'bundle-conv42') }), /pools conv42 .*conv62 only/);
+  await assert.rejects(bundleFromRuns({ attributesRun: out, out: join(dir, 'bundle-conv42') }), /pools conv42 .*conv62 only/);
 });
 
 test('SSP+SSG ensemble averages the two runs\' probabilities', async () => {
@@ -149,4 +149,37 @@ test('--region-loss: BCE on the logits plus weight × the mean of every region\'
     const weighted = attributeLoss(logits, targets, tensor([3]), { regionScores, weight: 0.5 }).item();
     assert.ok(Math.abs(weighted - 3 * expected) < 1e-5, `${weighted} vs ${3 * expected}`);
   });
+});
+
+test('export bundle --tune-thresholds: the val-tuned cuts are folded into the bias, so p ≥ 0.5 is the tuned decision', async () => {
+  const data = await smallSynth();
+  const run = join(dir, 'ssp');
+  const plain = join(dir, 'bundle-plain');
+  const tuned = join(dir, 'bundle-tuned');
+  await bundleFromRuns({ attributesRun: run, out: plain });
+  await bundleFromRuns({ attributesRun: run, out: tuned, tuneOn: data });
+  const cuts = JSON.parse(readFileSync(join(tuned, 'bundle.json'), 'utf8')).training.decisionThresholds.thresholds as Record<string, number>;
+  const { attributePredictions } = await import('../src/eval/evaluate_run.js');
+  const val = await attributePredictions(run, { data, split: 'val' });
+  const names = Object.keys(cuts);
+  assert.equal(names.length, 40);
+  const [{ Predictor }, { openDataset }] = await Promise.all([import('../src/infer/predict.js'), import('../src/data/detect.js')]);
+  const files = openDataset(data).items('val').map((i) => i.imagePath);
+  const [a, b] = await Promise.all([plain, tuned].map(async (bundle) => {
+    const p = await Predictor.open({ run: bundle });
+    try {
+      return (await p.predict(files)).map((r) => ('error' in r ? assert.fail(r.error) : r.probabilities));
+    } finally {
+      await p.dispose();
+    }
+  }));
+  assert.equal(a!.length, val.probs.length / 40);
+  for (let n = 0; n < a!.length; n++) {
+    names.forEach((name, k) => {
+      const p = a![n]![k]!;
+      // skip the knife's edge, where float rounding may go either way
+      if (Math.abs(p - cuts[name]!) < 1e-4) return;
+      assert.equal(b![n]![k]! >= 0.5, p >= cuts[name]!, `${name}, image ${n}: plain p ${p}, cut ${cuts[name]}, tuned p ${b![n]![k]}`);
+    });
+  }
 });

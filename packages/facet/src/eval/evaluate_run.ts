@@ -66,7 +66,7 @@ function trainPrevalence(config: RunConfig): Float64Array | undefined {
   }
 }
 
-interface Predictions {
+export interface Predictions {
   config: RunConfig;
   probs: Float32Array;
   labels: Uint8Array;
@@ -74,7 +74,8 @@ interface Predictions {
   regions?: SSPRegionStats;
 }
 
-async function attributePredictions(runPath: string, o: EvalOptions): Promise<Predictions> {
+/** A run's probabilities (and the labels) on a split, as its evaluation computes them. */
+export async function attributePredictions(runPath: string, o: EvalOptions): Promise<Predictions> {
   const run = new RunDir(runPath);
   const config = run.readJson<RunConfig>('config.json');
   const { height, width } = config.recipe;

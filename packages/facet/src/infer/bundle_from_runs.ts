@@ -6,6 +6,9 @@ import { RunDir } from '../train/run_dir.js';
 import type { RunConfig } from '../train/config.js';
 import { buildAttributeModel } from '../train/tasks/attribute_task.js';
 import { writeBundle } from './write_bundle.js';
+import { noGrad, tensor } from '@facet/torch';
+import { attributePredictions } from '../eval/evaluate_run.js';
+import { logitShift, tuneThresholds, type TunedThresholds } from '../eval/thresholds.js';
 
 export interface BundleFromRunsOptions {
   attributesRun: string;
@@ -14,9 +17,15 @@ export interface BundleFromRunsOptions {
   out: string;
   description?: string;
   weights?: 'best' | 'weights';
+  /**
+   * Tune each attribute's decision cut on this folder's val split (eval/thresholds.ts)
+   * and fold it into the SSP head's recognition bias, so that p ≥ 0.5 is the tuned
+   * decision everywhere the bundle runs (torch, ONNX, the page) with no new graph node.
+   */
+  tuneOn?: string;
 }
 
-export function bundleFromRuns(o: BundleFromRunsOptions): void {
+export async function bundleFromRuns(o: BundleFromRunsOptions): Promise<void> {
   const attrRun = new RunDir(o.attributesRun);
   const ac = attrRun.readJson<RunConfig>('config.json');
   if (ac.kind !== 'attr' || ac.method !== 'ssp') throw new Error(`${o.attributesRun}: a bundle needs an SSP attribute run (this is ${ac.kind} ${ac.method ?? ''})`);
@@ -32,6 +41,15 @@ export function bundleFromRuns(o: BundleFromRunsOptions): void {
   try {
     parserRun.loadWeights(parser, o.weights ?? 'best');
     attrRun.loadWeights(net, o.weights ?? 'best');
+    let tuned: TunedThresholds | null = null;
+    if (o.tuneOn) {
+      const val = await attributePredictions(o.attributesRun, { data: o.tuneOn, split: 'val', weights: o.weights ?? 'best' });
+      tuned = tuneThresholds(val.probs, val.labels, ac.attributeNames.length);
+      // Σ_r w[r,a] = 1, so a shift of every region's recognition bias shifts the logit by as much
+      const shift = tensor(new Float32Array(tuned.thresholds.map(logitShift)));
+      noGrad(() => net.sspHead!.rec.bias!.add_(shift));
+      shift.dispose();
+    }
     writeBundle(o.out, parser, net, {
       height: ac.recipe.height, width: ac.recipe.width, parserWidthMult: pc.recipe.widthMult, attributeWidthMult: ac.recipe.widthMult,
       attributeNames: ac.attributeNames, regionNames: ac.regionNames, normalization: ac.normalization, parserNormalization: pc.normalization,
@@ -40,6 +58,14 @@ export function bundleFromRuns(o: BundleFromRunsOptions): void {
       training: {
         parser: { data: pc.data.map((d) => d.dir), recipe: pc.recipe, commit: pc.gitCommit },
         attributes: { data: ac.data.map((d) => d.dir), recipe: ac.recipe, commit: ac.gitCommit },
+        ...(tuned ? {
+          decisionThresholds: {
+            tunedOn: `${o.tuneOn} (val split)`,
+            note: 'each attribute\'s cut on p, tuned on the validation split and folded into the output bias: p ≥ 0.5 is the tuned decision',
+            thresholds: Object.fromEntries(ac.attributeNames.map((n, a) => [n, Number(tuned!.thresholds[a]!.toFixed(4))])),
+            validationErrors: { atHalf: tuned.errorsAtHalf.reduce((x, y) => x + y, 0), atCuts: tuned.errorsAtCut.reduce((x, y) => x + y, 0) },
+          },
+        } : {}),
       },
     });
   } finally {

@@ -97,9 +97,10 @@ export function registerExportCommand(program: Command): void {
     .requiredOption('--out <dir>', 'bundle directory to write')
     .option('--description <text>', 'what it was trained on, for people')
     .option('--weights <which>', 'best | weights (the last checkpoint)', 'best')
-    .action(async (o: { attributes: string; parser?: string; out: string; description?: string; weights: 'best' | 'weights' }) => {
+    .option('--tune-thresholds <dir>', "tune each attribute's decision cut on this folder's val split and fold it into the model (p ≥ 0.5 is then the tuned decision)")
+    .action(async (o: { attributes: string; parser?: string; out: string; description?: string; weights: 'best' | 'weights'; tuneThresholds?: string }) => {
       const { bundleFromRuns } = await import('../../infer/bundle_from_runs.js');
-      bundleFromRuns({ attributesRun: o.attributes, parserRun: o.parser, out: o.out, description: o.description, weights: o.weights });
+      await bundleFromRuns({ attributesRun: o.attributes, parserRun: o.parser, out: o.out, description: o.description, weights: o.weights, tuneOn: o.tuneThresholds });
       console.log(JSON.stringify({ out: o.out }));
     });
 }
