@@ -4,7 +4,8 @@
 # the box"; the runs and their logs: experiments/real/):
 #   1. pseudo fine labels for CelebA (FaceMesh polygons, `facet label`),
 #   2. the parser on LFW Part Labels (hair/skin/background) + those labels,
-#   3. SSP on CelebA's train split + celeba-small, with that parser frozen,
+#   3. the basic net on CelebA's train split + celeba-small, then SSP from its trunk,
+#      with that parser frozen,
 #   4. the bundle, with synthetic sample faces (CelebA's photos cannot ship).
 # Usage: bash scripts/train-default-model.sh [DATA] (DATA: the folder holding celeba/,
 # celeba-small/ and lfw-parts/; default ../shared/data). Each step is skipped when its
@@ -36,11 +37,15 @@ schedule=(--optimizer adamw --lr 2e-3 --weight-decay 0.05 --lr-schedule cosine -
 train parser "$out/parser" --data "$data/lfw-parts,$labels/celeba,$labels/celeba-small" "${size[@]}" \
   --width-mult 0.25 --batch 16 --steps 1000 --warmup-steps 50 --eval-every 250 --eval-limit 500 --checkpoint-every 250 "${schedule[@]}"
 
-train attr "$out/ssp" --method ssp --parser "$out/parser" --data "$data/celeba,$data/celeba-small" "${size[@]}" \
-  --width-mult 0.25 --batch 32 --steps 2000 --warmup-steps 100 --eval-every 500 --checkpoint-every 250 "${schedule[@]}"
+# the basic network (global average pooling) first; SSP then starts from its trunk and
+# trains the trunk and the SSP head together for a third of the steps
+train attr "$out/avg" --method avg --data "$data/celeba,$data/celeba-small" "${size[@]}" \
+  --width-mult 0.25 --batch 32 --steps 3000 --warmup-steps 150 --eval-every 500 --checkpoint-every 250 "${schedule[@]}"
+train attr "$out/ssp" --method ssp --parser "$out/parser" --init-from "$out/avg" --data "$data/celeba,$data/celeba-small" "${size[@]}" \
+  --width-mult 0.25 --batch 32 --steps 1000 --warmup-steps 50 --eval-every 250 --checkpoint-every 250 "${schedule[@]/2e-3/1e-3}"
 
 [[ ${SKIP_EXPORT:-0} == 1 ]] && exit 0
-facet export bundle --attributes "$out/ssp" --parser "$out/parser" --out packages/facet/models/default \
+facet export bundle --attributes "$out/ssp" --parser "$out/parser" --tune-thresholds "$data/celeba" --out packages/facet/models/default \
   --description "Trained by facet on real faces: SSP on CelebA (2,340 aligned faces of celeba/'s train split + 8,294 of celeba-small), its parser on LFW Part Labels (hair/skin/background) and FaceMesh pseudo-labels of the same CelebA faces (scripts/train-default-model.sh). Input: aligned faces as CelebA crops them (178×218 or any size of that aspect)."
 # Three synthetic sample faces (a seed the training never used), for `facet predict`
 # and `facet serve` without arguments: CelebA's and LFW's photos are licensed for

@@ -183,3 +183,23 @@ test('export bundle --tune-thresholds: the val-tuned cuts are folded into the bi
     });
   }
 });
+
+test('--init-from: an SSP run starts from a basic run\'s trunk (every shared name and shape), its head as initialised', async () => {
+  const data = await smallSynth();
+  const avg = join(dir, 'avg');
+  const s = tinySettings('attr', data, join(dir, 'ssp-warm'), { method: 'ssp', parserRun, initFrom: avg });
+  const p = await prepareRun(s);
+  try {
+    const { loadSafetensors } = await import('@facet/torch');
+    const source = loadSafetensors(join(avg, 'best.safetensors'));
+    const own = p.task.model.stateDict();
+    const shared = [...own.keys()].filter((k) => source.has(k));
+    assert.equal(p.config.initFrom!.loaded, shared.length);
+    assert.ok(shared.some((k) => k.startsWith('conv62.')) && !shared.some((k) => k.startsWith('rec.') || k.startsWith('loc.')));
+    for (const k of shared) assert.deepEqual(own.get(k)!.toList(), source.get(k)!.toList(), k);
+    for (const t of source.values()) t.dispose();
+  } finally {
+    await p.task.close();
+  }
+  await assert.rejects(prepareRun(tinySettings('parser', data, join(dir, 'parser-warm'), { initFrom: avg })), /--init-from applies to attribute runs only/);
+});

@@ -84,6 +84,8 @@ export interface RunConfig {
   normalization: Normalization;
   /** how images were brought to the input size (data/fit.ts); absent: stretched (before 0.2) */
   fit?: FitRule;
+  /** warm start: the run whose shared weights (names and shapes) initialised this one */
+  initFrom?: { run: string; weights: 'best'; loaded: number; of: number };
   /** parser runs with classBalance: the class weights used */
   classWeights?: number[];
   /** balanced runs: the pos_weight used */

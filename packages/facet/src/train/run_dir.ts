@@ -103,6 +103,28 @@ export class RunDir {
     return state;
   }
 
+  /**
+   * Warm start: copies into `model` every weight of this run whose name and shape it
+   * shares (e.g. a basic net's trunk into an SSP net), leaving the rest as initialised.
+   */
+  loadSharedWeights(model: nn.Module, which: 'weights' | 'best' = 'best'): { loaded: number; of: number } {
+    const name = which === 'best' && this.exists('best.safetensors') ? 'best.safetensors' : 'weights.safetensors';
+    if (!this.exists(name)) throw new Error(`${this.path}: no ${name} to start from (has this run trained?)`);
+    const weights = loadSafetensors(this.file(name));
+    try {
+      const own = model.stateDict();
+      const shared = new Map([...weights].filter(([k, t]) => {
+        const mine = own.get(k);
+        return mine !== undefined && mine.shape.length === t.shape.length && mine.shape.every((d, i) => d === t.shape[i]);
+      }));
+      if (shared.size === 0) throw new Error(`${this.file(name)}: no weight shares a name and shape with the model to train`);
+      model.loadStateDict(shared, { strict: false });
+      return { loaded: shared.size, of: own.size };
+    } finally {
+      for (const t of weights.values()) t.dispose();
+    }
+  }
+
   loadWeights(model: nn.Module, which: 'weights' | 'best' = 'weights'): void {
     const name = which === 'best' && this.exists('best.safetensors') ? 'best.safetensors' : 'weights.safetensors';
     if (!this.exists(name)) throw new Error(`${this.path}: no ${name} (has this run trained?)`);

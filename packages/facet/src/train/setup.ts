@@ -35,6 +35,8 @@ export interface RunSettings {
   /** joint: weight of the attribute loss (0 = parsing alone) */
   attributeWeight?: number;
   cacheDir?: string;
+  /** attr: start from the weights this run shares with another (its best checkpoint) */
+  initFrom?: string;
   /** training items used (0: all) — for quick runs */
   trainLimit?: number;
   workers?: number;
@@ -98,6 +100,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const notSSP = settings.kind !== 'attr' || settings.method !== 'ssp';
   if (!saved && notSSP && settings.sspFeatures && settings.sspFeatures !== 'conv62') throw new Error('--ssp-features applies to --method ssp only');
   if (!saved && notSSP && (settings.recipe.regionLoss ?? 0) !== 0) throw new Error('--region-loss applies to --method ssp only');
+  if (!saved && settings.initFrom && settings.kind !== 'attr') throw new Error('--init-from applies to attribute runs only');
   let config: RunConfig;
   // A resumed run keeps its recipe; only its length may grow (--resume RUN --steps N).
   const recipe: Recipe = saved
@@ -157,6 +160,10 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   if (NEEDS_PARSER.includes(method) && !settings.parserRun) throw new Error(`--method ${method} needs --parser RUN (a trained parser run)`);
   const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(settings.parserRun!, config.normalization) : null;
   const net = buildAttributeModel(config);
+  if (!saved && settings.initFrom) {
+    const { loaded, of } = new RunDir(settings.initFrom).loadSharedWeights(net, 'best');
+    config.initFrom = { run: settings.initFrom, weights: 'best', loaded, of };
+  }
   const forward = new AttributeForward(net, method, masks, source);
   const val = valSource
     ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource) }

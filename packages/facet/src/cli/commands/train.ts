@@ -48,7 +48,7 @@ interface TrainFlags {
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
   checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
   optimizer?: OptimizerName; lrSchedule?: LrSchedule; warmupSteps?: number; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
-  balanced?: boolean; classBalance?: boolean; locWarmup?: number; regionLoss?: number; sspFeatures?: SSPFeatureLayer; gated?: string; attributeWeight?: number;
+  balanced?: boolean; classBalance?: boolean; locWarmup?: number; regionLoss?: number; sspFeatures?: SSPFeatureLayer; gated?: string; attributeWeight?: number; initFrom?: string;
 }
 
 async function run(kind: RunKind, f: TrainFlags): Promise<void> {
@@ -59,7 +59,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
   const settings: RunSettings = {
     kind, method: f.method, data: f.data ?? [], parserData: f.parserData, format: f.format, parserRun: f.parser, out,
     gated: f.gated ? f.gated.split(',').map((b) => Number(b)) : kind === 'attr' && f.method === 'ssg' ? [3] : undefined,
-    sspFeatures: f.sspFeatures, attributeWeight: f.attributeWeight, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers,
+    sspFeatures: f.sspFeatures, attributeWeight: f.attributeWeight, initFrom: f.initFrom, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers,
     recipe: defined({
       optimizer: f.optimizer, lrSchedule: f.lrSchedule, warmupSteps: f.warmupSteps, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
@@ -92,6 +92,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--balanced', 'weighted BCE, pos_weight = negatives/positives per attribute')
     .option('--loc-warmup <steps>', 'SSP: keep the region weights uniform for the first steps (default 0, the paper)', int('--loc-warmup'))
     .option('--ssp-features <layer>', 'SSP: the layer pooled per region, conv62 (default, the spec) | conv52 | conv42', oneOf('--ssp-features', SSP_FEATURE_LAYERS))
+    .option('--init-from <run>', "start from another attribute run's weights where names and shapes match (e.g. a basic net's trunk for SSP)")
     .option('--region-loss <x>', "SSP: add x × each region's own BCE (s_rec[r] alone; default 0, the paper)", positiveNumber('--region-loss', true))
     .action((f: TrainFlags) => run('attr', f));
   addRecipeOptions(t.command('joint').description('attribute net and parser sharing conv11…conv42, an attribute and a parsing batch per step'))
