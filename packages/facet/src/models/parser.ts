@@ -75,7 +75,7 @@ export interface ParserLossOptions {
    * (a partial-label loss), so the 7-region parser learns from coarse masks.
    */
   coarseToFine?: readonly (readonly number[])[];
-  /** per-class weights of the fine loss (median-frequency balancing: thin parts count more) */
+  /** per-class weights (median-frequency balancing: thin parts count more), of the fine classes or, with coarseToFine, the coarse ones */
   classWeights?: Tensor | null;
 }
 
@@ -88,7 +88,7 @@ export function pixelLoss(logits: Tensor, target: Tensor, options: ParserLossOpt
       const idx = tensor(fine.map(Number), { dtype: 'int64' });
       return logsumexp(logp.indexSelect(1, idx), [1], true);
     }), 1);
-    return nllLoss(coarse, target, null, 1, IGNORE_LABEL);
+    return nllLoss(coarse, target, options.classWeights ?? null, 1, IGNORE_LABEL);
   });
 }
 

@@ -86,6 +86,8 @@ export interface RunConfig {
   fit?: FitRule;
   /** warm start: the run whose shared weights (names and shapes) initialised this one */
   initFrom?: { run: string; weights: 'best'; loaded: number; of: number };
+  /** parser runs with classBalance: each coarse source's class weights, by its label set's name list */
+  coarseClassWeights?: Record<string, number[]>;
   /** parser runs with classBalance: the class weights used */
   classWeights?: number[];
   /** balanced runs: the pos_weight used */

@@ -126,6 +126,13 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     config = base([], sources[0]!);
     const fine = sources.find((s) => s.dataset.maskKind === 'regions');
     if (!saved && recipe.classBalance && fine) config.classWeights = medianFrequencyWeights(labelHistogram(fine.store, REGION_NAMES.length));
+    // coarse sources are balanced over their own classes (FaceMesh's eyes and brows are ~1 % of a face)
+    if (!saved && recipe.classBalance) {
+      for (const s of sources) {
+        const set = coarseOf(s);
+        if (set) (config.coarseClassWeights ??= {})[set.names.join(',')] = medianFrequencyWeights(labelHistogram(s.store, set.names.length));
+      }
+    }
     const train: ParseSource[] = sources.map((s) => ({ source: s, loader: loader(s, config, true, workers, false), coarse: coarseOf(s) }));
     // the first folder's val split scores a parser (LFW Part Labels' is the real-face benchmark)
     const valSource = await optionalSplit(settings.data.slice(0, 1), settings, recipe, 'masks');

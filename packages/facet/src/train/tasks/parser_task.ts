@@ -62,10 +62,16 @@ export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0
 export class ParserTask implements TrainingTask<HostBatch[]> {
   readonly imagesPerStep: number;
   readonly #classWeights: Tensor | null;
+  /** per training source: its coarse classes' weights (classBalance), or null */
+  readonly #coarseWeights: Array<Tensor | null>;
 
   constructor(readonly config: RunConfig, readonly model: Parser, readonly train: ParseSource[], readonly val: ParseSource | null) {
     this.imagesPerStep = config.recipe.batch * train.length;
     this.#classWeights = config.classWeights ? tensor(new Float32Array(config.classWeights)).keep() : null;
+    this.#coarseWeights = train.map((s) => {
+      const w = s.coarse ? config.coarseClassWeights?.[s.coarse.names.join(',')] : undefined;
+      return w ? tensor(new Float32Array(w)).keep() : null;
+    });
   }
 
   prepare(step: number): Promise<HostBatch[]> {
@@ -78,7 +84,9 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
       batches.forEach((b, k) => {
         const { images, labels } = toTensors(b);
         const coarse = this.train[k]!.coarse;
-        const l = parserLoss(this.model.forward(images), labels!, coarse ? { coarseToFine: coarse.coarseToFine } : { classWeights: this.#classWeights });
+        const l = parserLoss(this.model.forward(images), labels!, coarse
+          ? { coarseToFine: coarse.coarseToFine, classWeights: this.#coarseWeights[k] ?? null }
+          : { classWeights: this.#classWeights });
         total = total ? total.add(l) : l;
       });
       return total!;
@@ -94,6 +102,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
 
   async close(): Promise<void> {
     this.#classWeights?.dispose();
+    for (const w of this.#coarseWeights) w?.dispose();
     for (const s of this.train) await s.loader.close();
     await this.val?.loader.close();
   }
