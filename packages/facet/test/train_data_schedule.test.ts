@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openSplits } from '../src/data/loader/split_source.js';
+import { labelHistogram, medianFrequencyWeights } from '../src/data/loader/store.js';
 import { openDataset } from '../src/data/detect.js';
 import { writeSynth } from '../src/data/synth/writer.js';
 import { learningRate } from '../src/train/lr_schedule.js';
@@ -83,6 +84,23 @@ test('parser folders with the same kind of masks train as one source, one batch 
     assert.equal(task.train.length, 1);
     assert.equal(task.imagesPerStep, s.recipe.batch);
     assert.equal(task.train[0]!.source.items.length, openDataset(a).items('train').length + openDataset(b).items('train').length);
+  } finally {
+    await p.task.close();
+  }
+});
+
+test('--class-balance weighs a coarse source over its own classes (median frequency of its labels)', async () => {
+  const lfw = sharedData('lfw-parts');
+  const s = tinySettings('parser', lfw, join(tempDir('coarse-balance'), 'run'), { trainLimit: 12 });
+  s.recipe = { ...s.recipe, classBalance: true, steps: 2, evalLimit: 4 };
+  const p = await prepareRun(s);
+  try {
+    const w = p.config.coarseClassWeights!['background,hair,skin']!;
+    const source = (p.task as unknown as { train: Array<{ source: { store: string } }> }).train[0]!.source;
+    assert.deepEqual(w, medianFrequencyWeights(labelHistogram(source.store, 3)));
+    // the median class weighs 1, the rarer more, the commoner less
+    assert.equal([...w].sort((x, y) => x - y)[1], 1);
+    await train(p.run, p.config, p.task, { progress: 'quiet' });
   } finally {
     await p.task.close();
   }

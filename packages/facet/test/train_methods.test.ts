@@ -131,6 +131,11 @@ test('partial-label loss: a coarse class\'s probability is the sum of its fine r
     const ignored = tensor([[[255, 1]]], { dtype: 'int64' });
     assert.ok(Math.abs(pixelLoss(logits, ignored, { coarseToFine }).item() + Math.log(p[3]!)) < 1e-6, 'label 255 is ignored');
     gradcheck((x) => pixelLoss(x, labels, { coarseToFine }), [logits.toDtype('float64')]);
+    // coarse class weights: a weighted mean, Σ w_c·(−log P_c) / Σ w_c, as torch's nll_loss
+    const classWeights = tensor([0.5, 2, 3]);
+    const weighted = (3 * -Math.log(skin) + 2 * -Math.log(p[1 * 2 + 1]!)) / (3 + 2);
+    const gotWeighted = pixelLoss(logits, labels, { coarseToFine, classWeights }).item();
+    assert.ok(Math.abs(gotWeighted - weighted) < 1e-6, `${gotWeighted} vs ${weighted}`);
   });
 });
 
