@@ -37,7 +37,7 @@ size=(--height 109 --width 89)
 schedule=(--optimizer adamw --lr 2e-3 --weight-decay 0.05 --lr-schedule cosine --seed 1 --threads 1)
 
 train parser "$out/parser" --data "$data/lfw-parts,$labels/celeba,$labels/celeba-small" "${size[@]}" \
-  --width-mult 0.125 --batch 16 --steps 600 --warmup-steps 30 --eval-every 200 --eval-limit 500 --checkpoint-every 200 "${schedule[@]/2e-3/3e-3}"
+  --width-mult 0.125 --batch 16 --steps 800 --warmup-steps 40 --eval-every 200 --eval-limit 500 --checkpoint-every 200 --class-balance "${schedule[@]/2e-3/3e-3}"
 
 # the basic network (global average pooling) first; SSP then starts from its trunk and
 # trains the trunk and the SSP head together for a third of the steps

@@ -1,82 +1,93 @@
-// The model facet ships (models/default, trained by `scripts/train-default-model.sh` on
-// version 1 of the synthetic generator), on synthetic faces it never saw (a seed not used
-// in training; drawn by the current generator, version 2). It guards what the model
-// reached (EXPERIMENTS.md): parsing mean IoU over the 7 regions ≥ 0.65 (measured 0.67 on
-// version-2 faces, 0.69 on version 1; the 0.8 that issue 5 asks for is met at 218×178,
-// not at this 109×89), and SSP beating the majority class on the drawn attributes. SSP's
-// localization is measured and printed, not asserted: its region weights collapse onto
-// a few central regions (3 of 20 drawn attributes in their region; EXPERIMENTS.md).
+// The model facet ships (models/default, trained on real faces by
+// scripts/train-default-model.sh), on real faces it never trained on: celeba/'s official
+// test split for the 40 attributes, LFW Part Labels' validation split for hair, skin and
+// background. It guards what the model reached (README, "The model in the box"), with a
+// margin; the region weights SSP gives each attribute on real faces are printed, not
+// asserted (EXPERIMENTS.md, "Real faces").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSynth } from '../src/data/synth/writer.js';
-import { openDataset } from '../src/data/detect.js';
-import { loadMask } from '../src/data/image.js';
+import { readCelebA } from '../src/data/index.js';
+import { evaluateBundle } from '../src/eval/evaluate_bundle.js';
 import { Predictor, isFailure, type PredictionResult } from '../src/infer/predict.js';
 import { defaultModelDir } from '../src/infer/default_model.js';
 import { readBundleConfig } from '../src/infer/bundle.js';
-import { IoUAccumulator } from '../src/eval/iou.js';
-import { attributeMetrics } from '../src/eval/metrics.js';
-import { drawnAttributes, localizationHits, drawnAttributeCheck } from '../src/experiment/analysis.js';
 import { REGION_NAMES } from '../src/regions.js';
-import { tempDir } from './helpers.js';
+import { sharedData, tempDir } from './helpers.js';
 
-const UNSEEN_SEED = 424242;
+const cacheDir = tempDir('default-model-cache');
 
-test('the shipped model is small enough to ship (≤ 10 MB)', () => {
+test('the shipped model is small enough to ship (≤ 10 MB) and says what it was trained on', () => {
   const dir = defaultModelDir();
   const bytes = readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile()).reduce((s, e) => s + statSync(join(e.parentPath, e.name)).size, 0);
   assert.ok(bytes <= 10 * 1024 * 1024, `${bytes} bytes`);
   const c = readBundleConfig(dir);
-  assert.match(c.description ?? '', /synthetic/i);
+  assert.match(c.description ?? '', /real faces/i);
+  assert.equal(c.fit, 'cover-centre');
 });
 
-test('the shipped model on unseen synthetic faces: parsing, attributes, localization', async () => {
-  const c = readBundleConfig(defaultModelDir());
-  const data = tempDir('unseen');
-  await writeSynth({ out: data, count: 96, seed: UNSEEN_SEED, width: c.width, height: c.height, helen: false });
-  const items = openDataset(data).items().filter((i) => i.attributes && i.mask);
-  const predictor = await Predictor.open({ runtime: 'torch', threads: 2 });
+test('attributes on CelebA\'s test split (660 real faces): error well below the majority answer', async () => {
+  const r = await evaluateBundle(defaultModelDir(), { data: sharedData('celeba'), split: 'test', cacheDir });
+  const a = r.attributes!;
+  console.log(`# shipped model, celeba test: error ${(100 * a.meanError).toFixed(2)} %, mAP ${(100 * a.mAP!).toFixed(2)} %, ` +
+    `balanced accuracy ${(100 * a.meanBalancedAccuracy).toFixed(2)} %, majority answer ${(100 * a.meanBaselineError).toFixed(2)} %`);
+  assert.equal(a.count, 660);
+  assert.ok(a.meanError <= MAX_ERROR, `mean error ${a.meanError}`);
+  assert.ok(a.meanBaselineError - a.meanError >= 0.07, `error ${a.meanError} vs majority ${a.meanBaselineError}`);
+  assert.ok(a.mAP! >= MIN_MAP, `mAP ${a.mAP}`);
+});
+
+test('parse of real LFW faces (validation split): hair, skin and background', async () => {
+  const r = await evaluateBundle(defaultModelDir(), { data: sharedData('lfw-parts'), split: 'val', cacheDir });
+  const p = r.parsing!;
+  console.log(`# shipped model, LFW val: mean IoU ${(100 * p.meanIoU).toFixed(2)} % (${p.classNames.map((n, k) => `${n} ${(100 * p.perClass[k]!).toFixed(1)}`).join(', ')})`);
+  assert.ok(p.meanIoU >= MIN_LFW_IOU, `mean IoU ${p.meanIoU}`);
+});
+
+test('on real CelebA faces every region is parsed, where it belongs; SSP\'s region weights are distributions', async () => {
+  const items = readCelebA(sharedData('celeba')).items('test').slice(0, 24);
+  const predictor = await Predictor.open({ runtime: 'torch', threads: 1 });
   let results: PredictionResult[];
   try {
     const r = await predictor.predict(items.map((i) => i.imagePath));
-    assert.ok(!r.some(isFailure), 'every image predicted');
+    assert.ok(!r.some(isFailure));
     results = r as PredictionResult[];
   } finally {
     await predictor.dispose();
   }
-
-  const iou = new IoUAccumulator([...REGION_NAMES]);
-  for (const [k, item] of items.entries()) {
-    const truth = (await loadMask(item))!;
-    assert.equal(truth.width, c.width);
-    iou.add(results[k]!.labels, truth.data);
+  const { width: W, height: H } = results[0]!.inputSize;
+  const R = REGION_NAMES.length;
+  const rows = new Float64Array(R);
+  const area = new Float64Array(R);
+  for (const p of results) {
+    for (let i = 0; i < p.labels.length; i++) {
+      rows[p.labels[i]!]! += Math.floor(i / W);
+      area[p.labels[i]!]! += 1;
+    }
   }
-  const parse = iou.result();
-
-  const a = c.attributeNames.length;
-  const probs = new Float32Array(items.length * a), labels = new Uint8Array(items.length * a);
-  const weights = new Float32Array(a * REGION_NAMES.length);
-  items.forEach((item, n) => {
-    probs.set(results[n]!.probabilities, n * a);
-    labels.set(item.attributes!, n * a);
-    const w = results[n]!.regionWeights; // R×A
-    for (let j = 0; j < a; j++) for (let r = 0; r < REGION_NAMES.length; r++) weights[j * REGION_NAMES.length + r]! += w[r * a + j]! / items.length;
+  const meanRow = (r: number) => rows[r]! / Math.max(1, area[r]!) / H;
+  for (let r = 1; r < R; r++) assert.ok(area[r]! > 0, `${REGION_NAMES[r]} is never predicted`);
+  // top to bottom: hair, brows, eyes, nose, mouth
+  const order = ['hair', 'eyebrows', 'eyes', 'nose', 'mouth'].map((n) => meanRow(REGION_NAMES.indexOf(n as (typeof REGION_NAMES)[number])));
+  for (let k = 1; k < order.length; k++) assert.ok(order[k - 1]! < order[k]!, `regions out of order from the top: ${order.map((v) => v.toFixed(3)).join(' < ')}`);
+  const A = results[0]!.attributeNames.length;
+  const mean = new Float64Array(A * R);
+  for (const p of results) {
+    for (let a = 0; a < A; a++) {
+      let sum = 0;
+      for (let r = 0; r < R; r++) {
+        sum += p.regionWeights[r * A + a]!;
+        mean[a * R + r]! += p.regionWeights[r * A + a]! / results.length;
+      }
+      assert.ok(Math.abs(sum - 1) < 1e-4, `weights of attribute ${a} sum to ${sum}`);
+    }
+  }
+  const picks = results[0]!.attributeNames.map((n, a) => {
+    let best = 0;
+    for (let r = 1; r < R; r++) if (mean[a * R + r]! > mean[a * R + best]!) best = r;
+    return `${n}→${REGION_NAMES[best]}`;
   });
-  const drawn = drawnAttributes(data)!;
-  const check = drawnAttributeCheck('ssp', attributeMetrics(probs, labels, c.attributeNames), drawn);
-  const hits = localizationHits(weights, c.attributeNames, REGION_NAMES.length, drawn);
-  console.log(`# shipped model on unseen synthetic faces: mean IoU ${parse.mean!.toFixed(4)} (${parse.perClass.map((v) => v?.toFixed(3)).join(', ')}); ` +
-    `drawn-attribute error ${check.meanError.toFixed(4)} vs majority ${check.majorityError.toFixed(4)}; ` +
-    `localization ${hits.hits.length}/${drawn.size} (misses: ${hits.misses.join(', ')})`);
-  assert.ok(parse.mean! >= 0.65, `mean IoU ${parse.mean} (per region ${parse.perClass.map((v) => v?.toFixed(3)).join(', ')})`);
-  assert.ok(check.beatsMajority, `drawn-attribute error ${check.meanError} vs majority ${check.majorityError}`);
-  // Each image's weights are a distribution over regions, so their average is too.
-  for (let j = 0; j < a; j++) {
-    const sum = weights.slice(j * REGION_NAMES.length, (j + 1) * REGION_NAMES.length).reduce((x, y) => x + y, 0);
-    assert.ok(Math.abs(sum - 1) < 1e-4, `${c.attributeNames[j]}: weights sum to ${sum}`);
-  }
-  assert.equal(hits.hits.length + hits.misses.length, drawn.size);
+  console.log(`# SSP's heaviest region per attribute, 24 real test faces: ${picks.join(', ')}`);
 });
