@@ -18,14 +18,14 @@ function batchOption(v: string): 'dynamic' | number {
 const IMAGE_FILE = /\.(jpe?g|png|webp|tiff?|avif)$/i;
 
 /** Every image file in dir, prepared as the bundle's inputs (the predict rule). */
-async function calibrationImages(dir: string, bundle: Bundle): Promise<Float32Array[]> {
+async function calibrationImages(dir: string, bundle: Bundle, option = '--calibrate'): Promise<Float32Array[]> {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => IMAGE_FILE.test(n)).sort();
   } catch (e) {
-    throw new Error(`--calibrate ${dir}: ${(e as Error).message}`);
+    throw new Error(`${option} ${dir}: ${(e as Error).message}`);
   }
-  if (names.length === 0) throw new Error(`--calibrate ${dir}: no image files (.jpg, .png, .webp, …)`);
+  if (names.length === 0) throw new Error(`${option} ${dir}: no image files (.jpg, .png, .webp, …)`);
   const { height, width, normalization } = bundle.config;
   const out: Float32Array[] = [];
   for (const n of names) out.push((await prepareImage(join(dir, n), height, width, normalization)).input);
@@ -33,7 +33,7 @@ async function calibrationImages(dir: string, bundle: Bundle): Promise<Float32Ar
 }
 
 interface OnnxExportFlags {
-  run: string; out: string; batch: 'dynamic' | number; check: boolean; int8?: boolean; calibrate?: string; weightBits: 7 | 8;
+  run: string; out: string; batch: 'dynamic' | number; check: boolean; int8?: boolean; calibrate?: string; agreementOn?: string; weightBits: 7 | 8;
 }
 
 export function registerExportCommand(program: Command): void {
@@ -46,6 +46,7 @@ export function registerExportCommand(program: Command): void {
     .option('--batch <b>', "batch dimension: 'dynamic' or a fixed N", batchOption, 'dynamic' as 'dynamic' | number)
     .option('--int8', 'int8 convs (QDQ; about 3× smaller, faster on CPUs with int8 dot products), calibrated on --calibrate or synthetic faces')
     .option('--calibrate <dir>', '--int8: calibrate on the images in this folder (default: 32 synthetic faces)')
+    .option('--agreement-on <dir>', '--int8: measure the agreement with the float graph on the images in this folder (default: 16 synthetic faces the calibration did not see)')
     .option('--weight-bits <n>', '--int8: 7 (safe on every x86 CPU) or 8', oneOf('--weight-bits', ['7', '8'] as const), '7')
     .option('--no-check', 'do not load the written model with onnxruntime')
     .action(async (raw: Omit<OnnxExportFlags, 'weightBits'> & { weightBits: '7' | '8' }) => {
@@ -75,7 +76,8 @@ export function registerExportCommand(program: Command): void {
         if (int8) {
           const { int8Fidelity, syntheticInputs } = await import('../../infer/onnx/int8_export.js');
           // seed 2: faces the default calibration (seed 1) did not see
-          const f = await int8Fidelity(bundle, bytes, syntheticInputs(bundle, 16, 2));
+          const inputs = o.agreementOn ? await calibrationImages(o.agreementOn, bundle, '--agreement-on') : syntheticInputs(bundle, 16, 2);
+          const f = await int8Fidelity(bundle, bytes, inputs);
           int8.versus_float = {
             images: f.images, max_probability_diff: f.maxProbabilityDiff, mean_probability_diff: f.meanProbabilityDiff,
             decision_agreement: f.decisionAgreement, parse_agreement: f.parseAgreement,
