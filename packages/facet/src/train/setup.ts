@@ -24,7 +24,7 @@ export interface RunSettings {
   gated?: number[];
   /** SSP: the pooled layer (default conv62, the spec) */
   sspFeatures?: SSPFeatureLayer;
-  /** data directories, all trained on: attr/joint as one attribute set, parser as one source each */
+  /** data directories, all trained on: attr/joint as one attribute set, parser as one source per kind of mask labels */
   data: string[];
   /** joint: the parsing data */
   parserData?: string[];
