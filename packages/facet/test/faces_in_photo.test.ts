@@ -3,7 +3,7 @@
 // side by side, and a photo stored sideways with an EXIF orientation.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FaceDetector } from '../src/face/human.js';
@@ -115,6 +115,7 @@ describe('faces in CelebA photos, against their official crops', () => {
 
 describe('photos made for the test', () => {
   const work = tempDir('faces-in-photo');
+  after(() => rmSync(work, { recursive: true, force: true }));
 
   it('a gradient has no face: an empty list', async () => {
     const w = 320, h = 240;
