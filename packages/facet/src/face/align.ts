@@ -36,8 +36,8 @@ export interface AlignTemplate {
  * spreads 7.2 px (sd, yaw) while the eyes' midpoint does not move with it (slope −0.01
  * over 300 faces). Fitting the nose as well pulls a turned face sideways: on the 403 wild
  * photos with an official crop, the photo's five points carried into the frame land
- * 1.69 px (mean) from where the detector finds them in the official crop without the
- * nose, 2.26 px with it (`facet eval-wild`, "the fit alone"; the detector's own noise
+ * 1.55 px (mean) from where the detector finds them in the official crop without the
+ * nose, 2.18 px with it (`facet eval-wild`, "the fit alone"; the detector's own noise
  * between two images of a face is about 1 px). The nose stays in the template for checks.
  */
 export const ALIGN_WEIGHTS: readonly number[] = [1, 1, 0, 1, 1];
