@@ -3,7 +3,7 @@
 // where a folder holds both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectFormat, detectFormats } from '../src/data/detect.js';
 import { findCelebAFiles, readCelebA } from '../src/data/celeba.js';
@@ -41,8 +41,9 @@ test('facet data check on celeba-wild: every photo decodes, no problem, the layo
   assert.match(text, /0 problem\(s\)/);
 });
 
-test('a folder with both layouts reads the aligned crops unless told otherwise', () => {
+test('a folder with both layouts reads the aligned crops unless told otherwise', (t) => {
   const dir = tempDir('both-layouts');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'Img'));
   symlinkSync(join(WILD, 'Img', 'img_celeba'), join(dir, 'Img', 'img_celeba'));
   symlinkSync(sharedData('celeba', 'Img', 'img_align_celeba'), join(dir, 'Img', 'img_align_celeba'));
