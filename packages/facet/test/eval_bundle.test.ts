@@ -25,14 +25,15 @@ test('a bundle scored by eval gives the metrics of its predict probabilities on 
   assert.equal(r.kind, 'bundle');
   assert.equal(r.attributes!.count, 20);
   const items = readCelebA(celeba).items('test').slice(0, 20);
-  const predictor = await Predictor.open({ run: bundleDir });
+  // eval scores aligned crops as predict --aligned runs them
+  const predictor = await Predictor.open({ run: bundleDir, align: 'aligned' });
   try {
     const results = await predictor.predict(items.map((i) => i.imagePath));
     const probs = new Float32Array(20 * 40);
     const labels = new Uint8Array(20 * 40);
     results.forEach((p, n) => {
       assert.ok(!isFailure(p));
-      probs.set(p.probabilities, n * 40);
+      probs.set(p.faces[0]!.probabilities, n * 40);
       labels.set(items[n]!.attributes!, n * 40);
     });
     const expected = attributeMetrics(probs, labels, r.attributes!.attributes.map((a) => a.name));

@@ -1,6 +1,8 @@
-// `facet predict` end to end, in child processes: --json lines against TorchPipeline run
-// directly, the onnx runtime, a resized LFW image, bad files among good ones (stderr,
-// exit code), --out (JSON + self-contained HTML), --help, and the missing shipped model.
+// `facet predict --aligned` end to end, in child processes (images taken as aligned crops,
+// as before face detection; detect-and-align is tested in predict_detect.test.ts): --json
+// lines against TorchPipeline run directly, the onnx runtime, a resized LFW image, bad
+// files among good ones (stderr, exit code), --out (JSON + self-contained HTML), --help,
+// and the missing shipped model.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -45,7 +47,7 @@ function lines(stdout: string): PredictionJson[] {
 let torchJson: PredictionJson[] = [];
 
 test('--json: one line per image, the 40 names, probabilities in [0,1], equal to TorchPipeline on the preprocessed image', async () => {
-  const r = facet('predict', '--run', bundleDir, '--json', celeba, lfw);
+  const r = facet('predict', '--run', bundleDir, '--aligned', '--json', celeba, lfw);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim().split('\n').length, 2, 'one line per image');
   const out = lines(r.stdout);
@@ -54,9 +56,14 @@ test('--json: one line per image, the 40 names, probabilities in [0,1], equal to
   const c = bundle.config;
   const pipe = new TorchPipeline(bundle);
   try {
-    for (const [path, j] of [[celeba, out[0]!], [lfw, out[1]!]] as const) {
-      assert.equal(j.image, path);
-      assert.equal(j.runtime, 'torch');
+    for (const [path, photo] of [[celeba, out[0]!], [lfw, out[1]!]] as const) {
+      assert.equal(photo.image, path);
+      assert.equal(photo.runtime, 'torch');
+      assert.equal(photo.align, 'aligned');
+      assert.equal(photo.faces.length, 1, 'an aligned crop is one face');
+      const j = photo.faces[0]!;
+      assert.equal(j.score, null);
+      assert.equal(j.landmarks, null);
       assert.deepEqual(Object.keys(j.attributes), [...CELEBA_ATTRIBUTES]);
       const probs = CELEBA_ATTRIBUTES.map((n) => j.attributes[n]!);
       for (const p of probs) assert.ok(typeof p === 'number' && p >= 0 && p <= 1, String(p));
@@ -76,21 +83,21 @@ test('--json: one line per image, the 40 names, probabilities in [0,1], equal to
   }
   // the 250×250 LFW photo is predicted and reports its original size
   assert.deepEqual(out[0]!.size, { width: 178, height: 218 });
-  assert.equal(out[0]!.resized, false);
+  assert.deepEqual(out[0]!.faces[0]!.box, { x: 0, y: 0, width: 178, height: 218 }, 'the whole crop');
   assert.deepEqual(out[1]!.size, { width: 250, height: 250 });
   assert.deepEqual(out[1]!.input_size, { width: 178, height: 218 });
-  assert.equal(out[1]!.resized, true);
+  assert.deepEqual(out[1]!.faces[0]!.box, { x: 23, y: 0, width: 204, height: 250 }, 'the cover crop of the 250×250 photo');
 });
 
 test('--runtime onnx: the same numbers within 1e-4', () => {
-  const r = facet('predict', '--run', bundleDir, '--json', '--runtime', 'onnx', '--threads', '2', celeba, lfw);
+  const r = facet('predict', '--run', bundleDir, '--aligned', '--json', '--runtime', 'onnx', '--threads', '2', celeba, lfw);
   assert.equal(r.status, 0, r.stderr);
   const out = lines(r.stdout);
   assert.equal(out.length, 2);
   for (let i = 0; i < 2; i++) {
     assert.equal(out[i]!.runtime, 'onnx');
-    const a = CELEBA_ATTRIBUTES.map((n) => out[i]!.attributes[n]!);
-    const b = CELEBA_ATTRIBUTES.map((n) => torchJson[i]!.attributes[n]!);
+    const a = CELEBA_ATTRIBUTES.map((n) => out[i]!.faces[0]!.attributes[n]!);
+    const b = CELEBA_ATTRIBUTES.map((n) => torchJson[i]!.faces[0]!.attributes[n]!);
     assert.ok(maxAbsDiff(a, b) <= 1e-4, `onnx vs torch: ${maxAbsDiff(a, b)}`);
     assert.deepEqual(out[i]!.size, torchJson[i]!.size);
   }
@@ -103,19 +110,19 @@ test('bad files among good ones: the good ones are predicted, stderr names each 
   const bytes = readFileSync(celeba);
   writeFileSync(truncated, bytes.subarray(0, bytes.length >> 1));
   const missing = join(work, 'missing.jpg');
-  const r = facet('predict', '--run', bundleDir, '--json', text, celeba, truncated, missing, celeba2);
+  const r = facet('predict', '--run', bundleDir, '--aligned', '--json', text, celeba, truncated, missing, celeba2);
   assert.equal(r.status, 1, r.stderr);
   const out = lines(r.stdout);
   assert.deepEqual(out.map((j) => j.image), [celeba, celeba2]);
-  const p0 = CELEBA_ATTRIBUTES.map((n) => out[0]!.attributes[n]!);
-  assert.ok(maxAbsDiff(p0, CELEBA_ATTRIBUTES.map((n) => torchJson[0]!.attributes[n]!)) <= 1e-6);
+  const p0 = CELEBA_ATTRIBUTES.map((n) => out[0]!.faces[0]!.attributes[n]!);
+  assert.ok(maxAbsDiff(p0, CELEBA_ATTRIBUTES.map((n) => torchJson[0]!.faces[0]!.attributes[n]!)) <= 1e-6);
   for (const bad of [text, truncated, missing]) assert.ok(r.stderr.includes(bad), `stderr names ${bad}: ${r.stderr}`);
   assert.match(r.stderr, /missing\.jpg: no such file/);
   assert.match(r.stderr, /truncated\.jpg: cannot decode/);
   assert.match(r.stderr, /notes\.jpg: not a readable image/);
 
   // the table (no --json) also keeps going
-  const t = facet('predict', '--run', bundleDir, missing, celeba);
+  const t = facet('predict', '--run', bundleDir, '--aligned', missing, celeba);
   assert.equal(t.status, 1);
   assert.match(t.stdout, /Heavy_Makeup|Smiling|Male|Young/);
   assert.match(t.stdout, /regions: /);
@@ -123,16 +130,22 @@ test('bad files among good ones: the good ones are predicted, stderr names each 
 
 test('--out: a JSON that round-trips and a self-contained HTML report per image, written atomically', () => {
   const out = join(work, 'out');
-  const r = facet('predict', '--run', bundleDir, '--json', '--out', out, celeba, lfw);
+  const r = facet('predict', '--run', bundleDir, '--aligned', '--json', '--out', out, celeba, lfw);
   assert.equal(r.status, 0, r.stderr);
   const printed = lines(r.stdout);
   const stems = [celebaFiles[0]!.replace(/\.jpg$/, ''), lfw.split('/').pop()!.replace(/\.jpg$/, '')];
   assert.deepEqual(readdirSync(out).sort(), stems.flatMap((s) => [`${s}.html`, `${s}.json`]).sort(), 'no temp files left');
   for (const [i, stem] of stems.entries()) {
-    const j = JSON.parse(readFileSync(join(out, `${stem}.json`), 'utf8')) as PredictionJson;
-    // the file holds what --json printed, plus the heat maps and the parse
+    const photo = JSON.parse(readFileSync(join(out, `${stem}.json`), 'utf8')) as PredictionJson;
+    // the file holds what --json printed, plus the heat maps and the parse of each face and the parse over the photo
+    const { photo_parse: photoParse, faces, ...rest } = photo;
+    const j = faces[0]!;
     const { heatmaps, parse, ...summary } = j;
-    assert.deepEqual(summary, printed[i]);
+    assert.deepEqual({ ...rest, faces: [summary] }, printed[i]);
+    // 178×218 (and 250×250) fit in 512 px: the photo parse is at the photo's size
+    assert.equal(photoParse!.scale, 1);
+    assert.equal(photoParse!.rows.length, photo.size.height);
+    if (i === 0) assert.deepEqual(photoParse!.rows, parse!.rows, 'an aligned crop at the input size: the photo parse is the parse');
     assert.deepEqual(Object.keys(heatmaps!.maps), [...CELEBA_ATTRIBUTES]);
     for (const m of Object.values(heatmaps!.maps)) {
       assert.equal(m.length, heatmaps!.grid.height);

@@ -5,7 +5,8 @@
 //    '@facet/torch' only through its pure-JS subpaths;
 // 2. dynamic: `node dist/src/cli/main.js predict --runtime onnx --json --out DIR` in a
 //    child under a resolve hook refusing '@facet/torch' (its main entry and native loader)
-//    and a process.dlopen refusing facet_torch.node; it must predict, write the report,
+//    and a process.dlopen refusing facet_torch.node; it must find the face (the detector,
+//    tfjs on WebAssembly, needs no libtorch either), predict, write the report,
 //    and load onnxruntime's addon but not facet_torch.node. A control child with
 //    --runtime torch must be refused by the same guard.
 import { test, after } from 'node:test';
@@ -35,6 +36,10 @@ test('static: the eager import graphs of the CLI and of the predict API name @fa
   const g = importGraph([MAIN, join(distSrc, 'infer', 'predict.js'), join(distSrc, 'infer', 'report_html.js')], false);
   assert.ok(g.files.has(join(distSrc, 'cli', 'commands', 'predict.js')), 'main.js registers the predict command');
   assert.deepEqual(g.torchImports, []);
+  // predict imports the face detector and aligner lazily; nothing they reach needs libtorch either
+  const face = importGraph([join(distSrc, 'face', 'faces_in_photo.js'), join(distSrc, 'face', 'human.js')], true);
+  assert.ok(face.files.has(join(distSrc, 'face', 'align.js')) && face.files.has(join(distSrc, 'face', 'warp.js')));
+  assert.deepEqual(face.torchImports, []);
 });
 
 test('dynamic: facet predict --runtime onnx runs (and writes its report) with libtorch refused', () => {
@@ -42,9 +47,11 @@ test('dynamic: facet predict --runtime onnx runs (and writes its report) with li
   const r = runGuarded([MAIN, 'predict', '--runtime', 'onnx', '--run', bundleDir, '--json', '--threads', '1', '--out', out, lfw]);
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /GUARD/);
-  const j = JSON.parse(r.stdout.trim()) as { runtime: string; attributes: Record<string, number>; size: { width: number } };
+  const j = JSON.parse(r.stdout.trim()) as { runtime: string; align: string; faces: Array<{ attributes: Record<string, number> }>; size: { width: number } };
   assert.equal(j.runtime, 'onnx');
-  assert.deepEqual(Object.keys(j.attributes), [...CELEBA_ATTRIBUTES]);
+  assert.equal(j.align, 'detect');
+  assert.equal(j.faces.length, 1, 'the LFW face is found');
+  assert.deepEqual(Object.keys(j.faces[0]!.attributes), [...CELEBA_ATTRIBUTES]);
   assert.equal(j.size.width, 250);
   const stem = lfw.split('/').pop()!.replace(/\.jpg$/, '');
   assert.deepEqual(readdirSync(out).sort(), [`${stem}.html`, `${stem}.json`]);

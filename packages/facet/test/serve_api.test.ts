@@ -1,5 +1,5 @@
-// facet serve's HTTP API with real requests on 127.0.0.1 (ephemeral ports): prediction,
-// the limits (body size, pixel count, content type, garbage), the bounded queue under
+// facet serve's HTTP API with real requests on 127.0.0.1 (ephemeral ports): prediction
+// (faces found and aligned, or ?align=aligned; a photo without a face), the limits (body size, pixel count, content type, garbage), the bounded queue under
 // 50 concurrent requests, aborted and stalled uploads, internal errors, and the files the
 // page needs (/model.onnx, /model.json, samples) with cross-origin isolation headers.
 import assert from 'node:assert/strict';
@@ -20,18 +20,29 @@ import { exportBundleInt8 } from '../src/infer/onnx/int8_export.js';
 import { WorkQueue, QueueFullError } from '../src/serve/queue.js';
 import { bombPng, faceJpeg, type Running, startServer, testPredictor, waitFor } from './serve_helpers.js';
 
-const post = (url: string, body: Uint8Array | string, type: string | null): Promise<Response> =>
-  fetch(new URL('/v1/predict', url), { method: 'POST', body, headers: type ? { 'content-type': type } : {} });
+const post = (url: string, body: Uint8Array | string, type: string | null, query = ''): Promise<Response> =>
+  fetch(new URL(`/v1/predict${query}`, url), { method: 'POST', body, headers: type ? { 'content-type': type } : {} });
 
-interface PredictBody {
+interface FaceBody {
+  box: { x: number; y: number; width: number; height: number };
+  score: number | null;
+  landmarks: Record<string, [number, number]> | null;
   attributes: Record<string, number>;
   region_weights: Record<string, Record<string, number>>;
   top_region: Record<string, string>;
   predicted: string[];
+  top_attributes: Array<{ name: string; probability: number }>;
   regions: Record<string, number>;
+}
+
+interface PredictBody {
+  faces: FaceBody[];
+  note?: string;
+  align: string;
   format: string;
   size: { width: number; height: number };
   input_size: { width: number; height: number };
+  timings_ms: Record<string, number>;
 }
 
 describe('serve: units', () => {
@@ -98,10 +109,15 @@ describe('serve: HTTP API', () => {
     assert.equal(j.model.runtime, 'onnx');
   });
 
-  it('a good JPEG → 200 with 40 probabilities, region weights and top regions (the shape of facet predict --json)', async () => {
+  it('a good JPEG → 200 with its face: box, landmarks, 40 probabilities, region weights and top regions (the shape of facet predict --json)', async () => {
     const r = await post(s.url, face, 'image/jpeg');
     assert.equal(r.status, 200, await r.clone().text());
-    const j = (await r.json()) as PredictBody;
+    const body = (await r.json()) as PredictBody;
+    assert.equal(body.align, 'detect');
+    assert.equal(body.faces.length, 1, 'the synthetic face is found');
+    const j = body.faces[0]!;
+    assert.ok(j.score! > 0.5);
+    assert.deepEqual(Object.keys(j.landmarks!), ['lefteye', 'righteye', 'nose', 'leftmouth', 'rightmouth']);
     const probs = Object.values(j.attributes);
     assert.equal(probs.length, 40);
     assert.ok(probs.every((p) => p >= 0 && p <= 1));
@@ -113,9 +129,34 @@ describe('serve: HTTP API', () => {
       assert.equal(w[j.top_region[name]!], Math.max(...Object.values(w)));
     }
     assert.ok(Math.abs(Object.values(j.regions).reduce((a, b) => a + b, 0) - 1) < 1e-3);
-    assert.equal(j.format, 'jpeg');
-    assert.deepEqual(j.size, { width: 178, height: 218 });
-    assert.deepEqual(j.input_size, { width: 178, height: 218 });
+    assert.deepEqual(j.predicted, Object.entries(j.attributes).filter(([, p]) => p >= 0.5).sort((a, b) => b[1] - a[1]).map(([n]) => n));
+    assert.equal(j.top_attributes.length, 5);
+    assert.equal(body.format, 'jpeg');
+    assert.deepEqual(body.size, { width: 178, height: 218 });
+    assert.deepEqual(body.input_size, { width: 178, height: 218 });
+    for (const k of ['check', 'predict', 'decode', 'detect', 'align', 'model']) assert.ok(body.timings_ms[k]! >= 0, k);
+    assert.ok(body.timings_ms.detect! > 0);
+  });
+
+  it('?align=aligned takes the upload as the face (no detection); a bad align value → 400', async () => {
+    const r = (await (await post(s.url, face, 'image/jpeg', '?align=aligned')).json()) as PredictBody;
+    assert.equal(r.align, 'aligned');
+    assert.equal(r.faces.length, 1);
+    assert.equal(r.faces[0]!.landmarks, null);
+    assert.deepEqual(r.faces[0]!.box, { x: 0, y: 0, width: 178, height: 218 });
+    assert.equal(r.timings_ms.detect, 0);
+    const bad = await post(s.url, face, 'image/jpeg', '?align=sideways');
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /align must be 'detect'.*got 'sideways'/);
+  });
+
+  it('a photo without a face → 200 with faces [] and a note', async () => {
+    const grey = await sharp({ create: { width: 200, height: 160, channels: 3, background: '#7a8088' } }).jpeg().toBuffer();
+    const r = await post(s.url, grey, 'image/jpeg');
+    assert.equal(r.status, 200);
+    const j = (await r.json()) as PredictBody;
+    assert.deepEqual(j.faces, []);
+    assert.match(j.note!, /no face found/);
   });
 
   it('the same image as lossless PNG and WebP → 200 with the same probabilities', async () => {
@@ -125,7 +166,8 @@ describe('serve: HTTP API', () => {
     const b = (await (await post(s.url, webp, 'image/webp; charset=binary')).json()) as PredictBody;
     assert.equal(a.format, 'png');
     assert.equal(b.format, 'webp');
-    for (const k of Object.keys(a.attributes)) assert.ok(Math.abs(a.attributes[k]! - b.attributes[k]!) < 1e-5, k);
+    const [fa, fb] = [a.faces[0]!, b.faces[0]!];
+    for (const k of Object.keys(fa.attributes)) assert.ok(Math.abs(fa.attributes[k]! - fb.attributes[k]!) < 1e-5, k);
   });
 
   it('garbage → 400 with a message', async () => {
@@ -203,7 +245,7 @@ describe('serve: HTTP API', () => {
     assert.ok(ok.length >= 6, `${ok.length} answered 200 (2 running + 4 queued at least)`);
     assert.ok(busy.length > 0, 'the queue of 4 must overflow');
     assert.ok(busy.every((r) => r.retry === '1' && /busy/.test(r.body)));
-    assert.ok(ok.every((r) => Object.keys((JSON.parse(r.body) as PredictBody).attributes).length === 40));
+    assert.ok(ok.every((r) => Object.keys((JSON.parse(r.body) as PredictBody).faces[0]!.attributes).length === 40));
     const h = await fetch(new URL('/healthz', s.url));
     assert.equal(h.status, 200);
     await waitFor(() => s.app.stats().running === 0 && s.app.stats().queued === 0, 5000, 'the queue to drain');
@@ -283,7 +325,7 @@ describe('serve: an exported model (--onnx), int8', () => {
       const r = await post(s.url, await faceJpeg(), 'image/jpeg');
       assert.equal(r.status, 200);
       const body = (await r.json()) as PredictBody;
-      assert.equal(Object.keys(body.attributes).length, 40);
+      assert.equal(Object.keys(body.faces[0]!.attributes).length, 40);
       const m = await fetch(new URL('/model.onnx', s.url));
       assert.deepEqual(new Uint8Array(await m.arrayBuffer()), new Uint8Array(readFileSync(file)));
       await assert.rejects(createPredictor({ onnxFile: file }, { runtime: 'torch' }), /runs on --runtime onnx/);
@@ -301,11 +343,11 @@ describe('serve: failures inside a request', () => {
     let calls = 0;
     const broken: ServePredictor = {
       ...predictor,
-      predict: async (bytes, format, maxPixels) => {
+      predict: async (bytes, format, maxPixels, align) => {
         calls++;
         if (calls === 1) throw new TypeError('boom');
         if (calls === 2) throw new HttpError(422, 'unprocessable');
-        return predictor.predict(bytes, format, maxPixels);
+        return predictor.predict(bytes, format, maxPixels, align);
       },
       dispose: async () => {},
     };

@@ -138,10 +138,11 @@ describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, 
     assert.equal(photo.opaque, 178 * 218);
     // the browser's preprocessing (canvas, no resize at the bundle's size) matches sharp's closely
     const browserProbs = await page.evaluate(() => window.facet.probabilities);
-    const server = (await (await fetch(new URL('/v1/predict', s.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })).json()) as {
-      attributes: Record<string, number>;
+    // the page runs the model on the whole image (an aligned crop): so does the server with ?align=aligned
+    const server = (await (await fetch(new URL('/v1/predict?align=aligned', s.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })).json()) as {
+      faces: Array<{ attributes: Record<string, number> }>;
     };
-    const serverProbs = Object.values(server.attributes);
+    const serverProbs = Object.values(server.faces[0]!.attributes);
     const diff = Math.max(...serverProbs.map((p, i) => Math.abs(p - browserProbs[i]!)));
     assert.ok(diff < 0.02, `browser vs server probabilities differ by ${diff}`);
     console.log(`# upload → 40 bars in ${Date.now() - t0} ms; browser vs server max |Δp| = ${diff.toExponential(2)}`);
@@ -221,10 +222,10 @@ describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, 
       await p.setInputFiles('#file', { name: 'face.jpg', mimeType: 'image/jpeg', buffer: jpeg });
       await waitUntil(p, '40 attribute rows (int8)', () => document.querySelectorAll('#attributes .attr-row').length === 40, '', 60_000);
       const browserProbs = await p.evaluate(() => window.facet.probabilities);
-      const server = (await (await fetch(new URL('/v1/predict', int8.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })).json()) as {
-        attributes: Record<string, number>;
+      const server = (await (await fetch(new URL('/v1/predict?align=aligned', int8.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })).json()) as {
+        faces: Array<{ attributes: Record<string, number> }>;
       };
-      const diff = Math.max(...Object.values(server.attributes).map((v, i) => Math.abs(v - browserProbs[i]!)));
+      const diff = Math.max(...Object.values(server.faces[0]!.attributes).map((v, i) => Math.abs(v - browserProbs[i]!)));
       assert.ok(diff < 0.02, `int8: browser vs server probabilities differ by ${diff}`);
       console.log(`# int8 model (${readFileSync(file).length} bytes) in the page: browser vs server max |Δp| = ${diff.toExponential(2)}`);
     } finally {

@@ -1,7 +1,9 @@
 /**
  * CelebA as published (spec §11): Img/img_align_celeba/*.jpg, Anno/list_attr_celeba.txt
  * (or the Kaggle CSV), Eval/list_eval_partition.txt, Anno/identity_CelebA.txt,
- * Anno/list_landmarks_align_celeba.txt, Anno/list_bbox_celeba.txt.
+ * Anno/list_landmarks_align_celeba.txt, Anno/list_bbox_celeba.txt. A folder with the
+ * in-the-wild photos instead (Img/img_celeba/, list_landmarks_celeba.txt) is read as
+ * such without being told; where both are present the aligned crops win.
  * Also reads the synthetic set written by `facet synth` (its regions/ masks).
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -22,6 +24,8 @@ function candidates(root: string, dirs: string[], names: string[]): string[] {
 /** The annotation files of a CelebA-style directory (undefined = absent). */
 export interface CelebAFiles {
   imageDir?: string;
+  /** what imageDir holds: CelebA's aligned 178×218 crops, or the original photos (img_celeba) */
+  layout?: CelebALayout;
   attributes?: string;
   partition?: string;
   identity?: string;
@@ -29,31 +33,40 @@ export interface CelebAFiles {
   bbox?: string;
 }
 
-export function findCelebAFiles(root: string, inTheWild = false): CelebAFiles {
+export type CelebALayout = 'aligned' | 'in-the-wild';
+
+const ALIGNED_DIRS = (root: string) => [join(root, 'Img', 'img_align_celeba'), join(root, 'img_align_celeba', 'img_align_celeba'), join(root, 'img_align_celeba')];
+const WILD_DIRS = (root: string) => [join(root, 'Img', 'img_celeba'), join(root, 'img_celeba', 'img_celeba'), join(root, 'img_celeba')];
+
+/**
+ * The files of a CelebA folder. `inTheWild` picks the layout; left out, the aligned crops
+ * are taken where present, else the in-the-wild photos.
+ */
+export function findCelebAFiles(root: string, inTheWild?: boolean): CelebAFiles {
   const annoDirs = ['Anno', '', 'anno'];
   const f: CelebAFiles = {};
-  const set = <K extends keyof CelebAFiles>(k: K, v: string | undefined) => {
+  const set = <K extends keyof CelebAFiles>(k: K, v: CelebAFiles[K] | undefined) => {
     if (v !== undefined) f[k] = v;
   };
-  set(
-    'imageDir',
-    firstExisting(
-      inTheWild
-        ? [join(root, 'Img', 'img_celeba'), join(root, 'img_celeba')]
-        : [join(root, 'Img', 'img_align_celeba'), join(root, 'img_align_celeba', 'img_align_celeba'), join(root, 'img_align_celeba')],
-    ),
-  );
+  const aligned = inTheWild === true ? undefined : firstExisting(ALIGNED_DIRS(root));
+  const wild = inTheWild === false || aligned ? undefined : firstExisting(WILD_DIRS(root));
+  set('imageDir', aligned ?? wild);
+  const layout: CelebALayout = wild || inTheWild ? 'in-the-wild' : 'aligned';
+  if (f.imageDir) f.layout = layout;
   set('attributes', firstExisting(candidates(root, annoDirs, ['list_attr_celeba.txt', 'list_attr_celeba.csv'])));
   set('partition', firstExisting(candidates(root, ['Eval', '', 'eval', 'Anno'], ['list_eval_partition.txt', 'list_eval_partition.csv'])));
   set('identity', firstExisting(candidates(root, annoDirs, ['identity_CelebA.txt', 'identity_CelebA.csv'])));
-  const lm = inTheWild ? 'list_landmarks_celeba' : 'list_landmarks_align_celeba';
+  const lm = layout === 'in-the-wild' ? 'list_landmarks_celeba' : 'list_landmarks_align_celeba';
   set('landmarks', firstExisting(candidates(root, annoDirs, [lm + '.txt', lm + '.csv'])));
   set('bbox', firstExisting(candidates(root, annoDirs, ['list_bbox_celeba.txt', 'list_bbox_celeba.csv'])));
   return f;
 }
 
 export interface CelebAOptions extends ReadOptions {
-  /** read Img/img_celeba and list_landmarks_celeba.txt instead of the aligned crops */
+  /**
+   * true: read Img/img_celeba and list_landmarks_celeba.txt (the photos); false: the
+   * aligned crops; left out: the aligned crops where present, else the photos
+   */
   inTheWild?: boolean;
   /** override any of the files found */
   files?: Partial<CelebAFiles>;

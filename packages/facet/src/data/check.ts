@@ -1,6 +1,7 @@
 /** Validating a data set: read it, decode every image and mask, count. */
 import { DataError, problemFrom, type DataProblem } from './errors.js';
 import { checkMaskSize, loadImage, loadMask, mapLimit } from './image.js';
+import { findCelebAFiles, type CelebALayout } from './celeba.js';
 import { openDataset, type OpenOptions } from './detect.js';
 import { SPLITS, type FaceDataset, type Split } from './types.js';
 
@@ -8,6 +9,8 @@ export interface CheckReport {
   name: string;
   format: string;
   root: string;
+  /** CelebA: aligned crops (img_align_celeba) or in-the-wild photos (img_celeba) */
+  layout?: CelebALayout;
   /** items (images) in the data set */
   images: number;
   /** items with attribute labels */
@@ -89,12 +92,15 @@ export async function checkDataset(ds: FaceDataset, opts: CheckOptions = {}): Pr
 /** Opens (collecting every bad row instead of stopping at the first) and checks a directory. */
 export async function checkDirectory(dir: string, opts: OpenOptions & CheckOptions = {}): Promise<CheckReport> {
   const ds = openDataset(dir, { ...opts, skipBad: true });
-  return checkDataset(ds, opts);
+  const report = await checkDataset(ds, opts);
+  const layout = ds.format === 'celeba' ? findCelebAFiles(dir).layout : undefined;
+  return layout ? { ...report, layout } : report;
 }
 
 export function formatCheckReport(r: CheckReport): string {
   const lines: string[] = [];
   lines.push(`${r.name} (${r.format}) at ${r.root}`);
+  if (r.layout === 'in-the-wild') lines.push('in-the-wild photos (Img/img_celeba), not aligned crops: facet predict finds and aligns their faces');
   lines.push(`images: ${r.images}  labelled: ${r.labelled}  masks: ${r.masks}  decoded: ${r.decoded}  (${r.seconds.toFixed(1)} s)`);
   const sp = (x: Record<string, number>) => SPLITS.map((s) => `${s} ${x[s]}`).join(', ') + (x.none ? `, no split ${x.none}` : '');
   lines.push(`per split: ${sp(r.perSplit)}`);

@@ -33,7 +33,8 @@ export function detectFormats(dir: string): Detection[] {
   }
   const celeba = findCelebAFiles(dir);
   if (celeba.attributes || celeba.imageDir) {
-    out.push({ format: 'celeba', evidence: `${celeba.attributes ?? celeba.imageDir}` });
+    const wild = celeba.layout === 'in-the-wild' ? ` (in-the-wild photos in ${celeba.imageDir}, not aligned crops)` : '';
+    out.push({ format: 'celeba', evidence: `${celeba.attributes ?? celeba.imageDir}${wild}` });
   }
   if (has('labels') && (has('images') || has('exemplars.txt') || has('testing.txt'))) {
     out.push({ format: 'helen', evidence: 'labels/ with images/ or exemplars.txt' });
@@ -49,7 +50,7 @@ export function detectFormat(dir: string): DatasetFormat {
   if (d.length === 0) {
     throw new DataError(
       { file: dir },
-      `cannot tell the data set format (looked for CelebA Anno/list_attr_celeba.txt or Img/img_align_celeba/, LFWA list_attr_lfwa.txt, Helen labels/ + images/, CelebAMask-HQ-attribute-anno.txt, LFW Part Labels train.txt/validation.txt, facet label's labels.json + masks/); pass --format (${DATASET_FORMATS.join('|')})`,
+      `cannot tell the data set format (looked for CelebA Anno/list_attr_celeba.txt, Img/img_align_celeba/ or Img/img_celeba/, LFWA list_attr_lfwa.txt, Helen labels/ + images/, CelebAMask-HQ-attribute-anno.txt, LFW Part Labels train.txt/validation.txt, facet label's labels.json + masks/); pass --format (${DATASET_FORMATS.join('|')})`,
     );
   }
   return d[0]!.format;

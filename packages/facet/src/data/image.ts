@@ -318,20 +318,31 @@ export interface FittedImage {
   crop: Crop;
 }
 
+/** An image decoded whole and upright: EXIF orientation applied, sRGB, alpha dropped, packed RGB. */
+export interface UprightImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
 /**
- * The fit rule's pixels (data/fit.ts): decoded upright (EXIF orientation), sRGB, the
- * cover crop cut out, resized to tw×th (default: the image's own size). Training's
- * store and predict both call this, so a model sees the same pixels in both.
+ * Decodes a file or encoded bytes whole and upright (EXIF orientation applied), in sRGB
+ * without alpha. What predict's fit rule and its face detection both start from.
  */
-export async function fitImage(source: string | Uint8Array, tw?: number, th?: number, limitInputPixels?: number): Promise<FittedImage> {
+export async function decodeUpright(source: string | Uint8Array, limitInputPixels?: number): Promise<UprightImage> {
   const options = { failOn: 'truncated' as const, ...(limitInputPixels ? { limitInputPixels } : {}) };
-  // decoded whole first: with extract/resize chained, libvips may shrink JPEGs on load,
-  // which would make a file and its raw pixels (an upload, a browser canvas) differ
   const { data, info } = await sharp(source, options).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  const w = info.width;
-  const h = info.height;
+  return { data: toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels), width: info.width, height: info.height };
+}
+
+/**
+ * The fit rule's pixels (data/fit.ts) from decoded RGB: the cover crop cut out, resized
+ * to tw×th (default: the image's own size) by sharp.
+ */
+export async function fitRgb(image: UprightImage, tw?: number, th?: number): Promise<{ rgb: Uint8Array; crop: Crop }> {
+  const { width: w, height: h } = image;
   const crop = coverCrop(w, h, tw ?? w, th ?? h);
-  let rgb = toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), w, h, info.channels);
+  let rgb = image.data;
   if (crop.width !== w || crop.height !== h || (tw ?? w) !== w || (th ?? h) !== h) {
     let p = sharp(rgb, { raw: { width: w, height: h, channels: 3 } });
     if (crop.width !== w || crop.height !== h) p = p.extract(crop);
@@ -339,7 +350,20 @@ export async function fitImage(source: string | Uint8Array, tw?: number, th?: nu
     const out = await p.raw().toBuffer();
     rgb = new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
-  return { rgb, width: w, height: h, crop };
+  return { rgb, crop };
+}
+
+/**
+ * The fit rule's pixels (data/fit.ts): decoded upright (EXIF orientation), sRGB, the
+ * cover crop cut out, resized to tw×th (default: the image's own size). Training's
+ * store and predict both call this, so a model sees the same pixels in both.
+ */
+export async function fitImage(source: string | Uint8Array, tw?: number, th?: number, limitInputPixels?: number): Promise<FittedImage> {
+  // decoded whole first: with extract/resize chained, libvips may shrink JPEGs on load,
+  // which would make a file and its raw pixels (an upload, a browser canvas) differ
+  const image = await decodeUpright(source, limitInputPixels);
+  const { rgb, crop } = await fitRgb(image, tw, th);
+  return { rgb, width: image.width, height: image.height, crop };
 }
 
 /** Runs fn over items with at most `limit` in flight; results in order. */

@@ -1,9 +1,10 @@
 // Image → network input, without the native engine: EXIF orientation applied, then the
 // fit rule of data/fit.ts (cover H×W, centre crop), by the same sharp calls as the
 // training store (data/image.ts fitImage), so a model sees the same pixels in both;
-// then normalised per channel.
+// then normalised per channel. An aligned face (face/align.ts) goes through the same fit
+// from its 178×218 frame.
 import sharp from 'sharp';
-import { type FittedImage, fitImage } from '../data/image.js';
+import { type UprightImage, decodeUpright, fitRgb } from '../data/image.js';
 
 export interface PreparedImage {
   /** 3×H×W planar float32, normalised */
@@ -18,12 +19,13 @@ export interface PreparedImage {
 
 export const MAX_INPUT_PIXELS = 50_000_000;
 
-export async function prepareImage(
-  source: string | Uint8Array,
-  height: number,
-  width: number,
-  norm: { mean: readonly number[]; std: readonly number[] },
-): Promise<PreparedImage> {
+type Norm = { mean: readonly number[]; std: readonly number[] };
+
+/**
+ * A file or encoded bytes decoded whole and upright; errors name the file (bytes are
+ * named '<upload>'): unreadable, no size, or undecodable.
+ */
+export async function readPhoto(source: string | Uint8Array): Promise<UprightImage> {
   const name = typeof source === 'string' ? source : '<upload>';
   let meta: sharp.Metadata;
   try {
@@ -32,20 +34,24 @@ export async function prepareImage(
     throw new Error(`${name}: not a readable image (${(e as Error).message})`);
   }
   if (!meta.width || !meta.height) throw new Error(`${name}: image has no size`);
-  let fitted: FittedImage;
   try {
-    fitted = await fitImage(source, width, height, MAX_INPUT_PIXELS);
+    return await decodeUpright(source, MAX_INPUT_PIXELS);
   } catch (e) {
     throw new Error(`${name}: cannot decode (${(e as Error).message})`);
   }
-  const rgb = fitted.rgb;
-  return {
-    input: normalizePlanar(rgb, height, width, norm), rgb, width, height,
-    originalWidth: fitted.width, originalHeight: fitted.height,
-  };
 }
 
-export function normalizePlanar(rgb: Uint8Array, height: number, width: number, norm: { mean: readonly number[]; std: readonly number[] }): Float32Array {
+/** Decoded RGB (a photo, or an aligned face) → the network's input by the fit rule. */
+export async function prepareRgb(image: UprightImage, height: number, width: number, norm: Norm): Promise<PreparedImage> {
+  const { rgb } = await fitRgb(image, width, height);
+  return { input: normalizePlanar(rgb, height, width, norm), rgb, width, height, originalWidth: image.width, originalHeight: image.height };
+}
+
+export async function prepareImage(source: string | Uint8Array, height: number, width: number, norm: Norm): Promise<PreparedImage> {
+  return prepareRgb(await readPhoto(source), height, width, norm);
+}
+
+export function normalizePlanar(rgb: Uint8Array, height: number, width: number, norm: Norm): Float32Array {
   const plane = height * width;
   const out = new Float32Array(3 * plane);
   for (let p = 0; p < plane; p++) {

@@ -1,5 +1,6 @@
 // What the server runs per image: bytes → sniffed format → pixel-count check → facet's
-// Predictor (infer/predict.ts: preprocessing, pipeline, toJson, as `facet predict`). The
+// Predictor (infer/predict.ts: face detection and alignment, or an aligned crop taken as
+// is; preprocessing, pipeline, toJson, as `facet predict`). The
 // runtime is onnxruntime-node (no native build needed), or libtorch with runtime 'torch'
 // (loaded lazily, only then). The browser gets the same graph, exported once in memory —
 // or, given an exported .onnx file (e.g. `facet export onnx --int8`), that file, which
@@ -10,7 +11,7 @@ import sharp from 'sharp';
 import type { Bundle, BundleConfig } from '../infer/bundle.js';
 import { exportBundleToOnnx } from '../infer/onnx/export.js';
 import { MAX_INPUT_PIXELS } from '../infer/preprocess.js';
-import { type PredictionJson, Predictor, isFailure, toJson } from '../infer/predict.js';
+import { type AlignMode, type FaceJson, type PredictionJson, Predictor, isFailure, toJson } from '../infer/predict.js';
 import { HttpError } from './body.js';
 
 export type ServeRuntime = 'onnx' | 'torch';
@@ -34,16 +35,24 @@ export function sniffImage(b: Uint8Array): ImageFormat | null {
   return null;
 }
 
-/** `facet predict --json`'s shape (infer/predict.ts toJson) plus what an API client wants at a glance. */
-export type ServePredictionJson = PredictionJson & {
-  /** the format the bytes were (sniffed, not the declared type) */
-  format: ImageFormat;
+/** One face of `facet predict --json`, plus what an API client wants at a glance. */
+export type ServeFaceJson = FaceJson & {
   /** attributes with probability ≥ 0.5, most probable first */
   predicted: string[];
   /** the five most probable attributes */
   top_attributes: Array<{ name: string; probability: number }>;
-  /** reading the header (format, size) and the prediction itself (decode, preprocess, model) */
-  timings_ms: { check: number; predict: number };
+};
+
+/** `facet predict --json`'s shape (infer/predict.ts toJson) with the faces above, the format and timings. */
+export type ServePredictionJson = Omit<PredictionJson, 'faces'> & {
+  faces: ServeFaceJson[];
+  /** the format the bytes were (sniffed, not the declared type) */
+  format: ImageFormat;
+  /**
+   * reading the header (format, size), the prediction as a whole, and within it decoding,
+   * finding the faces (BlazeFace + FaceMesh), aligning them and the model
+   */
+  timings_ms: { check: number; predict: number; decode: number; detect: number; align: number; model: number };
 };
 
 export interface ModelSummary {
@@ -60,7 +69,10 @@ export interface ServePredictor {
   readonly runtime: ServeRuntime;
   /** the ONNX graph the browser runs (exported once, kept in memory) */
   readonly onnx: Uint8Array;
-  predict(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Promise<ServePredictionJson>;
+  /** the predictor's way in ('detect' unless created otherwise) */
+  readonly align: AlignMode;
+  /** `align` overrides the predictor's for this image */
+  predict(bytes: Uint8Array, format: ImageFormat, maxPixels: number, align?: AlignMode): Promise<ServePredictionJson>;
   dispose(): Promise<void>;
 }
 
@@ -78,6 +90,8 @@ export interface PredictorOptions {
   /** intra-op threads of onnxruntime (default: cores / concurrency) */
   threads?: number;
   concurrency?: number;
+  /** 'detect' (default): find and align the faces; 'aligned': uploads are aligned face crops */
+  align?: AlignMode;
 }
 
 /** A model bundle (exported in memory for the browser), or an exported .onnx file (onnx runtime only). */
@@ -86,20 +100,21 @@ export type ServeModel = { bundle: Bundle } | { onnxFile: string };
 export async function createPredictor(model: ServeModel, o: PredictorOptions = {}): Promise<ServePredictor> {
   const runtime = o.runtime ?? 'onnx';
   const threads = o.threads ?? Math.max(1, Math.floor(availableParallelism() / (o.concurrency ?? 1)));
+  const align = o.align ?? 'detect';
   let onnx: Uint8Array, predictor: Predictor;
   // the same predictor as `facet predict` (preprocessing, runtimes, JSON); one image per call
   if ('onnxFile' in model) {
     if (runtime !== 'onnx') throw new Error(`an ONNX model (--onnx) runs on --runtime onnx, not ${runtime}`);
-    predictor = await Predictor.open({ onnx: model.onnxFile, runtime, threads, batch: 1 });
+    predictor = await Predictor.open({ onnx: model.onnxFile, runtime, threads, batch: 1, align });
     onnx = new Uint8Array(readFileSync(model.onnxFile));
   } else {
     onnx = exportBundleToOnnx(model.bundle);
-    predictor = await Predictor.open({ run: model.bundle.dir, runtime, threads, batch: 1 });
+    predictor = await Predictor.open({ run: model.bundle.dir, runtime, threads, batch: 1, align });
   }
   const config = predictor.config;
   return {
-    config, runtime, onnx,
-    async predict(bytes, format, maxPixels) {
+    config, runtime, onnx, align,
+    async predict(bytes, format, maxPixels, mode) {
       const t0 = performance.now();
       let meta: sharp.Metadata;
       try {
@@ -114,18 +129,24 @@ export async function createPredictor(model: ServeModel, o: PredictorOptions = {
         throw new HttpError(413, `image is ${meta.width}×${meta.height} = ${pixels} pixels, over the limit of ${limit} (--max-pixels)`);
       }
       const t1 = performance.now();
-      const [r] = await predictor.predict([{ name: 'upload', data: bytes }]);
+      const [r] = await predictor.predict([{ name: 'upload', data: bytes }], { align: mode ?? align });
       const t2 = performance.now();
       if (!r) throw new Error('the predictor returned no result');
       if (isFailure(r)) throw new HttpError(400, r.error.replace(/^upload: /, ''));
       const json = toJson(r);
-      const byProb = Object.entries(json.attributes).sort((x, y) => y[1] - x[1]);
+      const t = r.timings;
       return {
         ...json,
+        faces: json.faces.map((f) => {
+          const byProb = Object.entries(f.attributes).sort((x, y) => y[1] - x[1]);
+          return {
+            ...f,
+            predicted: byProb.filter(([, p]) => p >= 0.5).map(([name]) => name),
+            top_attributes: byProb.slice(0, 5).map(([name, probability]) => ({ name, probability })),
+          };
+        }),
         format,
-        predicted: byProb.filter(([, p]) => p >= 0.5).map(([name]) => name),
-        top_attributes: byProb.slice(0, 5).map(([name, probability]) => ({ name, probability })),
-        timings_ms: { check: round(t1 - t0), predict: round(t2 - t1) },
+        timings_ms: { check: round(t1 - t0), predict: round(t2 - t1), decode: round(t.decode), detect: round(t.detect), align: round(t.align), model: round(t.model) },
       };
     },
     dispose: () => predictor.dispose(),

@@ -76,7 +76,7 @@ const NOT_BUILT_PAGE = `<!doctype html><meta charset="utf-8"><title>facet</title
 <body style="font:16px system-ui;margin:3em;max-width:40em">
 <h1>facet</h1><p>The web app has not been built. Run <code>npm run build:web</code> in packages/facet
 (or <code>npm run build</code>), then restart <code>facet serve</code>.</p>
-<p>The API works: <code>POST /v1/predict</code> with an image body, <code>GET /healthz</code>.</p></body>`;
+<p>The API works: <code>POST /v1/predict</code> with an image body (<code>?align=aligned</code> for an aligned face crop), <code>GET /healthz</code>.</p></body>`;
 
 export function createFacetServer(o: ServerOptions): FacetServer {
   const predictor = o.predictor;
@@ -96,11 +96,18 @@ export function createFacetServer(o: ServerOptions): FacetServer {
     status: 'ok',
     version: FACET_VERSION,
     model: modelSummary(predictor.config, predictor.runtime),
+    align: predictor.align,
     queue: { running: queue.running, queued: queue.queued, concurrency: queue.concurrency, max_queued: queue.maxQueued, rejected: queue.rejected },
     uptime_s: Math.round((Date.now() - started) / 1000),
   });
 
-  async function predict(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
+  async function predict(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, url: URL): Promise<void> {
+    // ?align=aligned: the upload is an aligned face crop (no detection); default: the server's ('detect' unless --aligned)
+    const align = url.searchParams.get('align') ?? predictor.align;
+    if (align !== 'detect' && align !== 'aligned') {
+      res.setHeader('Connection', 'close');
+      throw new HttpError(400, `align must be 'detect' (find and align the faces) or 'aligned' (the image is an aligned face crop), got '${align}'`);
+    }
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const declared = CONTENT_TYPES[type];
     if (!declared) {
@@ -131,7 +138,7 @@ export function createFacetServer(o: ServerOptions): FacetServer {
     if (body.length === 0) throw new HttpError(400, 'empty body: send the image bytes as the request body');
     const format = sniffImage(body);
     if (!format) throw new HttpError(400, `the body is not a JPEG, PNG or WebP image (declared ${type}; first bytes ${body.subarray(0, 8).toString('hex')})`);
-    const result = await queue.run(() => predictor.predict(body, format, maxPixels), abort.signal);
+    const result = await queue.run(() => predictor.predict(body, format, maxPixels, align), abort.signal);
     sendJson(res, 200, result);
   }
 
@@ -147,7 +154,7 @@ export function createFacetServer(o: ServerOptions): FacetServer {
       return false;
     };
     if (path === '/v1/predict') {
-      if (only('POST')) await predict(req, res, expectsContinue);
+      if (only('POST')) await predict(req, res, expectsContinue, url);
       return;
     }
     if (path === '/healthz') {

@@ -1,7 +1,9 @@
-// `facet predict IMAGE… [--run DIR] [--json] [--out DIR] [--runtime torch|onnx] [--threads N]`:
-// per image the 40 attribute probabilities, the parse, and each attribute's localization
-// heat map and region weights (spec §10). The action imports the runtimes lazily (through
-// infer/predict.ts), so that `--runtime onnx` never loads the native libtorch addon.
+// `facet predict IMAGE… [--run DIR] [--json] [--out DIR] [--runtime torch|onnx] [--aligned]`:
+// per photo its faces (found and aligned as CelebA's crops, or with --aligned the image
+// taken as one aligned crop), and per face the 40 attribute probabilities, the parse, and
+// each attribute's localization heat map and region weights (spec §10). The action
+// imports the runtimes lazily (through infer/predict.ts), so that `--runtime onnx` never
+// loads the native libtorch addon.
 import type { Command } from 'commander';
 import { int, oneOf } from '../options.js';
 import type { PredictionResult } from '../../infer/predict.js';
@@ -15,42 +17,57 @@ interface PredictCliOptions {
   threads?: number;
   batch: number;
   top: number;
+  aligned?: boolean;
+  maxFaces?: number;
 }
 
 const RESIZE_NOTE = `
-Images of any size are accepted: an image that is not the model's input size (178×218,
-W×H, CelebA's aligned crop, for the shipped model) is scaled to cover it keeping its
-aspect ratio, then centre-cropped (infer/preprocess.ts); the reported size is the
-original's, and the report says when an image was resized. An unreadable image is
-reported on stderr and skipped; the exit code is then 1.
+Any photo: the faces are found (BlazeFace + FaceMesh, on WebAssembly), largest first,
+and each is aligned the way CelebA's crops are — turned so the eyes are level, scaled
+and cut out into CelebA's 178×218 frame — then brought to the model's input. A photo
+without a face gets no prediction: stderr says so, its JSON has "faces": [] and a
+"note", and the exit code is 1, as for an unreadable image; the other photos are still
+predicted.
 
-Output: a table of the most probable attributes (default), one JSON object per image
-and line (--json: attributes, regions, region_weights, top_region, size, runtime), and
-with --out DIR per image NAME.json (the full prediction: also the heat maps on the grid
-and the parse) and NAME.html (a self-contained report: parse overlay, attribute bars,
-each attribute's heat map and region weights on click).
+--aligned: the images already are aligned face crops (CelebA's img_align_celeba, 178×218
+W×H for the shipped model): no face is looked for; an image that is not the model's
+input size is scaled to cover it keeping its aspect ratio, then centre-cropped
+(infer/preprocess.ts).
+
+Output: a table of each face's most probable attributes (default), one JSON object per
+image and line (--json: faces with box, score, landmarks, attributes, regions,
+region_weights, top_region; size, runtime, align), and with --out DIR per image NAME.json
+(the full prediction: also each face's heat maps and parse, and the parse over the whole
+photo) and NAME.html (a self-contained report: the photo with its faces boxed and its
+parse, and per face the aligned crop, parse overlay, attribute bars, each attribute's
+heat map and region weights on click).
 `;
 
 export function registerPredictCommand(program: Command): void {
   program
     .command('predict')
-    .description('predict the 40 attributes of face images, with the parse, heat maps and region weights (spec §10)')
+    .description('find the faces in photos and predict their 40 attributes, with the parse, heat maps and region weights (spec §10)')
     .argument('[images...]', 'image files (JPEG, PNG, WebP, …); none: the sample faces shipped with the model')
     .option('--run <dir>', 'model bundle directory (bundle.json + weights.safetensors); default: the shipped model, packages/facet/models/default')
     .option('--runtime <name>', 'torch (libtorch) | onnx (onnxruntime-node; libtorch is never loaded); default torch, or onnx with --onnx', oneOf('--runtime', ['torch', 'onnx'] as const))
     .option('--onnx <file>', 'an exported model (facet export onnx) to run on onnxruntime instead of exporting the bundle in memory')
+    .option('--aligned', 'the images are aligned face crops (as CelebA\'s): no face detection, the whole image is the face')
+    .option('--max-faces <n>', 'faces predicted per photo at most, largest first', int('--max-faces', 1), 8)
     .option('--json', 'print one JSON object per image, one line each')
     .option('--out <dir>', 'write NAME.json (full prediction) and NAME.html (self-contained report) per image')
     .option('--threads <n>', 'intra-op threads of the runtime', int('--threads', 1))
-    .option('--batch <n>', 'images per forward pass', int('--batch', 1), 8)
-    .option('--top <n>', 'table: how many attributes to list', int('--top', 1), 10)
+    .option('--batch <n>', 'faces per forward pass', int('--batch', 1), 8)
+    .option('--top <n>', 'table: how many attributes to list per face', int('--top', 1), 10)
     .addHelpText('after', RESIZE_NOTE)
     .action(async (images: string[], o: PredictCliOptions) => {
       process.exitCode = await runPredict(images, o);
     });
 }
 
-/** Runs the command; returns the exit code (0: all images predicted, 1: some failed). Model errors throw. */
+/**
+ * Runs the command; returns the exit code (0: every image predicted, 1: some could not
+ * be read or had no face). Model and detector errors throw.
+ */
 export async function runPredict(
   images: string[],
   o: PredictCliOptions,
@@ -58,18 +75,20 @@ export async function runPredict(
   err: (s: string) => void = (s) => process.stderr.write(s + '\n'),
 ): Promise<number> {
   const { Predictor, isFailure, toJson } = await import('../../infer/predict.js');
-  const opts: Parameters<typeof Predictor.open>[0] = { batch: o.batch };
+  const opts: Parameters<typeof Predictor.open>[0] = { batch: o.batch, align: o.aligned ? 'aligned' : 'detect' };
   if (o.run !== undefined) opts.run = o.run;
   if (o.runtime !== undefined) opts.runtime = o.runtime;
   if (o.onnx !== undefined) opts.onnx = o.onnx;
   if (o.threads !== undefined) opts.threads = o.threads;
+  if (o.maxFaces !== undefined) opts.maxFaces = o.maxFaces;
   if (images.length === 0) {
     const { resolveModelDir, sampleImages } = await import('../../infer/default_model.js');
     images = sampleImages(resolveModelDir(o.run));
     // CelebA's and LFW's photos are licensed for non-commercial research only: the package
     // ships synthetic faces, and says so, rather than real ones
     err(`facet predict: no images given; predicting the ${images.length} sample faces shipped with the model. They are synthetic (drawn by facet's generator): ` +
-      "real research photos cannot ship in the package. Pass your own photos (aligned faces, 178×218 as CelebA's) to see it on real faces.");
+      'real research photos cannot ship in the package. They are aligned crops, so no face is looked for (as --aligned). Pass your own photos to see it on real faces.');
+    opts.align = 'aligned';
   }
   const predictor = await Predictor.open(opts);
   let failed = 0;
@@ -82,6 +101,10 @@ export async function runPredict(
           failed++;
           err(`facet predict: ${r.error.startsWith(r.image) ? r.error : `${r.image}: ${r.error}`}`);
           continue;
+        }
+        if (r.faces.length === 0) {
+          failed++;
+          err(`facet predict: ${r.image}: ${r.note ?? 'no face found'}`);
         }
         let files: { json: string; html: string } | null = null;
         if (o.out !== undefined) {
@@ -149,21 +172,32 @@ export function bar(x: number, width = 20): string {
 
 export function formatTable(r: PredictionResult, top: number, files: { json: string; html: string } | null = null): string {
   const A = r.attributeNames.length;
-  const order = r.attributeNames.map((_, a) => a).sort((a, b) => r.probabilities[b]! - r.probabilities[a]!);
-  const nameW = Math.max(...r.attributeNames.map((n) => n.length));
   const size = `${r.size.width}×${r.size.height}`;
+  const n = r.faces.length;
+  const { width: W, height: H } = r.inputSize;
   const lines = [
-    `${r.image}  ${size}${r.resized ? ` → ${r.inputSize.width}×${r.inputSize.height} (cover + centre crop)` : ''}  [${r.runtime}]`,
+    r.align === 'detect'
+      ? `${r.image}  ${size}  ${n === 0 ? 'no face found' : `${n} face${n > 1 ? 's' : ''}`}  [${r.runtime}]`
+      : `${r.image}  ${size}${r.size.width !== W || r.size.height !== H ? ` → ${W}×${H} (cover + centre crop)` : ''}  [${r.runtime}, aligned crop]`,
   ];
-  for (const a of order.slice(0, top)) {
-    let best = 0;
-    for (let k = 1; k < r.regionNames.length; k++) if (r.regionWeights[k * A + a]! > r.regionWeights[best * A + a]!) best = k;
-    const p = r.probabilities[a]!;
-    lines.push(`  ${r.attributeNames[a]!.padEnd(nameW)}  ${p.toFixed(3)} ${bar(p)}  ${r.regionNames[best]} ${r.regionWeights[best * A + a]!.toFixed(2)}`);
+  const nameW = Math.max(...r.attributeNames.map((x) => x.length));
+  for (const [i, f] of r.faces.entries()) {
+    if (r.align === 'detect') {
+      const b = f.box;
+      lines.push(`  face ${i + 1}: box ${Math.round(b.width)}×${Math.round(b.height)} at (${Math.round(b.x)}, ${Math.round(b.y)}), score ${f.score!.toFixed(2)} → aligned ${f.aligned!.width}×${f.aligned!.height} → ${W}×${H}`);
+    }
+    const pad = r.align === 'detect' ? '    ' : '  ';
+    const order = r.attributeNames.map((_, a) => a).sort((a, b) => f.probabilities[b]! - f.probabilities[a]!);
+    for (const a of order.slice(0, top)) {
+      let best = 0;
+      for (let k = 1; k < r.regionNames.length; k++) if (f.regionWeights[k * A + a]! > f.regionWeights[best * A + a]!) best = k;
+      const p = f.probabilities[a]!;
+      lines.push(`${pad}${r.attributeNames[a]!.padEnd(nameW)}  ${p.toFixed(3)} ${bar(p)}  ${r.regionNames[best]} ${f.regionWeights[best * A + a]!.toFixed(2)}`);
+    }
+    if (top < A) lines.push(`${pad}… ${A - top} more (--top ${A} lists all)`);
+    const regions = r.regionNames.map((x, k) => ({ n: x, f: f.regionFractions[k]! })).filter((x) => x.f > 0).sort((a, b) => b.f - a.f);
+    lines.push(`${pad}regions: ${regions.map((x) => `${x.n} ${(100 * x.f).toFixed(1)}%`).join(' · ')}`);
   }
-  if (top < A) lines.push(`  … ${A - top} more (--top ${A} lists all)`);
-  const regions = r.regionNames.map((n, k) => ({ n, f: r.regionFractions[k]! })).filter((x) => x.f > 0).sort((a, b) => b.f - a.f);
-  lines.push(`  regions: ${regions.map((x) => `${x.n} ${(100 * x.f).toFixed(1)}%`).join(' · ')}`);
   if (files) lines.push(`  wrote ${files.json}, ${files.html}`);
   return lines.join('\n');
 }

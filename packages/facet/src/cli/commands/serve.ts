@@ -1,6 +1,8 @@
 // `facet serve [--run DIR | --onnx FILE] [--port 8080] [--host 127.0.0.1] [--max-body 20MB] [--max-pixels N]
-// [--concurrency N] [--queue N] [--runtime onnx|torch] [--threads N]`: the web app (the
-// model runs in the browser with onnxruntime-web) and POST /v1/predict (server-side).
+// [--concurrency N] [--queue N] [--runtime onnx|torch] [--threads N] [--aligned]`: the web app
+// (the model runs in the browser with onnxruntime-web) and POST /v1/predict (server-side:
+// the faces of any photo, found and aligned; or with --aligned, or ?align=aligned per
+// request, the upload taken as an aligned face crop).
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { readBundle } from '../../infer/bundle.js';
@@ -39,6 +41,7 @@ interface ServeOpts {
   threads?: number;
   samples: number;
   quiet?: boolean;
+  aligned?: boolean;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -55,13 +58,14 @@ export function registerServeCommand(program: Command): void {
     .option('--queue <n>', 'predictions waiting beyond those; more get 503', int('--queue', 0), 16)
     .option('--runtime <r>', "server-side runtime: 'onnx' (no native build) or 'torch'", oneOf('--runtime', ['onnx', 'torch'] as const), 'onnx' as ServeRuntime)
     .option('--threads <n>', 'onnxruntime intra-op threads per prediction (default: cores / concurrency)', int('--threads', 1))
+    .option('--aligned', "POST /v1/predict takes uploads as aligned face crops (no face detection) unless a request says ?align=detect")
     .option('--samples <n>', 'synthetic sample faces offered on the page', int('--samples', 0), 3)
     .option('--quiet', 'no request log')
     .action(async (o: ServeOpts) => {
       if (o.onnx !== undefined && o.run !== undefined) throw new Error('serve: give either --run DIR or --onnx FILE, not both');
       const dir = o.onnx ?? resolveModelDir(o.run);
       const model = o.onnx !== undefined ? { onnxFile: o.onnx } : { bundle: readBundle(dir) };
-      const predictor = await createPredictor(model, { runtime: o.runtime, threads: o.threads, concurrency: o.concurrency });
+      const predictor = await createPredictor(model, { runtime: o.runtime, threads: o.threads, concurrency: o.concurrency, align: o.aligned ? 'aligned' : 'detect' });
       const samples = await makeSamples(o.samples);
       const log = o.quiet ? undefined : (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
       const app = createFacetServer({
@@ -72,7 +76,7 @@ export function registerServeCommand(program: Command): void {
       process.on('unhandledRejection', (e) => console.error(`facet serve: unhandled rejection: ${(e as Error)?.stack ?? String(e)}`));
       const { url } = await app.listen(o.port, o.host);
       if (!webBuilt()) console.error('facet serve: the web app is not built (npm run build:web); the API works');
-      console.log(JSON.stringify({ url, model: dir, runtime: o.runtime, onnxBytes: predictor.onnx.length, concurrency: o.concurrency, queue: o.queue }));
+      console.log(JSON.stringify({ url, model: dir, runtime: o.runtime, align: predictor.align, onnxBytes: predictor.onnx.length, concurrency: o.concurrency, queue: o.queue }));
       const stop = (): void => {
         console.error('facet serve: shutting down');
         void app.close().then(() => predictor.dispose()).then(() => process.exit(0));
