@@ -47,7 +47,7 @@ train attr "$out/ssp" --method ssp --parser "$out/parser" --init-from "$out/avg"
   --width-mult 0.25 --batch 32 --steps 1000 --warmup-steps 50 --eval-every 250 --checkpoint-every 250 "${schedule[@]/2e-3/1e-3}"
 
 [[ ${SKIP_EXPORT:-0} == 1 ]] && exit 0
-facet export bundle --attributes "$out/ssp" --parser "$out/parser" --tune-thresholds "$data/celeba" --out packages/facet/models/default \
+facet export bundle --attributes "$out/ssp" --parser "$out/parser" --out packages/facet/models/default \
   --description "Trained by facet on real faces: SSP on CelebA (2,340 aligned faces of celeba/'s train split + 8,294 of celeba-small), its parser on LFW Part Labels (hair/skin/background) and FaceMesh pseudo-labels of the same CelebA faces (scripts/train-default-model.sh). Input: aligned faces as CelebA crops them (178×218 or any size of that aspect)."
 # Three synthetic sample faces (a seed the training never used), for `facet predict`
 # and `facet serve` without arguments: CelebA's and LFW's photos are licensed for
