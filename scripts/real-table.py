@@ -29,3 +29,17 @@ for i, name in enumerate(attrs):
     out.append(f'| {name} | ' + ' | '.join(cells) + ' |')
 open(os.path.join(root, 'table2.md'), 'w').write('\n'.join(out) + '\n')
 print('\n'.join(out[:6 + len(runs)]))
+
+# Figure 4 on real faces: SSP's region weights averaged over the test split, per attribute
+ssp_file = os.path.join(root, 'test-ssp.json')
+if os.path.exists(ssp_file):
+    loc = json.load(open(ssp_file)).get('localization')
+    regions = ['background', 'hair', 'skin', 'eyes', 'eyebrows', 'mouth', 'nose']
+    fig = ['', '## SSP\'s region weights on real faces (Figure 4)', '',
+           'w[r, a] averaged over the %d test faces; the heaviest region in bold.' % count, '',
+           '| attribute | ' + ' | '.join(regions) + ' |', '| --- |' + ' ---: |' * len(regions)]
+    for name, row in zip(attrs, loc['regionWeights']):
+        top = max(range(len(row)), key=lambda r: row[r])
+        fig.append(f'| {name} | ' + ' | '.join(('**%.2f**' if r == top else '%.2f') % v for r, v in enumerate(row)) + ' |')
+    with open(os.path.join(root, 'table2.md'), 'a') as f:
+        f.write('\n'.join(fig) + '\n')
