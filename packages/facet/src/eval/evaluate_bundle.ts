@@ -3,40 +3,18 @@
 // bundle's libtorch pipeline gives the attributes; its parser, the parsing IoU.
 import { noGrad, tidy } from '@facet/torch';
 import { openDataset } from '../data/detect.js';
-import { DataLoader } from '../data/loader/loader.js';
-import { openSplit, type SplitSource } from '../data/loader/split_source.js';
+import { openSplit } from '../data/loader/split_source.js';
 import { toTensors } from '../data/loader/to_tensors.js';
-import type { Normalization } from '../data/loader/normalization.js';
 import { readBundle } from '../infer/bundle.js';
 import { TorchPipeline } from '../infer/torch_pipeline.js';
 import { coarseOf, evaluateParser } from '../train/tasks/parser_task.js';
-import { attributeMetrics, prevalence } from './metrics.js';
-import type { EvalOptions, RunEvaluation } from './evaluate_run.js';
+import { attributeMetrics } from './metrics.js';
+import { evalLoader, trainPrevalence, type EvalOptions, type RunEvaluation } from './evaluate_run.js';
 
-function loaderFor(source: SplitSource, normalization: Normalization, batch: number, withAttributes: boolean): DataLoader {
-  return new DataLoader({
-    store: source.store, batchSize: batch, seed: 0, normalization, flip: false, shuffle: false, workers: 0,
-    attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,
-  });
-}
-
-/** The majority answer of the bundle's own training data, where its folders are still there. */
-function trainingPrevalence(folders: unknown, attributeNames: readonly string[]): Float64Array | undefined {
-  if (!Array.isArray(folders)) return undefined;
-  try {
-    const rows: Uint8Array[] = [];
-    for (const dir of folders as string[]) {
-      const ds = openDataset(dir, { checkFiles: false });
-      if (ds.attributeNames.join() !== attributeNames.join()) return undefined;
-      for (const it of ds.items('train')) if (it.attributes) rows.push(it.attributes);
-    }
-    if (rows.length === 0) return undefined;
-    const labels = new Uint8Array(rows.length * attributeNames.length);
-    rows.forEach((r, n) => labels.set(r, n * attributeNames.length));
-    return prevalence(labels, attributeNames.length);
-  } catch {
-    return undefined;
-  }
+/** The attribute data folders a bundle records (bundle.json training.attributes.data). */
+function trainingFolders(training: Record<string, unknown> | undefined): string[] {
+  const data = (training?.attributes as { data?: unknown } | undefined)?.data;
+  return Array.isArray(data) ? data.filter((d): d is string => typeof d === 'string') : [];
 }
 
 /** Attribute metrics where the split has labels, parsing IoU where it has masks. */
@@ -58,7 +36,7 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
         throw new Error(`${o.data}: its attributes (${ds.attributeNames.length}) are not the ${c.attributeNames.length} the bundle predicts`);
       }
       const source = await open('attributes');
-      const loader = loaderFor(source, c.normalization, o.batch ?? 32, true);
+      const loader = evalLoader(source, c.normalization, o.batch ?? 32, true);
       const a = c.attributeNames.length;
       const probs = new Float32Array(source.items.length * a);
       const labels = new Uint8Array(source.items.length * a);
@@ -75,11 +53,11 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
       } finally {
         await loader.close();
       }
-      out.attributes = attributeMetrics(probs, labels, c.attributeNames, { trainPrevalence: trainingPrevalence(c.training?.attributes && (c.training.attributes as { data?: unknown }).data, c.attributeNames) });
+      out.attributes = attributeMetrics(probs, labels, c.attributeNames, { trainPrevalence: trainPrevalence(trainingFolders(c.training), c.attributeNames) });
     }
     if (hasMasks) {
       const source = await open('masks');
-      const loader = loaderFor(source, c.parserNormalization, o.batch ?? 16, false);
+      const loader = evalLoader(source, c.parserNormalization, o.batch ?? 16, false);
       try {
         out.parsing = await evaluateParser(pipeline.parser, { source, loader, coarse: coarseOf(source) });
       } finally {

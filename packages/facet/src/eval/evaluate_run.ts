@@ -11,6 +11,7 @@ import { JointModel } from '../models/joint.js';
 import { buildModel } from '../models/registry.js';
 import { openSplit, type SplitSource } from '../data/loader/split_source.js';
 import { DataLoader } from '../data/loader/loader.js';
+import type { Normalization } from '../data/loader/normalization.js';
 import { openDataset } from '../data/detect.js';
 import type { Split } from '../data/types.js';
 import { REGION_NAMES } from '../regions.js';
@@ -46,18 +47,26 @@ export interface RunEvaluation {
   localization?: LocalizationReport;
 }
 
-function evalLoader(source: SplitSource, config: RunConfig, batch: number, withAttributes: boolean): DataLoader {
+/** An unshuffled, unflipped loader over a split, normalised as the model expects. */
+export function evalLoader(source: SplitSource, normalization: Normalization, batch: number, withAttributes: boolean): DataLoader {
   return new DataLoader({
-    store: source.store, batchSize: batch, seed: 0, normalization: config.normalization, flip: false, shuffle: false, workers: 0,
+    store: source.store, batchSize: batch, seed: 0, normalization, flip: false, shuffle: false, workers: 0,
     attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,
   });
 }
 
-/** Training-set prevalence of each attribute (the majority-class baseline's guess). */
-function trainPrevalence(config: RunConfig): Float64Array | undefined {
+/**
+ * Each attribute's prevalence over the train splits of the folders a model was trained
+ * on (the majority-class baseline's guess); undefined where they are gone or differ.
+ */
+export function trainPrevalence(folders: readonly string[], attributeNames: readonly string[]): Float64Array | undefined {
   try {
-    const items = config.data.flatMap((d) => openDataset(d.dir, { checkFiles: false }).items('train').filter((i) => i.attributes));
-    const a = config.attributeNames.length;
+    const items = folders.flatMap((dir) => {
+      const ds = openDataset(dir, { checkFiles: false });
+      if (ds.attributeNames.join() !== attributeNames.join()) throw new Error(`${dir}: other attributes`);
+      return ds.items('train').filter((i) => i.attributes);
+    });
+    const a = attributeNames.length;
     const labels = new Uint8Array(items.length * a);
     items.forEach((it, n) => labels.set(it.attributes!, n * a));
     return items.length ? prevalence(labels, a) : undefined;
@@ -80,7 +89,7 @@ export async function attributePredictions(runPath: string, o: EvalOptions): Pro
   const config = run.readJson<RunConfig>('config.json');
   const { height, width } = config.recipe;
   const source = await openSplit(o.data, o.split, { height, width, require: 'attributes', limit: o.limit, cacheDir: o.cacheDir });
-  const loader = evalLoader(source, config, o.batch ?? 32, true);
+  const loader = evalLoader(source, config.normalization, o.batch ?? 32, true);
   try {
     if (config.kind === 'joint') {
       const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
@@ -112,7 +121,7 @@ async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Prom
   const run = new RunDir(runPath);
   const { height, width } = config.recipe;
   const source = await openSplit(o.data, o.split, { height, width, require: 'masks', limit: o.limit, cacheDir: o.cacheDir });
-  const loader = evalLoader(source, config, o.batch ?? 16, false);
+  const loader = evalLoader(source, config.normalization, o.batch ?? 16, false);
   let parser: Parser, owner: { dispose(): void };
   if (config.kind === 'joint') {
     const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
@@ -136,7 +145,7 @@ export async function evaluateRun(runPath: string, o: EvalOptions): Promise<RunE
   const out: RunEvaluation = { run: runPath, kind: config.kind, method: config.method, data: o.data, split: o.split };
   if (config.kind !== 'parser') {
     const { probs, labels, regions } = await attributePredictions(runPath, o);
-    out.attributes = attributeMetrics(probs, labels, config.attributeNames, { trainPrevalence: trainPrevalence(config) });
+    out.attributes = attributeMetrics(probs, labels, config.attributeNames, { trainPrevalence: trainPrevalence(config.data.map((d) => d.dir), config.attributeNames) });
     if (regions) out.localization = localizationReport(regions, config.attributeNames, o.data);
   }
   if (config.kind !== 'attr') out.parsing = await parsing(runPath, config, o);
@@ -159,7 +168,7 @@ export async function evaluateEnsemble(runs: string[], o: EvalOptions): Promise<
   const probs = sum!.map((v) => v / runs.length);
   return {
     run: runs.join(','), kind: 'ensemble', method: runs.map((r) => new RunDir(r).readJson<RunConfig>('config.json').method).join('+'),
-    data: o.data, split: o.split, attributes: attributeMetrics(probs, labels!, config!.attributeNames, { trainPrevalence: trainPrevalence(config!) }),
+    data: o.data, split: o.split, attributes: attributeMetrics(probs, labels!, config!.attributeNames, { trainPrevalence: trainPrevalence(config!.data.map((d) => d.dir), config!.attributeNames) }),
   };
 }
 
