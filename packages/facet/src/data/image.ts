@@ -335,6 +335,12 @@ export async function decodeUpright(source: string | Uint8Array, limitInputPixel
   return { data: toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels), width: info.width, height: info.height };
 }
 
+/** Decoded RGB resized to width×height by sharp (its default Lanczos), aspect not kept. */
+export async function resizeRgb(image: UprightImage, width: number, height: number): Promise<UprightImage> {
+  const out = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+  return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height };
+}
+
 /**
  * The fit rule's pixels (data/fit.ts) from decoded RGB: the cover crop cut out, resized
  * to tw×th (default: the image's own size) by sharp.

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { findCelebAFiles, readCelebA } from '../data/celeba.js';
-import { loadImage } from '../data/image.js';
+import { loadImage, resizeRgb } from '../data/image.js';
 import { alignmentTransform } from '../face/align.js';
 import type { FaceDetector, MeshPoint } from '../face/human.js';
 import { fivePoints } from '../face/mesh_regions.js';
@@ -17,7 +17,6 @@ import { detectInPhoto } from '../face/faces_in_photo.js';
 import { readPhoto } from '../infer/preprocess.js';
 import { type PredictOptions, type PredictionResult, Predictor, isFailure } from '../infer/predict.js';
 import { attributeMetrics } from './metrics.js';
-import sharp from 'sharp';
 
 export interface WildEvalOptions {
   /** a CelebA folder of in-the-wild photos (Img/img_celeba) with attribute labels */
@@ -103,8 +102,7 @@ type Rgb = { data: Uint8Array; width: number; height: number };
 
 async function toFrame(img: Rgb): Promise<Rgb> {
   if (img.width === FRAME.width && img.height === FRAME.height) return img;
-  const out = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(FRAME.width, FRAME.height, { fit: 'fill' }).raw().toBuffer();
-  return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width: FRAME.width, height: FRAME.height };
+  return resizeRgb(img, FRAME.width, FRAME.height);
 }
 
 /** The detector's face on an aligned 178×218 crop: the one over its centre. */

@@ -20,7 +20,7 @@ import {
   FACE_LABELS_FORMAT, FACE_LABELS_VERSION, LABELS_FILE, LANDMARKS_FILE, MASKS_DIR,
   formatLandmarkFile, maskPath, readFaceLabelsManifest, relativeSource, type FaceLabelsManifest,
 } from '../data/face_labels.js';
-import { loadImage } from '../data/image.js';
+import { loadImage, resizeRgb } from '../data/image.js';
 import { MESH_LABELS } from '../data/regions.js';
 import { readTable } from '../data/text.js';
 import type { FaceItem, RawImage, Split } from '../data/types.js';
@@ -140,11 +140,7 @@ function readJournal(out: string, source: string, centred: boolean, into: Map<st
 
 /** Image ×2 (sharp's default Lanczos), for a small face the detector missed. */
 async function upsample(img: RawImage): Promise<RawImage> {
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .resize(img.width * 2, img.height * 2)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
+  return { ...(await resizeRgb(img, img.width * 2, img.height * 2)), channels: 3 };
 }
 
 /** Mesh points from image ×2 back to the image (continuous coordinates scale exactly). */
