@@ -6,12 +6,14 @@
 # seed. Each is scored on celeba/'s official test split, SSP+SSG as an ensemble.
 # Runs resume where they stopped; metrics, logs and wall times go to experiments/real/
 # (checkpoints stay in $FACET_RUNS, default experiments/real/runs, not committed).
-# Usage: bash scripts/run-real-study.sh [DATA] [METHOD…] (default: ssg avg-ft)
+# BBox reads the five landmarks the data engine (facet label) takes from FaceMesh, so it
+# trains on the label folders (CelebA has no reachable landmark file here).
+# Usage: bash scripts/run-real-study.sh [DATA] [METHOD…] (default: ssg avg-ft bbox)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:-${FACET_DATA:-../shared/data}}
 shift || true
-methods=("${@:-ssg avg-ft}")
+methods=("${@:-ssg avg-ft bbox}")
 out=${FACET_RUNS:-experiments/real/runs}
 labels=${FACET_LABELS:-experiments/real/labels}
 results=experiments/real
@@ -29,18 +31,21 @@ schedule=(--optimizer adamw --lr 1e-3 --weight-decay 0.05 --lr-schedule cosine -
 for m in ${methods[@]}; do
   run=$out/$m
   [[ -f $run/train_summary.json ]] && continue
+  sets="$data/celeba,$data/celeba-small"
   case $m in
     ssg) method=ssg; extra=(--parser "$out/parser") ;;
     avg-ft) method=avg; extra=() ;;
+    bbox) method=bbox; extra=(); sets="$labels/celeba,$labels/celeba-small" ;;
     *) echo "unknown method $m" >&2; exit 2 ;;
   esac
   if [[ -f $run/state.json ]]; then timed facet train attr --resume "$run" --json >>"$run.log"
-  else timed facet train attr --method "$method" --data "$data/celeba,$data/celeba-small" --out "$run" "${extra[@]}" "${size[@]}" "${schedule[@]}" --json >>"$run.log"; fi
+  else timed facet train attr --method "$method" --data "$sets" --out "$run" "${extra[@]}" "${size[@]}" "${schedule[@]}" --json >>"$run.log"; fi
 done
 
-for m in avg ssp ssg avg-ft; do
+for m in avg ssp ssg avg-ft bbox; do
   [[ -f $out/$m/train_summary.json ]] || continue
-  facet eval --run "$out/$m" --data "$data/celeba" --split test --json --out "$results/test-$m.json" >/dev/null
+  test_set=$data/celeba; [[ $m == bbox ]] && test_set=$labels/celeba
+  facet eval --run "$out/$m" --data "$test_set" --split test --json --out "$results/test-$m.json" >/dev/null
   cp "$out/$m.log" "$results/train-$m.log" 2>/dev/null || true
 done
 if [[ -f $out/ssg/train_summary.json ]]; then
