@@ -91,6 +91,8 @@ struct WorkBox {
   void finish() {
     std::lock_guard<std::mutex> lock(mu);
     if (done) return;
+    // writing back into parameters (broadcast of weights) is not something to record
+    at::NoGradGuard noGrad;
     for (auto& w : works) w->wait();
     for (auto& p : packs) {
       if (divisor != 0) p.flat.div_(divisor);
@@ -508,6 +510,7 @@ struct ReducerState {
   size_t finish() {
     std::lock_guard<std::mutex> lock(mu);
     if (!armed) throw std::runtime_error("finish() without prepare()");
+    at::NoGradGuard noGrad;
     armed = false;
     if (!error.empty()) {
       std::string e = error;

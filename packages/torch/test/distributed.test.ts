@@ -44,6 +44,7 @@ for (const worldSize of [2, 3]) {
       }
       assert.deepEqual(j.list.a, range(3).map((i) => i * tri));
       assert.deepEqual(j.list.b, range(4).map((i) => i * tri));
+      assert.deepEqual(j.leaf, [0, 1, 2], 'rank 0 broadcast into a leaf that requires grad');
     }
   });
 }

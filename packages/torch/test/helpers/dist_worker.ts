@@ -35,6 +35,10 @@ async function collectives(pg: D.ProcessGroup): Promise<Record<string, unknown>>
   const a = ramp([3], 'float32', pg.rank), b = ramp([2, 2], 'int64', pg.rank);
   pg.allReduce([a, b], 'sum').waitSync();
   out.list = { a: values(a), b: values(b) };
+  // a parameter (a leaf that requires grad) receives a broadcast in place
+  const leaf = ramp([3], 'float32', pg.rank).requiresGrad_(true);
+  await pg.broadcast(leaf, 0).wait();
+  out.leaf = values(leaf.detach());
   await pg.barrier().wait();
   return out;
 }
@@ -78,10 +82,13 @@ async function main(): Promise<void> {
   pg.destroy();
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.log(JSON.stringify({ error: e.message }));
-    process.exit(1);
-  },
-);
+// `node --test dist/test/` runs every file under test/, this one too, without arguments.
+if (scenario !== undefined) {
+  main().then(
+    () => process.exit(0),
+    (e: Error) => {
+      console.log(JSON.stringify({ error: e.message }));
+      process.exit(1);
+    },
+  );
+}
