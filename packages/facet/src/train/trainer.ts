@@ -56,7 +56,12 @@ export async function train(run: RunDir, config: RunConfig, task: TrainingTask, 
     : { step: 0, bestScore: null, bestStep: null, logBytes: 0 };
   const trainable = task.model.parameters().filter((p) => p.requiresGrad);
   const dp = options.group ? await DataParallel.wrap(options.group, task.model, trainable, options.bucketBytes) : null;
-  if (dp) await dp.agree('the step to start from', state.step);
+  try {
+    await dp?.agree('the step to start from', state.step);
+  } catch (e) {
+    dp?.dispose();
+    throw e;
+  }
   const main = !dp || dp.rank === 0;
   const mode = main ? options.progress ?? 'bar' : 'quiet';
   const bar = mode === 'bar'
@@ -73,6 +78,8 @@ export async function train(run: RunDir, config: RunConfig, task: TrainingTask, 
       const batch = await task.prepare(step);
       optimizer.setLr(learningRate(r, step));
       if (dp) {
+        // the gradients are averaged between backward and the step, and a tidy scope
+        // cannot span that await: two scopes
         await dp.syncBuffers();
         const local = tidy(() => {
           optimizer.zeroGrad();
