@@ -4,16 +4,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { distributed as D } from '../lib/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distributed as D, native } from '../lib/index.js';
 import { freePort, runRanks } from './helpers/ranks.js';
 
 const worker = fileURLToPath(new URL('./helpers/dist_worker.js', import.meta.url));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const TIMEOUT_MS = 20_000;
 
-async function run(scenario: string, worldSize: number, ranks = range(worldSize), timeoutMs = TIMEOUT_MS) {
-  const port = await freePort();
-  return runRanks(worker, ranks, (r) => [scenario, String(r), String(worldSize), String(port), String(timeoutMs)]);
+async function run(scenario: string, worldSize: number, ranks = range(worldSize), timeoutMs = TIMEOUT_MS, store?: string) {
+  const where = store ?? String(await freePort());
+  return runRanks(worker, ranks, (r) => [scenario, String(r), String(worldSize), where, String(timeoutMs)]);
 }
 
 test('the addon was built with Gloo', () => {
@@ -48,6 +51,29 @@ for (const worldSize of [2, 3]) {
     }
   });
 }
+
+test('a FileStore rendezvous (one machine, no port): the same collectives on 2 ranks', { timeout: 120_000 }, async () => {
+  const results = await run('collectives', 2, [0, 1], TIMEOUT_MS, join(mkdtempSync(join(tmpdir(), 'facet-filestore-')), 'store'));
+  for (const r of results) {
+    assert.equal(r.code, 0, `rank ${r.rank}: ${JSON.stringify(r.json)} ${r.stderr}`);
+    const j = r.json as Record<string, any>;
+    assert.deepEqual(j['float64[5]'].sum, [0, 3, 6, 9, 12]);
+    assert.deepEqual(j['int32[7]'].broadcast, [0, 2, 4, 6, 8, 10, 12]);
+  }
+});
+
+test('without Gloo compiled in, the API throws saying what to install', async () => {
+  const mutable = native as unknown as Record<string, unknown>;
+  const saved = mutable.distInfo;
+  mutable.distInfo = () => ({ gloo: false, nccl: false });
+  try {
+    assert.equal(D.isAvailable(), false);
+    await assert.rejects(D.initProcessGroup({ rank: 0, worldSize: 1, masterAddr: '127.0.0.1', masterPort: 1234 }), /^Error: @facet\/torch: this addon was built without torch\.distributed.*apt-get install libgloo-dev/);
+  } finally {
+    mutable.distInfo = saved;
+  }
+  assert.equal(D.isAvailable(), true);
+});
 
 test('the gradient reducer averages gradients in several buckets, started inside backward', { timeout: 120_000 }, async () => {
   const worldSize = 3;

@@ -2,6 +2,7 @@
 // env (MASTER_ADDR/MASTER_PORT: a TCPStore served by rank 0) and file (a FileStore).
 import { ProcessGroup, type Backend } from './process_group.js';
 import { Store } from './store.js';
+import { dist } from './native_dist.js';
 
 /** torch.distributed's default: 30 minutes. */
 export const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
@@ -20,6 +21,7 @@ export interface InitOptions {
 }
 
 export async function initProcessGroup(o: InitOptions): Promise<ProcessGroup> {
+  dist(); // throws first where the addon has no c10d
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(o.worldSize) || o.worldSize < 1) throw new Error(`initProcessGroup: worldSize must be an integer ≥ 1, got ${o.worldSize}`);
   if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize) throw new Error(`initProcessGroup: rank must be an integer in [0, ${o.worldSize}), got ${o.rank}`);

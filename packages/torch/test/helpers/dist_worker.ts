@@ -1,5 +1,6 @@
 // One rank of a distributed test (test/distributed.test.ts spawns 2 or 3 of these on
-// 127.0.0.1). argv: scenario rank worldSize port timeoutMs. Prints one JSON line with
+// 127.0.0.1). argv: scenario rank worldSize port timeoutMs, where a path instead of a
+// port means a FileStore there. Prints one JSON line with
 // what it saw; on an error prints {"error": message} and exits 1.
 import * as T from '../../lib/index.js';
 import { distributed as D } from '../../lib/index.js';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     await D.initProcessGroup({ rank, worldSize, masterAddr: '127.0.0.1', masterPort: port, timeoutMs });
     throw new Error('initProcessGroup returned without the other rank');
   }
-  const pg = await D.initProcessGroup({ rank, worldSize, masterAddr: '127.0.0.1', masterPort: port, timeoutMs });
+  const pg = await D.initProcessGroup({ rank, worldSize, timeoutMs, ...(portS!.startsWith('/') ? { storePath: portS } : { masterAddr: '127.0.0.1', masterPort: port }) });
   let result: Record<string, unknown>;
   if (scenario === 'collectives') result = await collectives(pg);
   else if (scenario === 'reducer') result = await reducer(pg);
