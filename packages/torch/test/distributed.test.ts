@@ -24,7 +24,7 @@ test('the addon was built with Gloo', () => {
 });
 
 for (const worldSize of [2, 3]) {
-  test(`collectives on ${worldSize} ranks: sum, avg, max, broadcast, lists, barrier`, { timeout: 120_000 }, async () => {
+  test(`collectives on ${worldSize} ranks: sum, avg, max, broadcast, lists, barrier, the store`, { timeout: 120_000 }, async () => {
     const results = await run('collectives', worldSize);
     const tri = (worldSize * (worldSize + 1)) / 2; // Σ (r+1)
     for (const r of results) {
@@ -48,6 +48,8 @@ for (const worldSize of [2, 3]) {
       assert.deepEqual(j.list.a, range(3).map((i) => i * tri));
       assert.deepEqual(j.list.b, range(4).map((i) => i * tri));
       assert.deepEqual(j.leaf, [0, 1, 2], 'rank 0 broadcast into a leaf that requires grad');
+      assert.equal(j.hello, 'from rank 0');
+      assert.equal(j.count, String(worldSize), 'every rank added 1 to the store counter');
     }
   });
 }

@@ -36,6 +36,12 @@ async function collectives(pg: D.ProcessGroup): Promise<Record<string, unknown>>
   const a = ramp([3], 'float32', pg.rank), b = ramp([2, 2], 'int64', pg.rank);
   pg.allReduce([a, b], 'sum').waitSync();
   out.list = { a: values(a), b: values(b) };
+  // the store: a counter every rank adds to, a key one rank sets and the others wait for
+  pg.store.add('facet-test-count', 1);
+  if (pg.rank === 0) pg.store.set('facet-test-hello', 'from rank 0');
+  out.hello = await pg.store.get('facet-test-hello');
+  await pg.barrier().wait();
+  out.count = await pg.store.get('facet-test-count');
   // a parameter (a leaf that requires grad) receives a broadcast in place
   const leaf = ramp([3], 'float32', pg.rank).requiresGrad_(true);
   await pg.broadcast(leaf, 0).wait();
