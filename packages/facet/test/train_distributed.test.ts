@@ -13,7 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RunDir } from '../src/train/run_dir.js';
 import { freePort, withoutNproc } from '../src/train/launch.js';
 import { parseMaster, resolveWorld } from '../src/train/world.js';
-import { smallSynth, tempDir } from './helpers.js';
+import { smallSynth, tempDir, tinySettings } from './helpers.js';
+import { prepareRun } from '../src/train/setup.js';
+import { train } from '../src/train/trainer.js';
 
 const rankScript = fileURLToPath(new URL('./helpers/dp_rank.js', import.meta.url));
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -64,11 +66,29 @@ test('2 ranks × batch 4 train like 1 process × batch 8, step for step (no Batc
   assert.ok(moved > 0);
 });
 
-for (const [kind, method] of [['parser', undefined], ['attr', 'avg'], ['joint', undefined]] as const) {
+/** A tiny parser run, the frozen parser of SSP and SSG (made once). */
+let parserRun: Promise<string> | null = null;
+function tinyParser(data: string): Promise<string> {
+  parserRun ??= (async () => {
+    const out = join(tempDir('dp-parser-run'), 'parser');
+    const base = tinySettings('parser', data, out);
+    const p = await prepareRun({ ...base, recipe: { ...base.recipe, steps: 2, checkpointEvery: 2, evalEvery: 2 } });
+    try {
+      await train(p.run, p.config, p.task, { progress: 'quiet' });
+    } finally {
+      await p.task.close();
+    }
+    return out;
+  })();
+  return parserRun;
+}
+
+for (const [kind, method] of [['parser', undefined], ['attr', 'avg'], ['attr', 'ssp'], ['attr', 'ssg'], ['joint', undefined]] as const) {
   test(`the paper's ${kind}${method ? ` (${method})` : ''} network: both ranks hold bit-identical weights after every step`, { timeout: 300_000 }, async () => {
     const data = await smallSynth();
     const dir = tempDir(`dp-${kind}`);
-    const res = await ranks('paper', 2, data, join(dir, 'run'), kind, ...(method ? [method] : []));
+    const parser = method === 'ssp' || method === 'ssg' ? [await tinyParser(data)] : [];
+    const res = await ranks('paper', 2, data, join(dir, 'run'), kind, method ?? '-', ...parser);
     const [a, b] = res.map((e, r) => ok(e, `rank ${r}`));
     assert.equal(a!.hashes.length, 4);
     assert.deepEqual(b!.hashes, a!.hashes);

@@ -1,5 +1,5 @@
 // One process of a data-parallel training test (test/train_distributed.test.ts).
-// argv: scenario rank worldSize port data out [kind] [method]. worldSize 1 runs alone,
+// argv: scenario rank worldSize port data out [kind] [method] [parserRun]. worldSize 1 runs alone,
 // without a process group. Prints one JSON line; on an error {"error"} and exit 1.
 //   paper: a tiny run of a paper network (kind, method) through prepareRun + train;
 //          prints a hash of every parameter after every step.
@@ -20,7 +20,8 @@ import { toTensors } from '../../src/data/loader/to_tensors.js';
 import { joinWorld } from '../../src/train/world.js';
 import { tinySettings } from '../helpers.js';
 
-const [scenario, rankS, worldS, portS, data, out, kind, method] = process.argv.slice(2);
+const [scenario, rankS, worldS, portS, data, out, kind, methodArg, parserRun] = process.argv.slice(2);
+const method = methodArg === '-' ? undefined : methodArg;
 const rank = Number(rankS), worldSize = Number(worldS), port = Number(portS);
 export const NOBN_STEPS = 4;
 
@@ -69,7 +70,7 @@ async function main(): Promise<Record<string, unknown>> {
   const shard = group ? { rank, worldSize } : undefined;
   try {
     if (scenario === 'paper') {
-      const base = tinySettings(kind as 'parser', data!, out!, { method: method as 'avg' | undefined, shard });
+      const base = tinySettings(kind as 'parser', data!, out!, { method: method as 'avg' | undefined, shard, ...(parserRun ? { parserRun } : {}) });
       const settings = { ...base, recipe: { ...base.recipe, steps: 4, batch: 4, evalEvery: 2, checkpointEvery: 2 } };
       // rank 0 first: it builds the decoded cache the other then reads
       if (group && rank !== 0) await group.barrier().wait();
