@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what facet needs and builds it. On Debian: libtorch (the engine), OpenMP
+# Installs what facet needs and builds it. On Debian: libtorch (the engine), gloo's headers
+# (libgloo-dev: libtorch's c10d data-parallel training compiles against them), OpenMP
 # OpenBLAS (Debian's default reference BLAS makes matmul-based ops 5–10× slower),
 # python3-torch (the PyTorch peer for parity fixtures and benchmarks) and chromium
 # (browser tests), each only when missing; then `npm ci` (builds the addon) and tsc.
@@ -7,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(libtorch-dev libopenblas0-openmp python3-torch chromium fonts-dejavu-core time)
+debian_packages=(libtorch-dev libgloo-dev libopenblas0-openmp python3-torch chromium fonts-dejavu-core time)
 if [[ -z "${LIBTORCH:-}" ]] && command -v dpkg >/dev/null && command -v apt-get >/dev/null; then
   missing=()
   for p in "${debian_packages[@]}"; do

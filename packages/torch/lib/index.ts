@@ -17,3 +17,4 @@ export {
   type SafetensorsEntry, type ParsedSafetensors,
 } from './io/safetensors.js';
 export * as optim from './optim/index.js';
+export * as distributed from './distributed/index.js';

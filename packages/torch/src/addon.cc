@@ -3,6 +3,7 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   facet::registerSpecial(env, exports);
   facet::registerGenerated(env, exports);
+  facet::registerDistributed(env, exports);
   return exports;
 }
 

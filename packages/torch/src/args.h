@@ -147,5 +147,6 @@ inline Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts) {
 
 void registerSpecial(Napi::Env env, Napi::Object exports);
 void registerGenerated(Napi::Env env, Napi::Object exports);
+void registerDistributed(Napi::Env env, Napi::Object exports);
 
 }  // namespace facet

@@ -8,6 +8,7 @@ import { openSplit, openSplits, type SplitSource } from '../data/loader/split_so
 import { DataLoader } from '../data/loader/loader.js';
 import { labelHistogram, medianFrequencyWeights } from '../data/loader/store.js';
 import type { DatasetFormat } from '../data/types.js';
+import type { Shard } from '../data/loader/sampler.js';
 import { openDataset } from '../data/detect.js';
 import { REGION_NAMES } from '../regions.js';
 import { RunDir } from './run_dir.js';
@@ -40,6 +41,10 @@ export interface RunSettings {
   /** training items used (0: all) — for quick runs */
   trainLimit?: number;
   workers?: number;
+  /** data-parallel training: this process's rank (reads its slice of each batch; only rank 0 writes) */
+  shard?: Shard;
+  /** intra-op threads of this process, when not the recipe's (a rank of --nproc N: threads / N) */
+  threads?: number;
 }
 
 export interface PreparedRun {
@@ -53,8 +58,9 @@ function readSavedConfig(run: RunDir): RunConfig {
   return run.readJson<RunConfig>('config.json');
 }
 
-function loader(source: SplitSource, config: RunConfig, training: boolean, workers: number, withAttributes: boolean): DataLoader {
+function loader(source: SplitSource, config: RunConfig, training: boolean, workers: number, withAttributes: boolean, shard?: Shard): DataLoader {
   return new DataLoader({
+    ...(training && shard ? { shard } : {}),
     store: source.store, batchSize: config.recipe.batch, seed: config.recipe.seed, normalization: config.normalization,
     flip: training && config.recipe.flip, shuffle: training, workers: training ? workers : 0,
     attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,
@@ -107,13 +113,18 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     ? { ...saved.recipe, steps: Math.max(saved.recipe.steps, settings.recipe.steps ?? 0) }
     : { ...DEFAULT_RECIPE, ...settings.recipe };
   if (saved) saved.recipe = recipe;
-  setNumThreads(recipe.threads);
+  setNumThreads(settings.threads ?? recipe.threads);
   manualSeed(recipe.seed);
   const trainOptions = (require: 'attributes' | 'masks') => ({
     height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: settings.trainLimit,
   });
   const open = (dir: string, require: 'attributes' | 'masks') => openSplit(dir, 'train', trainOptions(require));
   const workers = settings.workers ?? 1;
+  const shard = settings.shard;
+  // a data-parallel rank other than 0 reads the run but never writes it
+  const writeConfig = (c: RunConfig): void => {
+    if ((shard?.rank ?? 0) === 0) run.writeJson('config.json', c);
+  };
   const base = (attributeNames: string[], source: SplitSource): RunConfig => saved ?? {
     kind: settings.kind, method: settings.method, gated: settings.gated, recipe,
     ...(settings.sspFeatures && settings.sspFeatures !== 'conv62' ? { sspFeatures: settings.sspFeatures } : {}),
@@ -133,12 +144,12 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
         if (set) (config.coarseClassWeights ??= {})[set.names.join(',')] = medianFrequencyWeights(labelHistogram(s.store, set.names.length));
       }
     }
-    const train: ParseSource[] = sources.map((s) => ({ source: s, loader: loader(s, config, true, workers, false), coarse: coarseOf(s) }));
+    const train: ParseSource[] = sources.map((s) => ({ source: s, loader: loader(s, config, true, workers, false, shard), coarse: coarseOf(s) }));
     // the first folder's val split scores a parser (LFW Part Labels' is the real-face benchmark)
     const valSource = await optionalSplit(settings.data.slice(0, 1), settings, recipe, 'masks');
     const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;
     const model = buildModel('parser', { widthMult: recipe.widthMult }) as Parser;
-    run.writeJson('config.json', config);
+    writeConfig(config);
     return { run, config, task: new ParserTask(config, model, train, val) };
   }
 
@@ -150,7 +161,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   if (settings.kind === 'joint') {
     const parseDir = settings.parserData?.[0] ?? settings.data[0]!;
     const parseSource = await open(parseDir, 'masks');
-    const parsing: ParseSource = { source: parseSource, loader: loader(parseSource, config, true, workers, false), coarse: coarseOf(parseSource) };
+    const parsing: ParseSource = { source: parseSource, loader: loader(parseSource, config, true, workers, false, shard), coarse: coarseOf(parseSource) };
     const parseVal = await optionalSplit([parseDir], settings, recipe, 'masks');
     const val = parseVal ? { source: parseVal, loader: loader(parseVal, config, false, 0, false), coarse: coarseOf(parseVal) } : null;
     if (!saved) {
@@ -159,8 +170,8 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     }
     const weight = config.attributeWeight ?? 1;
     const model = buildModel('joint', { widthMult: recipe.widthMult, attributes: config.attributeNames.length }) as JointModel;
-    run.writeJson('config.json', config);
-    return { run, config, task: new JointTask(config, model, loader(source, config, true, workers, true), parsing, val, weight) };
+    writeConfig(config);
+    return { run, config, task: new JointTask(config, model, loader(source, config, true, workers, true, shard), parsing, val, weight) };
   }
 
   const method = settings.method ?? 'avg';
@@ -175,6 +186,6 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const val = valSource
     ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource) }
     : null;
-  run.writeJson('config.json', config);
-  return { run, config, task: new AttributeTask(config, forward, loader(source, config, true, workers, true), val) };
+  writeConfig(config);
+  return { run, config, task: new AttributeTask(config, forward, loader(source, config, true, workers, true, shard), val) };
 }

@@ -25,7 +25,33 @@ export function registerBenchCommand(program: Command): void {
     .option('--data <dir>', 'benchmark the data loader on this data set (with --height, --width, --batch)')
     .option('--workers <n>', '--data: loader worker threads', int('--workers'), 1)
     .option('--cache-dir <dir>', '--data: decoded-image cache')
+    .option('--ddp-estimate', 'data-parallel scaling estimate per network: counted multiply-adds and all-reduced bytes per step, step times on --gpus GPUs')
+    .option('--gpus <n>', '--ddp-estimate: GPUs', int('--gpus', 1), 8)
+    .option('--gpu-tflops <x>', '--ddp-estimate: sustained fp32 TFLOP/s of one GPU', positiveNumber('--gpu-tflops'), 5)
+    .option('--link-gbs <x,…>', '--ddp-estimate: all-reduce bandwidths per GPU, GB/s (default: NVLink 100, PCIe 10, 10 GbE 1.25)', '100,10,1.25')
+    .option('--per-gpu-batch <n,…>', '--ddp-estimate: images per GPU per step (default: 4, the paper\'s 32 split over 8; 32, the paper\'s batch per GPU)', '4,32')
     .action(async (o) => {
+      if (o.ddpEstimate) {
+        const { networkCosts, scaling } = await import('../../bench/ddp_estimate.js');
+        const { setNumThreads } = await import('@facet/torch');
+        setNumThreads(o.threads);
+        const list = (flag: string, v: string) => v.split(',').map((x) => {
+          const n = Number(x);
+          if (!(n > 0)) throw new Error(`${flag} ${v}: expected positive numbers, comma-separated`);
+          return n;
+        });
+        const links = list('--link-gbs', o.linkGbs), batches = list('--per-gpu-batch', o.perGpuBatch);
+        for (const cost of networkCosts(o.height, o.width, o.widthMult)) {
+          console.log(JSON.stringify(cost));
+          for (const perGpuBatch of batches) {
+            for (const linkGBs of links) {
+              console.log(JSON.stringify({ network: cost.network, gpus: o.gpus, per_gpu_batch: perGpuBatch, gpu_tflops: o.gpuTflops, link_gbs: linkGBs,
+                ...scaling(cost, { gpus: o.gpus, perGpuBatch, gpuTflops: o.gpuTflops, linkGBs }) }));
+            }
+          }
+        }
+        return;
+      }
       if (o.runtime === 'onnx') {
         const { benchOnnx, ONNX_BENCH_MODELS } = await import('../../bench/onnx_bench.js');
         if (!(ONNX_BENCH_MODELS as readonly string[]).includes(o.model)) throw new Error(`bench --runtime onnx: --model must be one of ${ONNX_BENCH_MODELS.join(', ')}`);

@@ -6,6 +6,7 @@ import { OPTIMIZERS, type AttributeMethod, type OptimizerName, type RunKind } fr
 import { LR_SCHEDULES, type LrSchedule } from '../../train/lr_schedule.js';
 import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js';
 import { DATASET_FORMATS } from '../../data/types.js';
+import { DEFAULT_RECIPE } from '../../train/config.js';
 
 const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
@@ -39,6 +40,11 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--threads <n>', 'intra-op threads', int('--threads', 1))
     .option('--workers <n>', 'loader worker threads', int('--workers'))
     .option('--cache-dir <dir>', 'where decoded images are cached (default $FACET_CACHE or ~/.cache/facet)')
+    .option('--nproc <n>', 'data-parallel: start N ranks as local processes (the threads split between them; --batch stays the global batch)', int('--nproc', 1))
+    .option('--world-size <n>', 'data-parallel over machines: the number of ranks (or $WORLD_SIZE)', int('--world-size', 1))
+    .option('--rank <r>', 'data-parallel over machines: this process\'s rank, 0 … world size − 1 (or $RANK); rank 0 writes the run', int('--rank'))
+    .option('--master <host:port>', 'data-parallel over machines: where rank 0 serves the rendezvous (or $MASTER_ADDR:$MASTER_PORT)')
+    .option('--dist-timeout <seconds>', 'data-parallel: how long a rank waits for the others (rendezvous, each collective) before failing (default 1800)', positiveNumber('--dist-timeout'))
     .option('--json', 'machine-readable progress lines instead of a progress bar')
     .option('--quiet', 'no progress output');
 }
@@ -48,6 +54,7 @@ interface TrainFlags {
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
   checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
   optimizer?: OptimizerName; lrSchedule?: LrSchedule; warmupSteps?: number; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
+  nproc?: number; worldSize?: number; rank?: number; master?: string; distTimeout?: number;
   balanced?: boolean; classBalance?: boolean; locWarmup?: number; regionLoss?: number; sspFeatures?: SSPFeatureLayer; gated?: string; attributeWeight?: number; initFrom?: string;
 }
 
@@ -67,16 +74,46 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
       regionLoss: f.regionLoss,
     }),
   };
+  const { resolveWorld, joinWorld } = await import('../../train/world.js');
+  if (f.nproc !== undefined && f.nproc > 1) {
+    if (f.worldSize !== undefined || f.rank !== undefined || f.master !== undefined || process.env.WORLD_SIZE !== undefined) {
+      throw new Error('--nproc starts its own ranks: not with --world-size/--rank/--master or $WORLD_SIZE');
+    }
+    const { launchLocal, withoutNproc } = await import('../../train/launch.js');
+    process.exitCode = await launchLocal({ nproc: f.nproc, threads: f.threads ?? DEFAULT_RECIPE.threads, argv: [process.argv[1]!, ...withoutNproc(process.argv.slice(2))] });
+    return;
+  }
+  const world = resolveWorld(f);
   const { prepareRun } = await import('../../train/setup.js');
   const { train } = await import('../../train/trainer.js');
-  const prepared = await prepareRun(settings, Boolean(f.resume));
+  const group = world ? await joinWorld(world) : null;
   try {
-    const progress = f.quiet ? 'quiet' : f.json ? 'json' : 'bar';
-    const r = await train(prepared.run, prepared.config, prepared.task, { resume: Boolean(f.resume), progress });
-    prepared.run.writeJson('train_summary.json', { steps: r.state.step, last_loss: r.lastLoss, best_score: r.state.bestScore, best_step: r.state.bestStep, img_s: r.imagesPerSecond });
-    if (!f.quiet) console.error(`train: ${out}: ${r.state.step} steps, last loss ${r.lastLoss.toFixed(5)}, best ${r.state.bestScore ?? '-'} at step ${r.state.bestStep ?? '-'}`);
+    if (world) {
+      settings.shard = { rank: world.rank, worldSize: world.worldSize };
+      // a rank of --nproc N: the launcher's share of the threads
+      const split = Number(process.env.FACET_RANK_THREADS);
+      if (Number.isInteger(split) && split > 0) settings.threads = split;
+    }
+    const main = !world || world.rank === 0;
+    // rank 0 prepares first (it decodes the caches the others then share on one machine)
+    if (group && !main) await group.barrier().wait();
+    const prepared = await prepareRun(settings, Boolean(f.resume));
+    if (group && main) await group.barrier().wait();
+    try {
+      const progress = f.quiet ? 'quiet' : f.json ? 'json' : 'bar';
+      const r = await train(prepared.run, prepared.config, prepared.task, { resume: Boolean(f.resume), progress, group: group ?? undefined });
+      if (main) {
+        prepared.run.writeJson('train_summary.json', {
+          steps: r.state.step, last_loss: r.lastLoss, best_score: r.state.bestScore, best_step: r.state.bestStep, img_s: r.imagesPerSecond,
+          ...(world ? { world_size: world.worldSize } : {}),
+        });
+        if (!f.quiet) console.error(`train: ${out}: ${r.state.step} steps, last loss ${r.lastLoss.toFixed(5)}, best ${r.state.bestScore ?? '-'} at step ${r.state.bestStep ?? '-'}${world ? ` (${world.worldSize} ranks)` : ''}`);
+      }
+    } finally {
+      await prepared.task.close();
+    }
   } finally {
-    await prepared.task.close();
+    group?.destroy();
   }
 }
 

@@ -2,7 +2,7 @@
 // (Sampler), records from the decoded cache (store.ts), assembled in worker threads
 // ahead of the step that needs them. No tensors here: to_tensors.ts makes them.
 import { Worker } from 'node:worker_threads';
-import { Sampler, type BatchPlan } from './sampler.js';
+import { Sampler, type BatchPlan, type Shard } from './sampler.js';
 import { StoreReader } from './store.js';
 import { assembleBatch, type AssembledBatch } from './batch.js';
 import type { Normalization } from './normalization.js';
@@ -23,6 +23,8 @@ export interface LoaderOptions {
   workers?: number;
   /** batches requested ahead */
   prefetch?: number;
+  /** data-parallel training: this rank's slice of each (global) batch */
+  shard?: Shard;
 }
 
 export interface HostBatch extends AssembledBatch {
@@ -43,7 +45,7 @@ export class DataLoader {
 
   constructor(readonly options: LoaderOptions) {
     this.#store = new StoreReader(options.store);
-    this.sampler = new Sampler(this.#store.header.count, options.batchSize, options.seed, options.flip ?? false, options.shuffle ?? true);
+    this.sampler = new Sampler(this.#store.header.count, options.batchSize, options.seed, options.flip ?? false, options.shuffle ?? true, options.shard);
     this.#prefetch = options.prefetch ?? 2;
     for (let i = 0; i < (options.workers ?? 1); i++) {
       const worker = new Worker(new URL('./worker.js', import.meta.url), {

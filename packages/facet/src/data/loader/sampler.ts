@@ -26,11 +26,33 @@ export interface BatchPlan {
   epoch: number;
 }
 
+/** Data-parallel training: this process is rank `rank` of `worldSize`. */
+export interface Shard {
+  rank: number;
+  worldSize: number;
+}
+
+/**
+ * With a shard, batchSize is the global batch: each step's batch (the same positions
+ * as without a shard) is cut into worldSize equal slices, and rank r reads slice r. The
+ * ranks' slices are disjoint and together the unsharded batch, flips included, so the
+ * data stream does not depend on the number of ranks (a run resumes with any).
+ */
 export class Sampler {
   #cache = new Map<number, Uint32Array>();
+  readonly #first: number;
+  readonly #count: number;
 
-  constructor(readonly size: number, readonly batchSize: number, readonly seed: number, readonly flip: boolean, readonly shuffle = true) {
+  constructor(readonly size: number, readonly batchSize: number, readonly seed: number, readonly flip: boolean, readonly shuffle = true,
+    readonly shard: Shard = { rank: 0, worldSize: 1 }) {
     if (size <= 0) throw new Error('Sampler: the split has no items');
+    const { rank, worldSize } = shard;
+    if (!Number.isInteger(worldSize) || worldSize < 1 || !Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
+      throw new Error(`Sampler: rank ${rank} of world size ${worldSize} is not a rank`);
+    }
+    if (batchSize % worldSize !== 0) throw new Error(`--batch ${batchSize} does not split evenly over ${worldSize} ranks (the batch is the global one)`);
+    this.#count = batchSize / worldSize;
+    this.#first = rank * this.#count;
   }
 
   #permutation(epoch: number): Uint32Array {
@@ -47,7 +69,7 @@ export class Sampler {
     const indices: number[] = [];
     const flips: boolean[] = [];
     const start = step * this.batchSize;
-    for (let k = 0; k < this.batchSize; k++) {
+    for (let k = this.#first; k < this.#first + this.#count; k++) {
       const pos = start + k;
       const epoch = Math.floor(pos / this.size);
       indices.push(this.#permutation(epoch)[pos % this.size]!);

@@ -89,8 +89,9 @@ export async function ensureStore(items: readonly FaceItem[], options: BuildOpti
     version: CACHE_VERSION, count: items.length, height: h, width: w, hasMasks, ids: items.map((it) => it.id), sourceSizes,
     normalization: stats.result(),
   };
-  writeFileSync(`${base}.json.tmp`, JSON.stringify(header));
-  renameSync(`${base}.json.tmp`, `${base}.json`);
+  // pid-suffixed: two processes may build the same cache at once (ranks on one machine)
+  writeFileSync(`${base}.json.${process.pid}.tmp`, JSON.stringify(header));
+  renameSync(`${base}.json.${process.pid}.tmp`, `${base}.json`);
   renameSync(tmp, `${base}.bin`);
   return base;
 }
