@@ -65,8 +65,8 @@ export interface Prepared {
   pixels: ImageData;
 }
 
-/** Cover + centre crop to W×H on a canvas, then planar normalised floats. */
-export function preprocess(image: ImageBitmap, config: ModelConfig): Prepared {
+/** Cover + centre crop to W×H on a canvas, then planar normalised floats (a W×H image is drawn 1:1). */
+export function preprocess(image: ImageBitmap | OffscreenCanvas, config: ModelConfig): Prepared {
   const { width: W, height: H, normalization: norm } = config;
   const canvas = new OffscreenCanvas(W, H);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
