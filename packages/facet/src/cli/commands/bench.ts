@@ -25,7 +25,15 @@ export function registerBenchCommand(program: Command): void {
     .option('--data <dir>', 'benchmark the data loader on this data set (with --height, --width, --batch)')
     .option('--workers <n>', '--data: loader worker threads', int('--workers'), 1)
     .option('--cache-dir <dir>', '--data: decoded-image cache')
+    .option('--photos <dir>', 'finding and aligning faces: ms per photo for decoding, detection + mesh, the second look, the warps and the model (with --count, --runtime, --threads, --run)')
+    .option('--count <n>', '--photos: photos timed (after one that warms up)', int('--count', 1), 50)
+    .option('--run <dir>', '--photos: model bundle directory (default: the shipped model)')
     .action(async (o) => {
+      if (o.photos) {
+        const { benchDetect } = await import('../../bench/detect_bench.js');
+        console.log(JSON.stringify(await benchDetect({ photos: o.photos, count: o.count, runtime: o.runtime, threads: o.threads, ...(o.run ? { run: o.run } : {}) })));
+        return;
+      }
       if (o.runtime === 'onnx') {
         const { benchOnnx, ONNX_BENCH_MODELS } = await import('../../bench/onnx_bench.js');
         if (!(ONNX_BENCH_MODELS as readonly string[]).includes(o.model)) throw new Error(`bench --runtime onnx: --model must be one of ${ONNX_BENCH_MODELS.join(', ')}`);
