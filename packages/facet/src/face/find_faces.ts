@@ -113,21 +113,61 @@ async function detectScaled(detector: FaceFinder, img: RgbImage, width: number, 
   }));
 }
 
-/** Detections of an upright photo, filtered (box score, second boxes on a face) and sorted largest first. */
-export async function detectInImage(detector: FaceFinder, img: RgbImage, resize: ResizeRgb): Promise<DetectedFace[]> {
+/** The detector on the photo, on a shrunk copy when it is large, and on a ×2 copy when it is small and nothing was found. */
+async function detectAnySize(detector: FaceFinder, img: RgbImage, resize: ResizeRgb): Promise<DetectedFace[]> {
   const long = Math.max(img.width, img.height);
-  let faces: DetectedFace[];
   if (long > DETECT_MAX_SIDE) {
     const s = DETECT_MAX_SIDE / long;
-    faces = await detectScaled(detector, img, Math.max(1, Math.round(img.width * s)), Math.max(1, Math.round(img.height * s)), resize);
-  } else {
-    faces = await detector.detectFaces(img);
-    if (faces.length === 0 && long < UPSAMPLE_BELOW) faces = await detectScaled(detector, img, img.width * 2, img.height * 2, resize);
+    return detectScaled(detector, img, Math.max(1, Math.round(img.width * s)), Math.max(1, Math.round(img.height * s)), resize);
   }
+  const faces = await detector.detectFaces(img);
+  if (faces.length === 0 && long < UPSAMPLE_BELOW) return detectScaled(detector, img, img.width * 2, img.height * 2, resize);
+  return faces;
+}
+
+/** Box score high enough, no second box on a face, largest first. */
+function keepFaces(faces: readonly DetectedFace[]): DetectedFace[] {
   const sorted = faces.filter((f) => f.boxScore >= MIN_BOX_SCORE).sort((a, b) => area(b.box) - area(a.box));
   const kept: DetectedFace[] = [];
   for (const f of sorted) if (!kept.some((k) => inside(f.box, k.box) >= MAX_INSIDE)) kept.push(f);
   return kept;
+}
+
+/**
+ * When nothing is found, the photo is looked at again centred on a grey square this much
+ * larger than its long side. BlazeFace squeezes the whole image into 256×256, so a tall
+ * narrow photo (CelebA has 115×460 ones) squashes its face out of shape, and FaceMesh
+ * crops around each box, so a face at the photo's edge gets a crop half outside it: on
+ * the square both see the face as it is, with room around it. Of the 12 wild CelebA photos
+ * where no face was found this way found 10 (the two left are a profile and a face turned
+ * down under a hat); a square only as large as the long side found 7, 1.5× found 9.
+ */
+export const PAD_SQUARE = 1.25;
+/** The grey of that square: the middle of the range, no edge streaks that could look like a feature. */
+export const PAD_GREY = 128;
+
+/** The photo centred on a grey square of `side` pixels. */
+export function padToSquare(img: RgbImage, side: number, grey = PAD_GREY): { image: RgbImage; left: number; top: number } {
+  if (!(Number.isInteger(side) && side >= img.width && side >= img.height)) throw new Error(`padToSquare: side ${side} is not an integer ≥ ${img.width}×${img.height}`);
+  const left = Math.floor((side - img.width) / 2);
+  const top = Math.floor((side - img.height) / 2);
+  const data = new Uint8Array(side * side * 3).fill(grey);
+  for (let y = 0; y < img.height; y++) data.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + top) * side + left) * 3);
+  return { image: { data, width: side, height: side }, left, top };
+}
+
+/** Detections of an upright photo, filtered (box score, second boxes on a face) and sorted largest first. */
+export async function detectInImage(detector: FaceFinder, img: RgbImage, resize: ResizeRgb): Promise<DetectedFace[]> {
+  const kept = keepFaces(await detectAnySize(detector, img, resize));
+  if (kept.length > 0) return kept;
+  const { image, left, top } = padToSquare(img, Math.round(PAD_SQUARE * Math.max(img.width, img.height)));
+  const faces = await detectAnySize(detector, image, resize);
+  // back to the photo's pixels (a box may reach past its edge, as boxes do)
+  return keepFaces(faces.map((f) => ({
+    ...f,
+    box: [f.box[0] - left, f.box[1] - top, f.box[2], f.box[3]] as const,
+    mesh: f.mesh.map(([x, y, z]) => [x - left, y - top, z] as const),
+  })));
 }
 
 /** The face over the centre of an aligned crop, as the template was measured (face/measure_template.ts). */
