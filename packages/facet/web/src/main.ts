@@ -9,7 +9,8 @@ import { type PhotoFace, DEFAULT_MAX_FACES, findFaces } from '../../src/face/fin
 import { REGION_PALETTE, clear, drawHeat, drawParse, drawPixels, rgbCss, turbo } from './draw.js';
 import type { PageFaceDetector } from './face_detector.js';
 import { type Model, type Prediction, loadModel, predict, preprocess } from './infer.js';
-import { resizeRgbCanvas, rgbFromBitmap, rgbToCanvas, rgbToImageData } from './rgb.js';
+import { rgbFromBitmap, rgbToCanvas } from './rgb.js';
+import { resizeLanczos3 } from '../../src/data/lanczos_resize.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -193,11 +194,11 @@ function select(a: number): void {
  * exactly the size of CelebA's aligned crops (178×218, the size facet's samples come in
  * too) or of the model's input. Any other photo has its faces found.
  */
-function alignedCrop(bitmap: ImageBitmap, model: Model): boolean {
+function alignedCrop(photo: { width: number; height: number }, model: Model): boolean {
   const mode = ui.alignMode.value;
   if (mode === 'aligned') return true;
   if (mode === 'detect') return false;
-  const is = (w: number, h: number): boolean => bitmap.width === w && bitmap.height === h;
+  const is = (w: number, h: number): boolean => photo.width === w && photo.height === h;
   return is(CELEBA_TEMPLATE.frame.width, CELEBA_TEMPLATE.frame.height) || is(model.config.width, model.config.height);
 }
 
@@ -303,10 +304,11 @@ async function analyseNow(id: number, bytes: Promise<Blob>, label: string): Prom
       bitmap.close();
       return;
     }
-    if (alignedCrop(bitmap, model)) {
-      const { input, pixels } = preprocess(bitmap, model.config);
-      const info = `${label}: ${bitmap.width}×${bitmap.height} → ${model.config.width}×${model.config.height} (cover, centre crop), taken as an aligned face`;
-      bitmap.close();
+    const rgb = rgbFromBitmap(bitmap);
+    bitmap.close();
+    if (alignedCrop(rgb, model)) {
+      const { input, pixels } = preprocess(rgb, model.config);
+      const info = `${label}: ${rgb.width}×${rgb.height} → ${model.config.width}×${model.config.height} (cover, centre crop), taken as an aligned face`;
       const r = await predict(model, input);
       if (!current()) return;
       state.faces = [];
@@ -318,15 +320,13 @@ async function analyseNow(id: number, bytes: Promise<Blob>, label: string): Prom
       setStatus(`${state.modelInfo} · ${label}: inference ${r.ms.toFixed(0)} ms`);
       return;
     }
-    const rgb = rgbFromBitmap(bitmap);
-    bitmap.close();
     setStatus(`finding faces in ${label}…`, 'busy');
-    const found = await findFaces(rgb, { detector: await faceDetector(), maxFaces: DEFAULT_MAX_FACES }, resizeRgbCanvas);
+    // the detector's copy of a large or small photo resized as sharp resizes it in Node
+    const found = await findFaces(rgb, { detector: await faceDetector(), maxFaces: DEFAULT_MAX_FACES }, async (img, w, h) => resizeLanczos3(img, w, h));
     if (!current()) return;
     const faces: PageFace[] = [];
     for (const f of found.faces) {
-      const crop = rgbToCanvas({ data: f.aligned.rgb, width: f.aligned.width, height: f.aligned.height });
-      const { input, pixels } = preprocess(crop, model.config);
+      const { input, pixels } = preprocess({ data: f.aligned.rgb, width: f.aligned.width, height: f.aligned.height }, model.config);
       faces.push({ found: f, result: await predict(model, input), pixels });
       if (!current()) return;
     }

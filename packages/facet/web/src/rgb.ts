@@ -40,17 +40,3 @@ export function rgbToCanvas(img: RgbImage): OffscreenCanvas {
   ctx.putImageData(rgbToImageData(img), 0, 0);
   return ctx.canvas;
 }
-
-/**
- * Resized to width×height, aspect not kept: the detector's copy of a photo too large or too
- * small for it (src/face/find_faces.ts). Node uses sharp's Lanczos here; the browser's
- * high-quality smoothing is close, not equal, so on such photos the page's landmarks may
- * differ from `facet predict`'s by a fraction of a pixel.
- */
-export async function resizeRgbCanvas(img: RgbImage, width: number, height: number): Promise<RgbImage> {
-  const ctx = context(width, height);
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(rgbToCanvas(img), 0, 0, width, height);
-  return fromRgba(ctx.getImageData(0, 0, width, height).data, width, height);
-}
