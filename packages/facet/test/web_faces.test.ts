@@ -213,6 +213,30 @@ describe('web: the page finds the faces of a group photo', { skip: missingPrereq
     console.log(`# screenshot: ${SCREENSHOT}`);
   });
 
+  it('the faces menu: "find the faces" on a 178×218 crop boxes its face; a photo without a face says so, boxes none', async () => {
+    const crop = await sharp(join(CROPS, names[0]!)).png().toBuffer();
+    await page.selectOption('#align-mode', 'detect');
+    try {
+      await page.setInputFiles('#file', { name: 'crop.png', mimeType: 'image/png', buffer: crop });
+      await waitUntil(page, 'one face box on the crop', () => window.facet?.photo === 'crop.png' && document.querySelectorAll('.face-box').length === 1 && !document.body.classList.contains('busy'), '', 60_000);
+      const res = await fetch(new URL('/v1/predict', s.url), { method: 'POST', body: new Uint8Array(crop), headers: { 'content-type': 'image/png' } });
+      const node = (await res.json()) as PredictionJson;
+      const probs = await page.evaluate(() => window.facet!.probabilities);
+      const diff = Math.max(...Object.values(node.faces[0]!.attributes).map((v, a) => Math.abs(v - probs[a]!)));
+      assert.ok(diff < 1e-3, `the crop's face: page vs server |Δp| ${diff}`);
+      const w = 320, h = 240;
+      const data = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set([x * 0.8, y, 128], (y * w + x) * 3);
+      const gradient = await sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+      await page.setInputFiles('#file', { name: 'gradient.png', mimeType: 'image/png', buffer: gradient });
+      await waitUntil(page, 'the no-face status', () => (document.querySelector('#status')?.textContent ?? '').includes('gradient.png: no face found'), '', 60_000);
+      assert.equal(await page.locator('.face-box').count(), 0);
+      assert.deepEqual(await page.evaluate(() => window.facet!.faces), []);
+    } finally {
+      await page.selectOption('#align-mode', 'auto');
+    }
+  });
+
   it('the shipped model at its own 89×109: the page halves each aligned crop nearly as sharp does', async () => {
     const shipped = await createPredictor({ bundle: readBundle(defaultModelDir()) }, { threads: 1 });
     const half = await startServer({ predictor: shipped });
