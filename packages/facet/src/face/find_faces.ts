@@ -21,7 +21,7 @@ import { fivePoints } from './mesh_regions.js';
 import { applySimilarity } from './similarity.js';
 import type { RgbImage } from './warp.js';
 
-/** Packed RGB resized to width×height, aspect not kept (sharp in Node, a canvas in the page). */
+/** Packed RGB resized to width×height, aspect not kept (sharp in Node, data/lanczos_resize.ts in the page). */
 export type ResizeRgb = (img: RgbImage, width: number, height: number) => Promise<RgbImage>;
 
 /**
@@ -139,8 +139,9 @@ function keepFaces(faces: readonly DetectedFace[]): DetectedFace[] {
  * narrow photo (CelebA has 115×460 ones) squashes its face out of shape, and FaceMesh
  * crops around each box, so a face at the photo's edge gets a crop half outside it: on
  * the square both see the face as it is, with room around it. Of the 12 wild CelebA photos
- * where no face was found this way found 10 (the two left are a profile and a face turned
- * down under a hat); a square only as large as the long side found 7, 1.5× found 9.
+ * where no face was found before, this finds 10 (the two left are a profile and a face
+ * turned down under a hat); a square only as large as the long side found 7, 1.5× found
+ * 9, edge pixels repeated instead of grey 9.
  */
 export const PAD_SQUARE = 1.25;
 /** The grey of that square: the middle of the range, no edge streaks that could look like a feature. */
@@ -156,7 +157,7 @@ export function padToSquare(img: RgbImage, side: number, grey = PAD_GREY): { ima
   return { image: { data, width: side, height: side }, left, top };
 }
 
-/** Detections of an upright photo, filtered (box score, second boxes on a face) and sorted largest first. */
+/** Detections of an upright photo (again on a grey square when none is kept), filtered (box score, second boxes on a face) and sorted largest first. */
 export async function detectInImage(detector: FaceFinder, img: RgbImage, resize: ResizeRgb): Promise<DetectedFace[]> {
   const kept = keepFaces(await detectAnySize(detector, img, resize));
   if (kept.length > 0) return kept;

@@ -4,13 +4,13 @@
 // parse overlay, the selected attribute's heat map and its region weights. A photo that is
 // already an aligned crop goes to the model whole. Everything is computed here, client-side.
 import './style.css';
+import { resizeLanczos3 } from '../../src/data/lanczos_resize.js';
 import { CELEBA_TEMPLATE } from '../../src/face/celeba_template.js';
 import { type PhotoFace, DEFAULT_MAX_FACES, findFaces } from '../../src/face/find_faces.js';
 import { REGION_PALETTE, clear, drawHeat, drawParse, drawPixels, rgbCss, turbo } from './draw.js';
 import type { PageFaceDetector } from './face_detector.js';
 import { type Model, type Prediction, loadModel, predict, preprocess } from './infer.js';
 import { rgbFromBitmap, rgbToCanvas } from './rgb.js';
-import { resizeLanczos3 } from '../../src/data/lanczos_resize.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -334,13 +334,16 @@ async function analyseNow(id: number, bytes: Promise<Blob>, label: string): Prom
     state.photo = label;
     drawPhoto(rgb);
     const detectMs = found.detectMs + found.alignMs;
-    ui.inputInfo.textContent = `${label}: ${rgb.width}×${rgb.height}, ${faces.length} face${faces.length === 1 ? '' : 's'} found, each aligned to CelebA's ${found.faces[0]?.aligned.width ?? 178}×${found.faces[0]?.aligned.height ?? 218} frame`;
+    const { width: fw, height: fh } = CELEBA_TEMPLATE.frame;
+    ui.inputInfo.textContent = faces.length
+      ? `${label}: ${rgb.width}×${rgb.height}, ${faces.length} face${faces.length === 1 ? '' : 's'} found, each aligned to CelebA's ${fw}×${fh} frame`
+      : `${label}: ${rgb.width}×${rgb.height}, no face found`;
     if (faces.length === 0) {
       state.face = -1;
       state.result = null;
       document.body.classList.remove('has-result');
       publish(model);
-      setStatus(`${label}: no face found (detection ${detectMs.toFixed(0)} ms); for a crop that is already aligned, choose "already aligned"`, 'error');
+      setStatus(`${label}: no face found (detection ${detectMs.toFixed(0)} ms); for a crop that is already aligned, choose "the photo is an aligned face" under faces`, 'error');
       return;
     }
     showFace(0);
