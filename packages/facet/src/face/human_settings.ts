@@ -8,8 +8,8 @@ import type { DetectedFace } from './detected_face.js';
 /** The model files facet uses from the package's models/ folder (the page serves only these). */
 export const HUMAN_MODEL_FILES = ['blazeface.json', 'blazeface.bin', 'facemesh.json', 'facemesh.bin'] as const;
 
-/** tfjs's wasm binaries (plain, SIMD, SIMD with threads: tfjs picks what the browser supports). */
-export const TFJS_WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+/** tfjs's single-threaded wasm binaries, plain and SIMD (tfjs picks what the browser supports; the page turns threads off). */
+export const TFJS_WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'] as const;
 
 /** Human's constructor settings: BlazeFace + FaceMesh on tfjs's wasm backend, nothing else. */
 export function humanSettings(where: { wasmPath: string; modelBasePath: string }): Record<string, unknown> {

@@ -6,6 +6,7 @@
 // /human/wasm/: copied there by web/vite.config.ts), never from a CDN.
 import { Human } from '@vladmandic/human';
 import type { DetectedFace, FaceFinder, RgbInput } from '../../src/face/detected_face.js';
+import { DEFAULT_MAX_FACES, detectorMaxFaces } from '../../src/face/find_faces.js';
 import { type HumanFaceResult, detectSettings, fromHumanFaces, humanInput, humanSettings } from '../../src/face/human_settings.js';
 
 /** URL folders of facet's server (see web/vite.config.ts). */
@@ -33,7 +34,8 @@ export async function loadFaceDetector(): Promise<PageFaceDetector> {
   if (backend !== 'wasm') throw new Error(`face detector: tfjs backend is '${backend}', not 'wasm' (binaries from ${HUMAN_WASM_URL})`);
   const missing = ['blazeface', 'facemesh'].filter((m) => !(human.models.models as Record<string, unknown>)[m]);
   if (missing.length) throw new Error(`face detector: model(s) ${missing.join(', ')} did not load from ${HUMAN_MODELS_URL}`);
-  const perCall = detectSettings({ maxFaces: 12 }) as HumanConfig;
+  // as many boxes as `facet predict` asks for
+  const perCall = detectSettings({ maxFaces: detectorMaxFaces(DEFAULT_MAX_FACES) }) as HumanConfig;
   let queue: Promise<unknown> = Promise.resolve();
   return {
     backend,
