@@ -2,14 +2,12 @@
 // default) rather than a training run: a user scores a model on their own data. The
 // bundle's libtorch pipeline gives the attributes; its parser, the parsing IoU.
 import { noGrad, tidy } from '@facet/torch';
-import { findCelebAFiles } from '../data/celeba.js';
-import { detectFormat, openDataset } from '../data/detect.js';
+import { openDataset } from '../data/detect.js';
 import { openSplit } from '../data/loader/split_source.js';
 import { toTensors } from '../data/loader/to_tensors.js';
 import { readBundle } from '../infer/bundle.js';
 import { TorchPipeline } from '../infer/torch_pipeline.js';
 import { coarseOf, evaluateParser } from '../train/tasks/parser_task.js';
-import { evaluatePhotos } from './evaluate_photos.js';
 import { attributeMetrics } from './metrics.js';
 import { evalLoader, trainPrevalence, type EvalOptions, type RunEvaluation } from './evaluate_run.js';
 
@@ -29,15 +27,6 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
   const hasMasks = items.some((i) => i.mask);
   if (!hasAttributes && !hasMasks) throw new Error(`${o.data}: the ${o.split} split has neither attribute labels nor masks to score against`);
   const out: RunEvaluation = { run: bundleDir, kind: 'bundle', method: c.method, data: o.data, split: o.split };
-  if (detectFormat(o.data) === 'celeba' && findCelebAFiles(o.data).layout === 'in-the-wild') {
-    // the original photos: through detect-and-align, as `facet predict` reads them
-    if (!hasAttributes) throw new Error(`${o.data}: the ${o.split} split of these in-the-wild photos has no attribute labels to score against`);
-    if (ds.attributeNames.join() !== c.attributeNames.join()) {
-      throw new Error(`${o.data}: its attributes (${ds.attributeNames.length}) are not the ${c.attributeNames.length} the bundle predicts`);
-    }
-    const r = await evaluatePhotos(bundleDir, o.limit ? items.slice(0, o.limit) : items, c.attributeNames, trainPrevalence(trainingFolders(c.training), c.attributeNames));
-    return { ...out, attributes: r.attributes, faces: r.faces };
-  }
   const pipeline = new TorchPipeline(bundle);
   try {
     const open = (require: 'attributes' | 'masks') =>
@@ -47,6 +36,7 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
         throw new Error(`${o.data}: its attributes (${ds.attributeNames.length}) are not the ${c.attributeNames.length} the bundle predicts`);
       }
       const source = await open('attributes');
+      if (source.photos > 0) out.faces = { photos: source.photos, withFace: source.photos - source.noFace.length, noFace: source.noFace };
       const loader = evalLoader(source, c.normalization, o.batch ?? 32, true);
       const a = c.attributeNames.length;
       const probs = new Float32Array(source.items.length * a);

@@ -45,7 +45,7 @@ export interface RunEvaluation {
   attributes?: AttributeReport;
   parsing?: ParseEvaluation;
   localization?: LocalizationReport;
-  /** in-the-wild photos (`facet eval` of a bundle on Img/img_celeba): where a face was found; the metrics are over those */
+  /** in-the-wild photos (Img/img_celeba, read as their aligned faces): where a face was found; the metrics are over those */
   faces?: { photos: number; withFace: number; noFace: string[] };
 }
 
