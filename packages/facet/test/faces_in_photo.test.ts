@@ -7,11 +7,12 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FaceDetector } from '../src/face/human.js';
-import { facesInPhoto, type PhotoFaces } from '../src/face/faces_in_photo.js';
+import { facesInPhoto, type PhotoFaces, MIN_BOX_SCORE } from '../src/face/faces_in_photo.js';
+import { padToSquare } from '../src/face/find_faces.js';
 import { fivePoints } from '../src/face/mesh_regions.js';
 import { templatePoints } from '../src/face/align.js';
 import { applySimilarity } from '../src/face/similarity.js';
-import { loadImage } from '../src/data/image.js';
+import { decodeUpright, loadImage } from '../src/data/image.js';
 import { sharedData, tempDir } from './helpers.js';
 
 const WILD = sharedData('celeba-wild', 'Img', 'img_celeba');
@@ -171,5 +172,36 @@ describe('photos made for the test', () => {
     assert.ok(r.faces.length >= 1);
     const d = meanDistance(r.faces[0]!.landmarks, upright.faces[0]!.landmarks);
     assert.ok(d < 3, `landmarks ${d} px from the upright photo's`);
+  });
+});
+
+describe('photos the first look misses: again on a grey square', () => {
+  it('padToSquare centres the photo on grey', () => {
+    const img = { data: Uint8Array.from([1, 2, 3, 4, 5, 6]), width: 2, height: 1 };
+    const { image, left, top } = padToSquare(img, 4, 9);
+    assert.deepEqual([left, top, image.width, image.height], [1, 1, 4, 4]);
+    const px = (x: number, y: number) => Array.from(image.data.subarray((y * 4 + x) * 3, (y * 4 + x) * 3 + 3));
+    assert.deepEqual(px(1, 1), [1, 2, 3]);
+    assert.deepEqual(px(2, 1), [4, 5, 6]);
+    assert.deepEqual(px(0, 0), [9, 9, 9]);
+    assert.deepEqual(px(3, 3), [9, 9, 9]);
+    assert.throws(() => padToSquare(img, 1), /side 1 is not an integer ≥ 2×1/);
+  });
+
+  it('a tall narrow photo (CelebA\'s 059857.jpg, 115×460): nothing on the photo itself, the face on the square, in the photo\'s pixels', async () => {
+    const file = join(WILD, '059857.jpg');
+    const img = await decodeUpright(file);
+    assert.deepEqual([img.width, img.height], [115, 460]);
+    const direct = (await detector.detectFaces(img)).filter((f) => f.boxScore >= MIN_BOX_SCORE);
+    assert.deepEqual(direct, [], 'the photo as it is: no face kept');
+    const r = await facesInPhoto(file, { detector });
+    assert.equal(r.faces.length, 1);
+    const f = r.faces[0]!;
+    assert.ok(f.refined, 'the second look found the face on its aligned crop');
+    // both eyes inside the photo, level, a face's width apart, the fit close to the template
+    const [lx, ly, rx, ry] = f.landmarks;
+    for (const [x, y] of [[lx!, ly!], [rx!, ry!]]) assert.ok(x > 0 && x < img.width && y > 0 && y < img.height, `eye at (${x}, ${y})`);
+    assert.ok(rx! - lx! > 8 && rx! - lx! < 40 && Math.abs(ry! - ly!) < 6, `eyes ${lx},${ly} and ${rx},${ry}`);
+    assert.ok(f.aligned.residual < 5, `residual ${f.aligned.residual}`);
   });
 });

@@ -36,6 +36,7 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
         throw new Error(`${o.data}: its attributes (${ds.attributeNames.length}) are not the ${c.attributeNames.length} the bundle predicts`);
       }
       const source = await open('attributes');
+      if (source.photos > 0) out.faces = { photos: source.photos, withFace: source.photos - source.noFace.length, noFace: source.noFace };
       const loader = evalLoader(source, c.normalization, o.batch ?? 32, true);
       const a = c.attributeNames.length;
       const probs = new Float32Array(source.items.length * a);

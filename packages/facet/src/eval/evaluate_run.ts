@@ -45,6 +45,8 @@ export interface RunEvaluation {
   attributes?: AttributeReport;
   parsing?: ParseEvaluation;
   localization?: LocalizationReport;
+  /** in-the-wild photos (Img/img_celeba, read as their aligned faces): where a face was found; the metrics are over those */
+  faces?: { photos: number; withFace: number; noFace: string[] };
 }
 
 /** An unshuffled, unflipped loader over a split, normalised as the model expects. */

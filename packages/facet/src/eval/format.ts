@@ -6,6 +6,10 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 
 export function formatEvaluation(e: RunEvaluation): string {
   const lines = [`${e.run} (${e.kind}${e.method ? ` ${e.method}` : ''}) on ${e.data} [${e.split}]`];
+  if (e.faces) {
+    const f = e.faces;
+    lines.push(`photos: ${f.photos}, a face found (and aligned) in ${f.withFace} (${pct(f.withFace / Math.max(1, f.photos))} %), scored on the largest${f.noFace.length ? `; no face in ${f.noFace.join(' ')}` : ''}`);
+  }
   if (e.attributes) {
     const a = e.attributes;
     lines.push(`attributes: ${a.count} images | error ${pct(a.meanError)} % | accuracy ${pct(a.meanAccuracy)} % | mAP ${pct(a.mAP)} % | balanced acc ${pct(a.meanBalancedAccuracy)} % | majority-class error ${pct(a.meanBaselineError)} %`);

@@ -14,39 +14,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** A mesh point in image pixels: x, y (continuous, 0 = the image's left/top edge) and Human's relative depth z. */
-export type MeshPoint = readonly [x: number, y: number, z: number];
+import type { DetectedFace, FaceFinder, RgbInput } from './detected_face.js';
+import { type DetectSettings, type HumanFaceResult, detectSettings, fromHumanFaces, humanInput, humanSettings } from './human_settings.js';
 
-export interface DetectedFace {
-  /** x, y, width, height in image pixels */
-  box: readonly [number, number, number, number];
-  /** Human's overall face score (detector and mesh) */
-  score: number;
-  /** BlazeFace's box score */
-  boxScore: number;
-  /** FaceMesh's confidence */
-  meshScore: number;
-  /** 468 points (478 with the iris model: 468–472 and 473–477 are the two irises) */
-  mesh: MeshPoint[];
-}
+export type { DetectedFace, MeshPoint, RgbInput } from './detected_face.js';
 
-/** Packed RGB pixels, row-major (what sharp's `.raw()` gives for a 3-channel image). */
-export interface RgbInput {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
-
-export interface FaceDetectorOptions {
-  /** faces returned per image (default 4) */
-  maxFaces?: number;
-  /** BlazeFace's minimum box score (default 0.2, Human's default) */
-  minConfidence?: number;
-  /** run the iris model too (adds 10 points; default false) */
-  iris?: boolean;
-  /** let Human rotate each face upright before the mesh (default false: aligned faces are upright) */
-  rotation?: boolean;
-}
+export type FaceDetectorOptions = DetectSettings;
 
 // The part of Human's API facet uses. Its own typings describe browser types (canvas,
 // HTMLVideoElement) that a Node build without the DOM library cannot name, so facet
@@ -65,13 +38,7 @@ interface TfLike {
 interface GraphModelLike {
   dispose(): void;
 }
-interface HumanFace {
-  box: [number, number, number, number];
-  score: number;
-  boxScore: number;
-  faceScore: number;
-  mesh: number[][];
-}
+type HumanFace = HumanFaceResult;
 interface HumanLike {
   version: string;
   tf: TfLike;
@@ -157,25 +124,7 @@ async function loadHuman(): Promise<HumanLike> {
   const mod = (await import(pathToFileURL(paths.build).href)) as { Human?: unknown };
   if (typeof mod.Human !== 'function') throw new Error(`${paths.build} does not export Human`);
   const Human = mod.Human as HumanConstructor;
-  const off = { enabled: false };
-  const human = new Human({
-    backend: 'wasm',
-    wasmPath: paths.wasm,
-    modelBasePath: pathToFileURL(paths.models).href + '/',
-    debug: false,
-    // every image is a new photo: no reuse of boxes or results from the previous call
-    cacheSensitivity: 0,
-    skipAllowed: false,
-    warmup: 'none',
-    face: {
-      enabled: true,
-      detector: { enabled: true, skipFrames: 0, skipTime: 0, return: false },
-      mesh: { enabled: true },
-      iris: { enabled: false },
-      attention: off, emotion: off, description: off, antispoof: off, liveness: off, gear: off,
-    },
-    body: off, hand: off, object: off, gesture: off, segmentation: off, filter: off,
-  });
+  const human = new Human(humanSettings({ wasmPath: paths.wasm, modelBasePath: pathToFileURL(paths.models).href + '/' }));
   try {
     await withFileFetch(async () => {
       await human.load();
@@ -201,7 +150,7 @@ function freeHuman(human: HumanLike): void {
 }
 
 /** BlazeFace + FaceMesh on the WASM backend. Create with `FaceDetector.load()`. */
-export class FaceDetector {
+export class FaceDetector implements FaceFinder {
   #shared: Shared | null;
   readonly #human: HumanLike;
   /** Human's per-call settings for this detector's options */
@@ -214,12 +163,7 @@ export class FaceDetector {
   private constructor(s: Shared, human: HumanLike, options: FaceDetectorOptions) {
     this.#shared = s;
     this.#human = human;
-    this.#config = {
-      face: {
-        detector: { rotation: options.rotation ?? false, maxDetected: options.maxFaces ?? 4, minConfidence: options.minConfidence ?? 0.2 },
-        iris: { enabled: options.iris ?? false },
-      },
-    };
+    this.#config = detectSettings(options);
     this.humanVersion = human.version;
     this.tfjsVersion = human.tf.version_core;
     this.backend = human.tf.getBackend();
@@ -260,12 +204,10 @@ export class FaceDetector {
 
   /** Faces in an RGB image, best score first; points in the image's pixels. */
   async detectFaces(rgb: RgbInput): Promise<DetectedFace[]> {
-    const { data, width, height } = rgb;
-    if (data.length !== width * height * 3) throw new Error(`detectFaces: ${data.length} bytes for ${width}×${height} RGB`);
     const human = this.#human;
+    const { values, shape } = humanInput(rgb.data, rgb.width, rgb.height);
     const result = await this.#run(async () => {
-      // Human takes a [H, W, 3] int32 tensor (0..255), as tfjs-node's decodeImage gives
-      const input = human.tf.tensor3d(Int32Array.from(data), [height, width, 3], 'int32');
+      const input = human.tf.tensor3d(values, shape, 'int32');
       try {
         return await withFileFetch(() => human.detect(input, this.#config));
       } finally {
@@ -273,15 +215,7 @@ export class FaceDetector {
       }
     });
     if (result.error) throw new Error(`face detector: ${result.error}`);
-    return result.face
-      .map((f): DetectedFace => ({
-        box: [f.box[0], f.box[1], f.box[2], f.box[3]],
-        score: f.score,
-        boxScore: f.boxScore,
-        meshScore: f.faceScore,
-        mesh: f.mesh.map((p) => [p[0]!, p[1]!, p[2] ?? 0] as const),
-      }))
-      .sort((a, b) => b.score - a.score);
+    return fromHumanFaces(result.face);
   }
 
   /** Live tfjs tensors (for leak checks). */

@@ -16,6 +16,7 @@ import { stat } from 'node:fs/promises';
 import type { UprightImage } from '../data/image.js';
 import type { Landmarks } from '../data/types.js';
 import type { FaceDetector } from '../face/human.js';
+import { DEFAULT_MAX_FACES, detectorMaxFaces } from '../face/find_faces.js';
 import { boxShrink } from '../face/warp.js';
 import { type BundleConfig, readBundle } from './bundle.js';
 import { coverCrop } from '../data/fit.js';
@@ -35,8 +36,7 @@ export const ALIGN_MODES = ['detect', 'aligned'] as const;
 /** 'detect': find and align every face of any photo; 'aligned': the image already is an aligned face crop (CelebA's) */
 export type AlignMode = (typeof ALIGN_MODES)[number];
 
-/** Faces predicted per photo at most (largest first), unless told otherwise. */
-export const DEFAULT_MAX_FACES = 8;
+export { DEFAULT_MAX_FACES } from '../face/find_faces.js';
 
 export interface PredictOptions {
   /** a model bundle directory (bundle.json + weights.safetensors); default: the shipped model */
@@ -118,8 +118,8 @@ export interface PredictionResult {
   preview: { rgb: Uint8Array; width: number; height: number; scale: number };
   /** region index per preview pixel: each face's parse drawn back onto the photo, background elsewhere */
   photoLabels: Uint8Array;
-  /** ms: decode, detect (BlazeFace + FaceMesh), align (warps), model (this photo's share of its forward passes) */
-  timings: { decode: number; detect: number; align: number; model: number };
+  /** ms: decode, detect (BlazeFace + FaceMesh), of which refine (the second looks, on each face's first aligned crop), align (warps), model (this photo's share of its forward passes) */
+  timings: { decode: number; detect: number; refine: number; align: number; model: number };
 }
 
 export interface PredictionFailure {
@@ -220,7 +220,7 @@ export class Predictor {
   detector(): Promise<FaceDetector> {
     this.#detector ??= (async () => {
       const { FaceDetector } = await import('../face/human.js');
-      return FaceDetector.load({ maxFaces: this.maxFaces + 4 });
+      return FaceDetector.load({ maxFaces: detectorMaxFaces(this.maxFaces) });
     })();
     this.#detector.catch(() => (this.#detector = null));
     return this.#detector;
@@ -309,7 +309,7 @@ export class Predictor {
     const c = this.config;
     const t0 = performance.now();
     const photo = await this.decode(input, name);
-    const timings = { decode: performance.now() - t0, detect: 0, align: 0, model: 0 };
+    const timings = { decode: performance.now() - t0, detect: 0, refine: 0, align: 0, model: 0 };
     if (!detector) {
       // the image is the face: the fit rule, as training's store
       const img = await prepareRgb(photo, c.height, c.width, c.normalization);
@@ -326,6 +326,7 @@ export class Predictor {
     const { facesInImage } = await import('../face/faces_in_photo.js');
     const found = await facesInImage(photo, { detector, maxFaces: this.maxFaces });
     timings.detect = found.detectMs;
+    timings.refine = found.refineMs;
     timings.align = found.alignMs;
     const faces = await Promise.all(found.faces.map(async (f) => {
       const a = f.aligned;

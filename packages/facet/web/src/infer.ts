@@ -1,9 +1,12 @@
 // The model in the browser: bundle config from /model.json, the graph from /model.onnx,
 // run by onnxruntime-web (wasm; threads when the page is cross-origin isolated).
 // Preprocessing follows src/infer/preprocess.ts: the fit rule of src/data/fit.ts (cover
-// H×W, the same whole-pixel centre crop), normalised per channel, planar 3×H×W.
+// H×W, the same whole-pixel centre crop, Lanczos-3 as sharp), normalised per channel, planar 3×H×W.
 import * as ort from 'onnxruntime-web/wasm';
 import { coverCrop } from '../../src/data/fit.js';
+import { resizeLanczos3 } from '../../src/data/lanczos_resize.js';
+import type { RgbImage } from '../../src/face/warp.js';
+import { rgbToImageData } from './rgb.js';
 import type { BundleConfig } from '../../src/infer/bundle_config.js';
 import type { RawPrediction } from '../../src/infer/outputs.js';
 
@@ -65,23 +68,31 @@ export interface Prepared {
   pixels: ImageData;
 }
 
-/** Cover + centre crop to W×H on a canvas, then planar normalised floats. */
-export function preprocess(image: ImageBitmap, config: ModelConfig): Prepared {
+/**
+ * The fit rule (src/data/fit.ts): the centred cover crop, resized to W×H with Lanczos-3 as
+ * sharp does in Node (src/data/lanczos_resize.ts; a W×H image passes unchanged), then
+ * planar normalised floats.
+ */
+export function preprocess(image: RgbImage, config: ModelConfig): Prepared {
   const { width: W, height: H, normalization: norm } = config;
-  const canvas = new OffscreenCanvas(W, H);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   const crop = coverCrop(image.width, image.height, W, H);
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(image, crop.left, crop.top, crop.width, crop.height, 0, 0, W, H);
-  const pixels = ctx.getImageData(0, 0, W, H);
+  let cut = image;
+  if (crop.width !== image.width || crop.height !== image.height) {
+    const data = new Uint8Array(crop.width * crop.height * 3);
+    for (let y = 0; y < crop.height; y++) {
+      const from = ((crop.top + y) * image.width + crop.left) * 3;
+      data.set(image.data.subarray(from, from + crop.width * 3), y * crop.width * 3);
+    }
+    cut = { data, width: crop.width, height: crop.height };
+  }
+  const rgb = resizeLanczos3(cut, W, H);
   const plane = W * H;
   const input = new Float32Array(3 * plane);
-  const d = pixels.data;
+  const d = rgb.data;
   for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) input[c * plane + p] = (d[4 * p + c]! - norm.mean[c]!) / norm.std[c]!;
+    for (let c = 0; c < 3; c++) input[c * plane + p] = (d[3 * p + c]! - norm.mean[c]!) / norm.std[c]!;
   }
-  return { input, pixels };
+  return { input, pixels: rgbToImageData(rgb) };
 }
 
 export async function predict(model: Model, input: Float32Array): Promise<Prediction> {

@@ -1,9 +1,16 @@
-// facet's page: pick a photo (file, drop, or a sample), run the model in the browser,
-// show attribute bars, the parse overlay, the selected attribute's heat map and its
-// region weights. Everything is computed here, client-side.
+// facet's page: pick a photo (file, drop, or a sample); find its faces and align each as
+// CelebA's crops are (src/face/find_faces.ts, the steps `facet predict` runs), draw a box
+// per face; for the chosen face run the model in the browser and show attribute bars, the
+// parse overlay, the selected attribute's heat map and its region weights. A photo that is
+// already an aligned crop goes to the model whole. Everything is computed here, client-side.
 import './style.css';
+import { resizeLanczos3 } from '../../src/data/lanczos_resize.js';
+import { CELEBA_TEMPLATE } from '../../src/face/celeba_template.js';
+import { type PhotoFace, DEFAULT_MAX_FACES, findFaces } from '../../src/face/find_faces.js';
 import { REGION_PALETTE, clear, drawHeat, drawParse, drawPixels, rgbCss, turbo } from './draw.js';
+import type { PageFaceDetector } from './face_detector.js';
 import { type Model, type Prediction, loadModel, predict, preprocess } from './infer.js';
+import { rgbFromBitmap, rgbToCanvas } from './rgb.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -29,16 +36,42 @@ const ui = {
   regionChart: $('region-chart'),
   attributes: $<HTMLOListElement>('attributes'),
   sort: $<HTMLSelectElement>('sort'),
+  alignMode: $<HTMLSelectElement>('align-mode'),
+  photoView: $('photo-view'),
+  photo: $<HTMLCanvasElement>('photo'),
+  faceBoxes: $('face-boxes'),
+  facesInfo: $('faces-info'),
 };
+
+/** A face found in the photo, aligned, with the model's answer for it. */
+interface PageFace {
+  found: PhotoFace;
+  result: Prediction;
+  /** the aligned crop as the network saw it */
+  pixels: ImageData;
+}
 
 interface State {
   model: Model | null;
   result: Prediction | null;
   selected: number;
   modelInfo: string;
+  /** the photo's faces, largest first (empty for an aligned crop) */
+  faces: PageFace[];
+  /** the face shown, or -1 for an aligned crop */
+  face: number;
+  photo: string;
 }
-const state: State = { model: null, result: null, selected: -1, modelInfo: '' };
+const state: State = { model: null, result: null, selected: -1, modelInfo: '', faces: [], face: -1, photo: '' };
 let modelReady: Promise<Model | null> = Promise.resolve(null);
+/** loaded on the first photo that needs it (an aligned crop never does): Human's build is its own chunk, ~1.5 MB */
+let detector: Promise<PageFaceDetector> | null = null;
+
+function faceDetector(): Promise<PageFaceDetector> {
+  detector ??= import('./face_detector.js').then((m) => m.loadFaceDetector());
+  detector.catch(() => (detector = null));
+  return detector;
+}
 
 // Photos are analysed one at a time, in the order they were chosen, and the newest
 // choice wins: an analysis whose photo was superseded while it was being read or run
@@ -156,6 +189,95 @@ function select(a: number): void {
   }
 }
 
+/**
+ * Whether a photo goes to the model whole: the align menu says so, or (auto) the photo has
+ * exactly the size of CelebA's aligned crops (178×218, the size facet's samples come in
+ * too) or of the model's input. Any other photo has its faces found.
+ */
+function alignedCrop(photo: { width: number; height: number }, model: Model): boolean {
+  const mode = ui.alignMode.value;
+  if (mode === 'aligned') return true;
+  if (mode === 'detect') return false;
+  const is = (w: number, h: number): boolean => photo.width === w && photo.height === h;
+  return is(CELEBA_TEMPLATE.frame.width, CELEBA_TEMPLATE.frame.height) || is(model.config.width, model.config.height);
+}
+
+/** The model's answer for one image: bars, parse, heat map, region weights. */
+function show(model: Model, r: Prediction, pixels: ImageData): void {
+  state.result = r;
+  const { height: H, width: W, regionNames: R, attributeNames: A } = model.config;
+  drawPixels(ui.photoParse, pixels);
+  drawPixels(ui.photoHeat, pixels);
+  const counts = drawParse(ui.parseOverlay, r.parse, R.length, H, W);
+  renderLegend(R, counts);
+  if (state.selected < 0) {
+    let best = 0;
+    for (let a = 1; a < A.length; a++) if (r.probabilities[a]! > r.probabilities[best]!) best = a;
+    state.selected = best;
+  }
+  renderAttributes();
+  select(state.selected);
+  document.body.classList.add('has-result');
+  publish(model);
+}
+
+/** A read-only view of what is shown, for tests and the curious (devtools). */
+function publish(model: Model): void {
+  const r = state.result;
+  (window as unknown as { facet: unknown }).facet = {
+    photo: state.photo,
+    face: state.face,
+    faces: state.faces.map(({ found: f }) => ({ box: f.box, score: f.score, landmarks: Array.from(f.landmarks) })),
+    probabilities: r ? Array.from(r.probabilities) : [],
+    attributeNames: model.config.attributeNames,
+    ms: r?.ms ?? 0,
+  };
+}
+
+/** The photo, downscaled to the view, with a button over each face's box. */
+function drawPhoto(rgb: { data: Uint8Array; width: number; height: number }): void {
+  const scale = Math.min(1, 900 / Math.max(rgb.width, rgb.height));
+  const w = Math.max(1, Math.round(rgb.width * scale));
+  const h = Math.max(1, Math.round(rgb.height * scale));
+  ui.photo.width = w;
+  ui.photo.height = h;
+  const ctx = ui.photo.getContext('2d')!;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(rgbToCanvas(rgb), 0, 0, w, h);
+  ui.faceBoxes.replaceChildren(
+    ...state.faces.map(({ found: f }, i) => {
+      const [x, y, bw, bh] = f.box;
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'face-box';
+      b.dataset.face = String(i);
+      b.title = `face ${i + 1} (score ${f.score.toFixed(2)})`;
+      b.textContent = String(i + 1);
+      b.style.left = `${(100 * x) / rgb.width}%`;
+      b.style.top = `${(100 * y) / rgb.height}%`;
+      b.style.width = `${(100 * bw) / rgb.width}%`;
+      b.style.height = `${(100 * bh) / rgb.height}%`;
+      b.addEventListener('click', () => showFace(i));
+      return b;
+    }),
+  );
+  ui.facesInfo.textContent = state.faces.length ? 'Click a face to see its attributes, parse and heat maps.' : 'No face found.';
+  ui.photoView.hidden = false;
+}
+
+function showFace(i: number): void {
+  const model = state.model;
+  const f = state.faces[i];
+  if (!model || !f) return;
+  state.face = i;
+  for (const b of ui.faceBoxes.querySelectorAll<HTMLButtonElement>('.face-box')) {
+    const on = b.dataset.face === String(i);
+    b.classList.toggle('selected', on);
+    b.setAttribute('aria-pressed', String(on));
+  }
+  show(model, f.result, f.pixels);
+}
+
 /** Queues a photo (its bytes may still be arriving) and supersedes every earlier one. */
 function analyse(bytes: Promise<Blob>, label: string): Promise<void> {
   const id = ++newestPhoto;
@@ -182,29 +304,50 @@ async function analyseNow(id: number, bytes: Promise<Blob>, label: string): Prom
       bitmap.close();
       return;
     }
-    const { input, pixels } = preprocess(bitmap, model.config);
-    const info = `${label}: ${bitmap.width}×${bitmap.height} → ${model.config.width}×${model.config.height} (cover, centre crop)`;
+    const rgb = rgbFromBitmap(bitmap);
     bitmap.close();
-    const r = await predict(model, input);
-    if (!current()) return;
-    state.result = r;
-    ui.inputInfo.textContent = info;
-    const { height: H, width: W, regionNames: R, attributeNames: A } = model.config;
-    drawPixels(ui.photoParse, pixels);
-    drawPixels(ui.photoHeat, pixels);
-    const counts = drawParse(ui.parseOverlay, r.parse, R.length, H, W);
-    renderLegend(R, counts);
-    if (state.selected < 0) {
-      let best = 0;
-      for (let a = 1; a < A.length; a++) if (r.probabilities[a]! > r.probabilities[best]!) best = a;
-      state.selected = best;
+    if (alignedCrop(rgb, model)) {
+      const { input, pixels } = preprocess(rgb, model.config);
+      const info = `${label}: ${rgb.width}×${rgb.height} → ${model.config.width}×${model.config.height} (cover, centre crop), taken as an aligned face`;
+      const r = await predict(model, input);
+      if (!current()) return;
+      state.faces = [];
+      state.face = -1;
+      state.photo = label;
+      ui.photoView.hidden = true;
+      ui.inputInfo.textContent = info;
+      show(model, r, pixels);
+      setStatus(`${state.modelInfo} · ${label}: inference ${r.ms.toFixed(0)} ms`);
+      return;
     }
-    renderAttributes();
-    select(state.selected);
-    document.body.classList.add('has-result');
-    // read-only view of the last result, for tests and the curious (devtools)
-    (window as unknown as { facet: unknown }).facet = { photo: label, probabilities: Array.from(r.probabilities), attributeNames: A, ms: r.ms };
-    setStatus(`${state.modelInfo} · ${label}: inference ${r.ms.toFixed(0)} ms`);
+    setStatus(`finding faces in ${label}…`, 'busy');
+    // the detector's copy of a large or small photo resized as sharp resizes it in Node
+    const found = await findFaces(rgb, { detector: await faceDetector(), maxFaces: DEFAULT_MAX_FACES }, async (img, w, h) => resizeLanczos3(img, w, h));
+    if (!current()) return;
+    const faces: PageFace[] = [];
+    for (const f of found.faces) {
+      const { input, pixels } = preprocess({ data: f.aligned.rgb, width: f.aligned.width, height: f.aligned.height }, model.config);
+      faces.push({ found: f, result: await predict(model, input), pixels });
+      if (!current()) return;
+    }
+    state.faces = faces;
+    state.photo = label;
+    drawPhoto(rgb);
+    const detectMs = found.detectMs + found.alignMs;
+    const { width: fw, height: fh } = CELEBA_TEMPLATE.frame;
+    ui.inputInfo.textContent = faces.length
+      ? `${label}: ${rgb.width}×${rgb.height}, ${faces.length} face${faces.length === 1 ? '' : 's'} found, each aligned to CelebA's ${fw}×${fh} frame`
+      : `${label}: ${rgb.width}×${rgb.height}, no face found`;
+    if (faces.length === 0) {
+      state.face = -1;
+      state.result = null;
+      document.body.classList.remove('has-result');
+      publish(model);
+      setStatus(`${label}: no face found (detection ${detectMs.toFixed(0)} ms); for a crop that is already aligned, choose "the photo is an aligned face" under faces`, 'error');
+      return;
+    }
+    showFace(0);
+    setStatus(`${state.modelInfo} · ${label}: ${faces.length} face${faces.length === 1 ? '' : 's'} (detection + alignment ${detectMs.toFixed(0)} ms), inference ${faces.reduce((t, f) => t + f.result.ms, 0).toFixed(0)} ms`);
   } catch (e) {
     if (current()) setStatus((e as Error).message, 'error');
   } finally {

@@ -30,7 +30,15 @@ export function registerBenchCommand(program: Command): void {
     .option('--gpu-tflops <x>', '--ddp-estimate: sustained fp32 TFLOP/s of one GPU', positiveNumber('--gpu-tflops'), 5)
     .option('--link-gbs <x,…>', '--ddp-estimate: all-reduce bandwidths per GPU, GB/s (default: NVLink 100, PCIe 10, 10 GbE 1.25)', '100,10,1.25')
     .option('--per-gpu-batch <n,…>', '--ddp-estimate: images per GPU per step (default: 4, the paper\'s 32 split over 8; 32, the paper\'s batch per GPU)', '4,32')
+    .option('--photos <dir>', 'finding and aligning faces: ms per photo for decoding, detection + mesh, the second look, the warps and the model (with --count, --runtime, --threads, --run)')
+    .option('--count <n>', '--photos: photos timed (after one that warms up)', int('--count', 1), 50)
+    .option('--run <dir>', '--photos: model bundle directory (default: the shipped model)')
     .action(async (o) => {
+      if (o.photos) {
+        const { benchDetect } = await import('../../bench/detect_bench.js');
+        console.log(JSON.stringify(await benchDetect({ photos: o.photos, count: o.count, runtime: o.runtime, threads: o.threads, ...(o.run ? { run: o.run } : {}) })));
+        return;
+      }
       if (o.ddpEstimate) {
         const { networkCosts, scaling } = await import('../../bench/ddp_estimate.js');
         const { setNumThreads } = await import('@facet/torch');

@@ -1,7 +1,9 @@
 // One split of a data set, decoded at the network's size into the cache, ready for a DataLoader.
-import { openDataset } from '../detect.js';
+import { findCelebAFiles } from '../celeba.js';
+import { detectFormat, openDataset } from '../detect.js';
 import type { DatasetFormat, FaceDataset, FaceItem, Split } from '../types.js';
-import { ensureStore, StoreReader, type StoreHeader } from './store.js';
+import { alignPhotoItems } from './aligned_photos.js';
+import { defaultCacheDir, ensureStore, StoreReader, type StoreHeader } from './store.js';
 
 export interface SplitSource {
   /** the (first) data set; attribute names and mask kind are the same in every one */
@@ -13,6 +15,10 @@ export interface SplitSource {
   /** cache file base */
   store: string;
   header: StoreHeader;
+  /** CelebA in-the-wild photos read as their aligned faces (0 for aligned data) */
+  photos: number;
+  /** of those, the ones left out because no face was found in them (ids) */
+  noFace: string[];
 }
 
 export interface SplitOptions {
@@ -63,13 +69,30 @@ export async function openSplits(dirs: readonly string[], split: Split, options:
       }
     });
   }
-  const used = datasets.map((d) => ({ dataset: d, items: splitItems(d, split, options) })).filter((u) => u.items.length > 0);
+  // CelebA's in-the-wild photos are read as their faces aligned (data/loader/aligned_photos.ts)
+  const wild = dirs.map((dir) => (options.format ?? detectFormat(dir)) === 'celeba' && findCelebAFiles(dir).layout === 'in-the-wild');
+  const used = datasets.map((d, k) => ({ dataset: d, wild: wild[k]!, items: splitItems(d, split, options) })).filter((u) => u.items.length > 0);
   let items = used.flatMap((u) => u.items);
   if (options.limit && options.limit > 0) items = items.slice(0, options.limit);
   if (items.length === 0) throw noItems(dirs, split, options, datasets);
+  const photos = new Set(used.filter((u) => u.wild).flatMap((u) => u.items));
+  let noFace: string[] = [];
+  const photoCount = items.filter((i) => photos.has(i)).length;
+  if (photoCount > 0) {
+    const wildItems = items.filter((i) => photos.has(i));
+    const r = await alignPhotoItems(wildItems, options.cacheDir ?? defaultCacheDir());
+    const alignedOf = new Map(wildItems.map((i, k) => [i, r.items[k]!]));
+    items = items.flatMap((i) => {
+      if (!photos.has(i)) return [i];
+      const a = alignedOf.get(i);
+      return a ? [a] : [];
+    });
+    noFace = r.noFace;
+    if (items.length === 0) throw new Error(`${dirs.join(', ')}: no face found in any photo of the ${split} split`);
+  }
   const store = await ensureStore(items, { height: options.height, width: options.width, cacheDir: options.cacheDir, onProgress: options.onProgress });
   const reader = new StoreReader(store);
   const header = reader.header;
   reader.close();
-  return { dataset: used[0]!.dataset, datasets: used.map((u) => u.dataset), split, items, store, header };
+  return { dataset: used[0]!.dataset, datasets: used.map((u) => u.dataset), split, items, store, header, photos: photoCount, noFace };
 }
