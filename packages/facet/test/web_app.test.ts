@@ -5,15 +5,15 @@
 // is fetched from another origin; an int8 export served with --onnx runs there too. Skipped (with the reason) when chromium or the built
 // page (npm run build:web) is missing.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { webBuilt } from '../src/serve/server.js';
 import { createPredictor } from '../src/serve/predictor.js';
 import { readBundle } from '../src/infer/bundle.js';
 import { exportBundleInt8 } from '../src/infer/onnx/int8_export.js';
+import { CHROMIUM, missingBrowserPrerequisite } from './browser_helpers.js';
 import { faceJpeg, type Running, startServer, testPredictor } from './serve_helpers.js';
 
 // The page's globals, typed just enough for the page.evaluate callbacks below (this
@@ -34,18 +34,9 @@ declare const document: {
 declare const self: { crossOriginIsolated: boolean };
 declare const window: { facet: { probabilities: number[]; photo: string } };
 
-const CHROMIUM = process.env.FACET_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = process.env.FACET_SCREENSHOT ?? '/tmp/facet-web.png';
-// The setup script installs Debian's chromium and `npm run build` builds the page:
-// either missing is a broken installation, so it fails here rather than skipping.
-function missingPrerequisite(): string | null {
-  if (!existsSync(CHROMIUM)) return `no browser at ${CHROMIUM} (bash scripts/setup.sh installs Debian's chromium)`;
-  if (!webBuilt()) return 'the web app is not built (npm run build:web)';
-  return null;
-}
-
 test('prerequisites: Debian\'s chromium and the built page', () => {
-  assert.equal(missingPrerequisite(), null);
+  assert.equal(missingBrowserPrerequisite(), null);
 });
 
 /** What the page shows, for the message of a wait that timed out. */
@@ -83,7 +74,7 @@ async function canvasInk(page: Page, selector: string): Promise<{ opaque: number
   }, selector);
 }
 
-describe('web: the page in chromium', { skip: missingPrerequisite() ?? false }, () => {
+describe('web: the page in chromium', { skip: missingBrowserPrerequisite() ?? false }, () => {
   let s: Running;
   let browser: Browser;
   let page: Page;

@@ -17,8 +17,8 @@ import { readBundle } from '../src/infer/bundle.js';
 import { defaultModelDir } from '../src/infer/default_model.js';
 import type { PredictionJson } from '../src/infer/prediction_json.js';
 import { createPredictor, type ServePredictor } from '../src/serve/predictor.js';
-import { webBuilt } from '../src/serve/server.js';
 import { sharedData } from './helpers.js';
+import { CHROMIUM, missingBrowserPrerequisite } from './browser_helpers.js';
 import { type Running, startServer } from './serve_helpers.js';
 
 interface PageFace {
@@ -37,16 +37,9 @@ declare const document: {
 };
 declare const window: { facet?: { photo: string; face: number; faces: PageFace[]; probabilities: number[]; attributeNames: string[] } };
 
-const CHROMIUM = process.env.FACET_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = process.env.FACET_FACES_SCREENSHOT ?? '/tmp/facet-web-faces.png';
-function missingPrerequisite(): string | null {
-  if (!existsSync(CHROMIUM)) return `no browser at ${CHROMIUM} (bash scripts/setup.sh installs Debian's chromium)`;
-  if (!webBuilt()) return 'the web app is not built (npm run build:web)';
-  return null;
-}
-
 test('prerequisites: Debian\'s chromium and the built page', () => {
-  assert.equal(missingPrerequisite(), null);
+  assert.equal(missingBrowserPrerequisite(), null);
 });
 
 /** Two official crops (178×218), each pasted at a scale and a place on a plain canvas. */
@@ -91,7 +84,7 @@ async function waitUntil(page: Page, what: string, predicate: (arg: string) => b
   }
 }
 
-describe('web: the page finds the faces of a group photo', { skip: missingPrerequisite() ?? false }, () => {
+describe('web: the page finds the faces of a group photo', { skip: missingBrowserPrerequisite() ?? false }, () => {
   // the first two of CelebA's photos (by name) that have both an official crop and the wild original
   const names = readdirSync(WILD).filter((f) => existsSync(join(CROPS, f))).sort().slice(0, 2);
   const pastes: Paste[] = [
