@@ -13,6 +13,7 @@
 // libtorch addon), the onnx pipeline and the face detector are imported lazily, only when
 // asked for, so that `--runtime onnx` never loads libtorch.
 import { stat } from 'node:fs/promises';
+import { checkThreads } from '@facet/torch/threads';
 import type { UprightImage } from '../data/image.js';
 import type { Landmarks } from '../data/types.js';
 import type { FaceDetector } from '../face/human.js';
@@ -178,7 +179,7 @@ export class Predictor {
     const maxFaces = options.maxFaces ?? DEFAULT_MAX_FACES;
     if (!Number.isInteger(maxFaces) || maxFaces < 1) throw new Error(`maxFaces must be an integer ≥ 1, got ${maxFaces}`);
     const threads = options.threads;
-    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new Error(`threads must be an integer ≥ 1, got ${threads}`);
+    if (threads !== undefined) checkThreads(threads, 'threads');
     const make = (config: BundleConfig, source: string, engine: Engine) => new Predictor(config, runtime, source, engine, batch, align, maxFaces);
     let p: Predictor;
     if (runtime === 'onnx') {

@@ -12,7 +12,7 @@ import { parseSize } from '../../serve/body.js';
 import { createPredictor, type ServeRuntime } from '../../serve/predictor.js';
 import { makeSamples } from '../../serve/samples.js';
 import { createFacetServer, webBuilt } from '../../serve/server.js';
-import { int, oneOf } from '../options.js';
+import { int, oneOf, threads } from '../options.js';
 
 function sizeOption(v: string): number {
   try {
@@ -57,7 +57,7 @@ export function registerServeCommand(program: Command): void {
     .option('--concurrency <n>', 'predictions run at once', int('--concurrency', 1), 1)
     .option('--queue <n>', 'predictions waiting beyond those; more get 503', int('--queue', 0), 16)
     .option('--runtime <r>', "server-side runtime: 'onnx' (no native build) or 'torch'", oneOf('--runtime', ['onnx', 'torch'] as const), 'onnx' as ServeRuntime)
-    .option('--threads <n>', 'onnxruntime intra-op threads per prediction (default: cores / concurrency)', int('--threads', 1))
+    .option('--threads <n>', 'onnxruntime intra-op threads per prediction (default: cores / concurrency)', threads('--threads'))
     .option('--aligned', "POST /v1/predict takes uploads as aligned face crops (no face detection) unless a request says ?align=detect")
     .option('--samples <n>', 'synthetic sample faces offered on the page', int('--samples', 0), 3)
     .option('--quiet', 'no request log')

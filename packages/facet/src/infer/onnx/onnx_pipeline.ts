@@ -1,8 +1,9 @@
 // The bundle on onnxruntime-node: the same interface as TorchPipeline (run(inputs) →
 // RawPrediction[]), asynchronous. Loads no libtorch: this file and everything it imports
-// use only '@facet/torch/safetensors-format' (pure JS) from the torch package.
+// use only '@facet/torch/safetensors-format' and '@facet/torch/threads' (pure JS) from the torch package.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { checkThreads } from '@facet/torch/threads';
 import type { Bundle, BundleConfig } from '../bundle.js';
 import { INPUT_NAME, type RawPrediction } from '../outputs.js';
 import { BUNDLE_METADATA_KEY, exportBundleToOnnx } from './export.js';
@@ -22,8 +23,8 @@ export function onnxRuntimeVersion(): string {
 function sessionOptions(o: OnnxPipelineOptions): ort.InferenceSession.SessionOptions {
   const s: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
   if (o.threads !== undefined) {
-    if (!Number.isInteger(o.threads) || o.threads < 0) throw new Error(`onnx: threads must be an integer ≥ 0, got ${o.threads}`);
-    s.intraOpNumThreads = o.threads;
+    // 0: onnxruntime's own choice
+    s.intraOpNumThreads = o.threads === 0 ? 0 : checkThreads(o.threads, 'onnx: threads');
     s.interOpNumThreads = 1;
   }
   return s;
