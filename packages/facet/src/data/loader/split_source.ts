@@ -25,6 +25,8 @@ export interface SplitOptions {
   /** the first N items (after filtering) */
   limit?: number;
   onProgress?: (done: number, total: number) => void;
+  /** told why an existing decoded cache is built again (default: a line on stderr) */
+  onRebuild?: (message: string) => void;
 }
 
 /** The items of one split of one folder, filtered as asked (none: an empty list). */
@@ -67,7 +69,7 @@ export async function openSplits(dirs: readonly string[], split: Split, options:
   let items = used.flatMap((u) => u.items);
   if (options.limit && options.limit > 0) items = items.slice(0, options.limit);
   if (items.length === 0) throw noItems(dirs, split, options, datasets);
-  const store = await ensureStore(items, { height: options.height, width: options.width, cacheDir: options.cacheDir, onProgress: options.onProgress });
+  const store = await ensureStore(items, { height: options.height, width: options.width, cacheDir: options.cacheDir, onProgress: options.onProgress, onRebuild: options.onRebuild });
   const reader = new StoreReader(store);
   const header = reader.header;
   reader.close();
