@@ -21,7 +21,7 @@ import { boxShrink } from '../face/warp.js';
 import { type BundleConfig, readBundle } from './bundle.js';
 import { coverCrop } from '../data/fit.js';
 import { resolveModelDir } from './default_model.js';
-import { type RawPrediction, argmaxRegions } from './outputs.js';
+import { type RawPrediction, argmaxRegions, nonFiniteOutput } from './outputs.js';
 import { type Affine, composeAffine, drawParsesOnPhoto, previewSize } from './photo_parse.js';
 import { type PreparedImage, MAX_INPUT_PIXELS, prepareRgb, readPhoto } from './preprocess.js';
 
@@ -259,7 +259,12 @@ export class Predictor {
       for (let s = 0; s < queue.length; s += this.batch) {
         const chunk = queue.slice(s, s + this.batch);
         const t0 = performance.now();
-        raw.push(...(await this.engine.run(chunk.map((q) => q.input))));
+        const got = await this.engine.run(chunk.map((q) => q.input));
+        got.forEach((g, i) => {
+          const bad = nonFiniteOutput(g);
+          if (bad) throw new Error(`${this.source}: the model's output for ${prepared[chunk[i]!.k]!.name} is not finite (${bad}); its weights or normalisation are broken`);
+        });
+        raw.push(...got);
         const each = (performance.now() - t0) / chunk.length;
         for (const q of chunk) modelMs[q.k]! += each;
       }
