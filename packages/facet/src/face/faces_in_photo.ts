@@ -18,6 +18,7 @@ import { applySimilarity } from './similarity.js';
 import { CELEBA_TEMPLATE } from './celeba_template.js';
 import { type DetectedFace, FaceDetector } from './human.js';
 import { fivePoints } from './mesh_regions.js';
+import { decodeFailure } from '../data/decode_error.js';
 
 /**
  * The detector runs on a copy of the photo shrunk to this long side: BlazeFace looks at
@@ -169,7 +170,7 @@ export async function facesInPhoto(source: string | Uint8Array, o: FindFacesOpti
   try {
     img = await decodeUpright(source, o.limitInputPixels);
   } catch (e) {
-    throw new Error(`${typeof source === 'string' ? source : '<upload>'}: cannot decode (${(e as Error).message})`, { cause: e });
+    throw new Error(`${typeof source === 'string' ? source : '<upload>'}: cannot decode (${decodeFailure(source, e)})`, { cause: e });
   }
   return facesInImage(img, o);
 }
