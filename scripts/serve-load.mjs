@@ -3,10 +3,11 @@
 // --threads 1) as a child process and prints, per scenario, the status counts, p50/p95
 // latency, the server's peak RSS and its RSS 10 s after.
 //   burst:   N concurrent valid POST /v1/predict (default queue, then --queue 128)
-//   slow:    the same burst beside 20 slow uploads (19 MiB declared, trickled, held open)
+//   slow:    the same burst beside 20 slow uploads (19 MiB declared, 18 MiB sent, then
+//            trickled so that they stay open)
 //   soak:    M sequential POSTs: RSS at start, middle and end, and any error
 // usage: node scripts/serve-load.mjs [--concurrent 200] [--soak 10000] [--soak-align detect|aligned]
-//        [--only burst,slow,soak] [--after 10]
+//        [--only burst,slow,soak] [--after 10] [--cli packages/facet/dist/src/cli/main.js]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -20,13 +21,14 @@ const { values: o } = parseArgs({
     'soak-align': { type: 'string', default: 'detect' },
     only: { type: 'string', default: 'burst,slow,soak' },
     after: { type: 'string', default: '10' },
+    cli: { type: 'string' },
   },
 });
 const concurrent = Number(o.concurrent);
 const soakCount = Number(o.soak);
 const afterS = Number(o.after);
 const only = new Set(o.only.split(','));
-const cli = fileURLToPath(new URL('../packages/facet/dist/src/cli/main.js', import.meta.url));
+const cli = o.cli ?? fileURLToPath(new URL('../packages/facet/dist/src/cli/main.js', import.meta.url));
 const MiB = 1024 * 1024;
 
 const rssMiB = (pid) => {
@@ -88,7 +90,7 @@ async function post(url, body, query = '') {
   }
 }
 
-/** An upload that declares 19 MiB and trickles 64 KiB every 2 s, held open until close(). */
+/** An upload that declares 19 MiB, sends 18 MiB, then 64 KiB every 2 s, held open until close(). */
 async function slowUpload(url) {
   const { port } = new URL(url);
   const sock = connect(Number(port), '127.0.0.1');
@@ -98,7 +100,7 @@ async function slowUpload(url) {
   sock.on('error', () => {});
   await new Promise((r) => sock.once('connect', r));
   sock.write(`POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${19 * MiB}\r\n\r\n`);
-  sock.write(Buffer.alloc(1 * MiB, 0xff));
+  sock.write(Buffer.alloc(18 * MiB, 0xff));
   const timer = setInterval(() => !sock.destroyed && sock.write(Buffer.alloc(64 * 1024, 0xff)), 2000);
   return {
     status: () => (reply ? reply.split(' ')[1] : sock.destroyed ? 'closed' : 'open'),
@@ -137,7 +139,7 @@ async function burst(queueArgs, withSlow) {
       scenario: `${concurrent} concurrent${withSlow ? ' + 20 slow 19 MiB uploads' : ''}`, args: queueArgs.join(' ') || '(default queue 16)',
       ...summary(results), slow_uploads: withSlow ? slowStatus : undefined,
       rss_mib: { idle: Math.round(idle), peak: Math.round(peak), [`after_${afterS}s`]: Math.round(after) },
-      buffered_during: health.buffered, buffered_after: drained.buffered.bytes, connections_after: drained.connections.open,
+      buffered_during: health.buffered, buffered_after: drained.buffered?.bytes, connections_after: drained.connections?.open,
     };
   } finally {
     await stop(server);

@@ -59,6 +59,9 @@ describe('serve: a byte budget shared by the uploads', () => {
     assert.equal(b.held, 0);
     assert.throws(() => new ByteBudget(0), /positive integer/);
   });
+  it('a budget below --max-body is refused when the server is made', async () => {
+    await assert.rejects(startServer({ maxBody: 2 * MiB, maxBuffered: MiB }), /--max-buffered \(1048576 bytes\) must be at least --max-body \(2097152 bytes\)/);
+  });
 });
 
 describe('serve: bounded memory and connections', () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { native } from '../lib/native.js';
+import { autocast, type DType } from '../lib/index.js';
 
 const child = fileURLToPath(new URL('./helpers/native_abuse_child.js', import.meta.url));
 
@@ -39,6 +40,10 @@ test('the calls that aborted before the guard covered them now throw a clear err
     assert.throws(() => native.setAutocastCpu(true, dtype), new RegExp(`setAutocastCpu: autocast on the CPU runs in bfloat16 only, not ${dtype}`));
     assert.equal(native.setAutocastCpu(false), false, 'a refused dtype leaves autocast off');
   }
+  let ran = false;
+  assert.throws(() => autocast(() => (ran = true), 'float16' as DType), /autocast on the CPU runs in bfloat16 only, not float16/);
+  assert.equal(ran, false);
+  assert.equal(autocast(() => 7), 7, 'bfloat16 autocast still works');
   assert.throws(() => native.manualSeed(2 ** 64), /manualSeed: argument 'seed' must be an integer/);
   assert.throws(() => native.fromBuffer(new Float32Array(4), [2 ** 62, 2 ** 62, 4], 'float32'), /fromBuffer: argument 'shape' must be sizes whose product fits in int64/);
 });

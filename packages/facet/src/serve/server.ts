@@ -92,6 +92,7 @@ export function createFacetServer(o: ServerOptions): FacetServer {
   const predictor = o.predictor;
   const maxBody = o.maxBody ?? 20 * 1024 * 1024;
   const budget = new ByteBudget(o.maxBuffered ?? 4 * maxBody);
+  if (budget.limit < maxBody) throw new RangeError(`--max-buffered (${budget.limit} bytes) must be at least --max-body (${maxBody} bytes), or no upload of that size could ever be read`);
   const maxConnections = o.maxConnections ?? 256;
   const retryAfter = String(o.retryAfter ?? 1);
   const maxPixels = o.maxPixels ?? MAX_INPUT_PIXELS;
