@@ -25,5 +25,9 @@ elif [[ -z "${LIBTORCH:-}" ]]; then
   exit 1
 fi
 
+# onnxruntime-node's postinstall would download its CUDA execution provider from NuGet
+# (linux/x64); facet runs it on the CPU and installs nothing beyond the npm registry.
+# An environment variable, not an .npmrc key: npm warns about unknown keys on every npx.
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
 npm run build

@@ -199,3 +199,50 @@ test('skipBad: every skipped item with its reason, and a count', async () => {
   assert.match(out.join('\n'), /--skip-bad: 3 item\(s\)/);
   assert.equal(await runDataCheck(root, {}, () => {}), 1);
 });
+
+test('a row id with a path is refused (it would read outside the image folder), naming the line', async () => {
+  const outside = join(tmp, `outside${n++}.jpg`);
+  writeFileSync(outside, jpeg);
+  for (const id of [`../../../${outside.split('/').at(-1)}`, outside, 'sub/000001.jpg', '..', 'a\\b.jpg']) {
+    const lines = [...good];
+    lines[3] = row(id, ones());
+    const root = celeba(lines);
+    throwsAt(() => readCelebA(root), 'list_attr_celeba.txt', 4, /row id ".*" is a path; a row names a file inside the image folder/);
+    const ds = readCelebA(root, { skipBad: true });
+    assert.ok(ds.items().every((it) => it.imagePath.startsWith(join(root, 'Img/img_align_celeba'))), id);
+    assert.deepEqual(ds.problems.map((p) => p.line), [4]);
+    assert.equal(await runDataCheck(root, {}, () => {}), 1);
+  }
+  const lfw = join(tmp, `lfwpairs${n++}`);
+  mkdirSync(join(lfw, 'images'), { recursive: true });
+  writeFileSync(join(lfw, 'images/x1.jpg'), jpeg);
+  writeFileSync(join(lfw, 'train.txt'), `images/x1.jpg\t../../etc/mask.png\n`);
+  assert.throws(() => readLfwParts(lfw, { checkFiles: false }), /train\.txt:1: "\.\.\/\.\.\/etc\/mask\.png" leaves the data folder/);
+});
+
+test('a binary attribute file is an error with a short escaped excerpt, not raw bytes', () => {
+  const root = celeba(good);
+  const binary = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0x1b, 0x5b, 0x32, 0x4a]), Buffer.alloc(3000, 0x9b)]);
+  writeFileSync(join(root, 'Anno/list_attr_celeba.txt'), binary);
+  const e = throwsAt(() => readCelebA(root), 'list_attr_celeba.txt', undefined, /not a text file \(a NUL byte at character 7\); it starts with "\\x7fELF\\x02\\x01\\x01\\x00/);
+  assert.doesNotMatch(e.message, /[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\ufffd]/, 'no control bytes reach the terminal');
+  assert.ok(e.message.length < 300, `${e.message.length} characters`);
+  // without a NUL byte (escape sequences, invalid UTF-8), quoted values are escaped too
+  writeFileSync(join(root, 'Anno/list_attr_celeba.txt'), Buffer.concat([Buffer.from('0\n'), Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0xff, 0xfe]), Buffer.from(` ${header}\n`)]));
+  const e2 = throwsAt(() => readCelebA(root), 'list_attr_celeba.txt', 2, /unknown attribute name "\\x1b\[2J\\ufffd\\ufffd"/);
+  assert.doesNotMatch(e2.message, /[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\ufffd]/);
+});
+
+test('cut-off JPEGs decoded side by side each say so (libvips alone says "Unknown error" or another file\'s message)', async () => {
+  const big = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+  const names = Array.from({ length: 24 }, (_, i) => `${String(i + 1).padStart(6, '0')}.jpg`);
+  const lines = [String(names.length), header, ...names.map((f) => row(f, ones()))];
+  const root = celeba(lines, { images: names });
+  names.forEach((f, i) => writeFileSync(join(root, 'Img/img_align_celeba', f), big.subarray(0, [300, 900, 2000, Math.floor(big.length / 2), big.length - 3][i % 5])));
+  const report = await checkDataset(readCelebA(root), { concurrency: 8 });
+  assert.equal(report.problems.length, names.length);
+  for (const p of report.problems) {
+    assert.match(p.message, /cannot decode image: a JPEG cut off: its \d+ bytes end without the end-of-image marker \(FF D9\)/, p.message);
+    assert.doesNotMatch(p.message, /Unknown error/);
+  }
+});

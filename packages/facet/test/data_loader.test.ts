@@ -2,11 +2,13 @@
 // mask flipped together, normalisation from the stored statistics, a cache reused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sampler, epochPermutation } from '../src/data/loader/sampler.js';
 import { DataLoader } from '../src/data/loader/loader.js';
 import { openSplit } from '../src/data/loader/split_source.js';
+import { StoreReader } from '../src/data/loader/store.js';
+import { writeSynth } from '../src/data/synth/writer.js';
 import { toTensors } from '../src/data/loader/to_tensors.js';
 import { smallSynth, tempDir } from './helpers.js';
 
@@ -78,6 +80,46 @@ test('the decoded cache is built once and reused', async () => {
   assert.equal(statSync(`${b.store}.bin`).mtimeMs, before);
   const c = await openSplit(data, 'val', { height: 40, width: 26, cacheDir });
   assert.notEqual(c.store, a.store, 'another size is another cache');
+});
+
+function allRecords(base: string): Buffer {
+  const r = new StoreReader(base);
+  try {
+    return Buffer.concat(Array.from({ length: r.header.count }, (_, i) => Buffer.from(r.read(i))));
+  } finally {
+    r.close();
+  }
+}
+
+test('the decoded cache is decoded again when its files change in place, and says why', async () => {
+  const data = tempDir('synth-changed');
+  await writeSynth({ out: data, count: 24, seed: 5, width: 52, height: 64, helen: false });
+  const cacheDir = join(tempDir('cache'), 'c');
+  const said: string[] = [];
+  const opts = { height: 32, width: 26, cacheDir, require: 'masks' as const, onRebuild: (m: string) => said.push(m) };
+  const a = await openSplit(data, 'train', opts);
+  const old = allRecords(a.store);
+  assert.deepEqual(said, []);
+  assert.equal((await openSplit(data, 'train', opts)).store, a.store);
+  assert.deepEqual(said, [], 'unchanged files: the cache is reused silently');
+
+  // every training image replaced by another one's bytes (same paths, other pixels)
+  const paths = a.items.map((it) => it.imagePath);
+  const bytes = paths.map((p) => readFileSync(p));
+  paths.forEach((p, i) => writeFileSync(p, bytes[(i + 1) % paths.length]!));
+  const b = await openSplit(data, 'train', opts);
+  assert.equal(b.store, a.store, 'the same paths name the same cache file');
+  assert.equal(said.length, 1);
+  assert.match(said[0]!, new RegExp(`decoding again: ${paths.length} of ${paths.length} items changed on disk .*${paths[0]!.split('/').at(-1)}`));
+  const fresh = await openSplit(data, 'train', { ...opts, cacheDir: join(tempDir('cache'), 'fresh') });
+  assert.ok(allRecords(b.store).equals(allRecords(fresh.store)), 'the rebuilt cache holds the new pixels');
+  assert.ok(!allRecords(b.store).equals(old));
+  await openSplit(data, 'train', opts);
+  assert.equal(said.length, 1, 'the rebuilt cache is current');
+
+  // garbage in place of an image: an error naming the file, not the old pixels
+  writeFileSync(paths[3]!, Buffer.from('not a jpeg at all'));
+  await assert.rejects(openSplit(data, 'train', opts), new RegExp(`${paths[3]!.split('/').at(-1)}|cannot decode`));
 });
 
 test('tensors: images N×3×H×W float, labels int64, targets N×40', async () => {

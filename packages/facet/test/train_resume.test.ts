@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareRun } from '../src/train/setup.js';
@@ -43,6 +43,34 @@ test('a resumed run reproduces the uninterrupted run\'s losses exactly', async (
   assert.equal(config.recipe.optimizer, 'adagrad');
   assert.deepEqual(config.regionNames, ['background', 'hair', 'skin', 'eyes', 'eyebrows', 'mouth', 'nose']);
   assert.equal(config.normalization.mean.length, 3);
+});
+
+test('resume: --steps below the run\'s length is refused, saying so; a damaged config.json names its file and field', async () => {
+  const data = await smallSynth();
+  const s = tinySettings('parser', data, join(tempDir('resume-refused'), 'run'));
+  await trainRun(s, false, 3);
+  for (const steps of [2, 3, 5]) {
+    await assert.rejects(prepareRun({ ...s, recipe: { steps } }, true),
+      new RegExp(`--resume .*run --steps ${steps}: the run is set to 6 steps \\(3 done\\); --steps can only extend a resumed run`));
+  }
+  const path = join(s.out, 'config.json');
+  const good = readFileSync(path, 'utf8');
+  const damaged: Array<[(c: { recipe: Record<string, unknown>; kind: unknown; data: unknown }) => void, string]> = [
+    [(c) => (c.recipe.batch = 0), "field 'recipe\\.batch' must be an integer ≥ 1, got 0"],
+    [(c) => (c.recipe.lr = -1), "field 'recipe\\.lr' must be a finite number > 0, got -1"],
+    [(c) => delete c.recipe.height, "field 'recipe\\.height' must be an integer ≥ 8, got nothing"],
+    [(c) => (c.recipe.optimizer = 'magic'), "field 'recipe\\.optimizer' must be one of adagrad, adam, adamw, sgd, got 'magic'"],
+    [(c) => (c.recipe.threads = 5000), "field 'recipe\\.threads' must be an integer from 1 to"],
+    [(c) => (c.kind = 'dream'), "field 'kind' must be one of parser, attr, joint, got 'dream'"],
+    [(c) => (c.data = null), "field 'data' must be a non-empty list of \\{dir\\}, got null"],
+  ];
+  for (const [edit, error] of damaged) {
+    const c = JSON.parse(good);
+    edit(c);
+    writeFileSync(path, JSON.stringify(c));
+    await assert.rejects(prepareRun({ ...s, recipe: {} }, true), new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${error}`));
+  }
+  writeFileSync(path, good);
 });
 
 test('a finished run extended with resume and more steps equals one trained that long at once', async () => {

@@ -137,7 +137,7 @@ static Napi::Value wrapPair(Napi::Env env, const std::tuple<at::Tensor, at::Tens
 ${parsed.map(cppWrapper).join('\n\n')}
 
 void registerGenerated(Napi::Env env, Napi::Object exports) {
-${parsed.map((op) => `  exports.Set("${op.name}", Napi::Function::New(env, op_${op.name}, "${op.name}"));`).join('\n')}
+${parsed.map((op) => `  exportGuarded(env, exports, "${op.name}", op_${op.name});`).join('\n')}
 }
 
 }  // namespace facet

@@ -1,12 +1,14 @@
 import { native } from './native.js';
 import type { DType } from './dtype.js';
+import { checkThreads } from './threads.js';
 
 /** Seeds libtorch's generators (rand, randn, randint, dropout, init). */
 export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }
+/** Intra-op threads; at most lib/threads.ts's maxThreads(). */
 export function setNumThreads(n: number): void {
-  native.setNumThreads(n);
+  native.setNumThreads(checkThreads(n, 'setNumThreads: threads'));
 }
 export function getNumThreads(): number {
   return native.getNumThreads();

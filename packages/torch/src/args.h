@@ -4,6 +4,7 @@
 #pragma once
 #include "tensor_box.h"
 #include <c10/util/Exception.h>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +32,7 @@ class Args {
   int64_t integer(size_t i, const char* name) {
     if (!info_[i].IsNumber()) fail(name, "an integer");
     double v = info_[i].As<Napi::Number>().DoubleValue();
-    if (v != static_cast<double>(static_cast<int64_t>(v))) fail(name, "an integer");
+    if (!isInt64(v)) fail(name, "an integer (|n| < 2^63)");
     return static_cast<int64_t>(v);
   }
   c10::optional<int64_t> optInteger(size_t i, const char* name) {
@@ -47,7 +48,7 @@ class Args {
       Napi::Value v = arr.Get(k);
       if (!v.IsNumber()) fail(name, "an array of integers");
       double d = v.As<Napi::Number>().DoubleValue();
-      if (d != static_cast<double>(static_cast<int64_t>(d))) fail(name, "an array of integers");
+      if (!isInt64(d)) fail(name, "an array of integers (|n| < 2^63)");
       out.push_back(static_cast<int64_t>(d));
     }
     return out;
@@ -116,6 +117,11 @@ class Args {
   }
 
  private:
+  // Casting a double outside int64's range (or NaN) to int64 is undefined behaviour,
+  // so the range is checked before the cast.
+  static bool isInt64(double v) {
+    return v >= -9223372036854775808.0 && v < 9223372036854775808.0 && v == std::trunc(v);
+  }
   bool absent(size_t i) const { return i >= info_.Length() || info_[i].IsNull() || info_[i].IsUndefined(); }
   const Napi::CallbackInfo& info_;
   Napi::Env env_;
@@ -126,6 +132,8 @@ at::ScalarType parseDtype(Napi::Env env, const std::string& s, const char* op);
 const char* dtypeName(at::ScalarType t);
 
 // Runs body; a c10 or std exception becomes a JS Error carrying libtorch's message.
+// node-addon-api only turns Napi::Error into a JS exception: anything else escaping a
+// callback reaches std::terminate (SIGABRT), so nothing may leave without this guard.
 template <typename F>
 Napi::Value guard(Napi::Env env, const char* op, F&& body) {
   try {
@@ -136,7 +144,19 @@ Napi::Value guard(Napi::Env env, const char* op, F&& body) {
     throw Napi::Error::New(env, std::string(op) + ": " + e.what_without_backtrace());
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, std::string(op) + ": " + e.what());
+  } catch (...) {
+    throw Napi::Error::New(env, std::string(op) + ": unknown native exception");
   }
+}
+
+// Exports fn under name with the whole call, argument parsing included, inside guard():
+// the one way every entry point of the addon, generated or hand-written, is registered.
+inline void exportGuarded(Napi::Env env, Napi::Object exports, const char* name, Napi::Function::Callback fn) {
+  exports.Set(name, Napi::Function::New(
+                        env, [name, fn](const Napi::CallbackInfo& info) -> Napi::Value {
+                          return guard(info.Env(), name, [&] { return fn(info); });
+                        },
+                        name));
 }
 
 inline Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts) {

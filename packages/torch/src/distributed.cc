@@ -671,7 +671,7 @@ void registerDistributed(Napi::Env env, Napi::Object exports) {
       {"distWorkWaitSync", workWaitSync}, {"distWorkIsCompleted", workIsCompleted}, {"distNewReducer", newReducer},
       {"distReducerBuckets", reducerBuckets}, {"distReducerPrepare", reducerPrepare}, {"distReducerFinish", reducerFinish}, {"distReducerDispose", reducerDispose},
   };
-  for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+  for (auto& [name, fn] : fns) exportGuarded(env, exports, name, fn);
 }
 
 #else  // built without the gloo headers
@@ -683,7 +683,7 @@ static Napi::Value distributedInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
-void registerDistributed(Napi::Env env, Napi::Object exports) { exports.Set("distInfo", Napi::Function::New(env, distributedInfo, "distInfo")); }
+void registerDistributed(Napi::Env env, Napi::Object exports) { exportGuarded(env, exports, "distInfo", distributedInfo); }
 
 #endif
 

@@ -6,6 +6,7 @@
 #include <ATen/Version.h>
 #include <torch/version.h>
 #include <c10/core/GradMode.h>
+#include <cstdint>
 #include <cstring>
 
 namespace facet {
@@ -60,6 +61,7 @@ static Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   int64_t numel = 1;
   for (auto d : shape) {
     if (d < 0) a.fail("shape", "non-negative sizes");
+    if (d != 0 && numel > INT64_MAX / d) a.fail("shape", "sizes whose product fits in int64");
     numel *= d;
   }
   size_t bytes = arr.ByteLength();
@@ -196,7 +198,9 @@ static Napi::Value manualSeed(const Napi::CallbackInfo& info) {
 static Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   Args a(info, "setNumThreads");
   int64_t n = a.integer(0, "threads");
-  if (n < 1) a.fail("threads", "a positive integer");
+  // The cast to int below must not wrap (2^32 + 2 would become 2); the JS layer
+  // (lib/threads.ts) applies the real, much smaller cap.
+  if (n < 1 || n > INT32_MAX) a.fail("threads", "a positive integer below 2^31");
   at::set_num_threads(static_cast<int>(n));
   return info.Env().Undefined();
 }
@@ -218,7 +222,15 @@ static Napi::Value setAutocastCpu(const Napi::CallbackInfo& info) {
   Args a(info, "setAutocastCpu");
   bool enabled = a.boolean(0, "enabled");
   bool prev = at::autocast::is_cpu_enabled();
-  if (info.Length() > 1 && !info[1].IsUndefined()) at::autocast::set_autocast_cpu_dtype(a.dtype(1, "dtype"));
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    at::ScalarType type = a.dtype(1, "dtype");
+    // libtorch 1.13's CPU autocast knows only bfloat16 (it throws for anything else).
+    if (type != at::kBFloat16) {
+      throw Napi::Error::New(info.Env(), std::string("setAutocastCpu: autocast on the CPU runs in bfloat16 only, not ") +
+                                             dtypeName(type));
+    }
+    at::autocast::set_autocast_cpu_dtype(type);
+  }
   at::autocast::set_cpu_enabled(enabled);
   if (!enabled) at::autocast::clear_cache();
   return Napi::Boolean::New(info.Env(), prev);
@@ -263,7 +275,7 @@ void registerSpecial(Napi::Env env, Napi::Object exports) {
       {"liveTensors", liveTensors},     {"isTensor", isTensor},
       {"configInfo", configInfo},
   };
-  for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+  for (auto& [name, fn] : fns) exportGuarded(env, exports, name, fn);
 }
 
 }  // namespace facet

@@ -1,5 +1,6 @@
 // Parsers for commander options that fail with the option's name.
 import { InvalidArgumentError } from 'commander';
+import { isThreadCount, threadRange } from '@facet/torch/threads';
 
 export function int(name: string, min = 0): (v: string) => number {
   return (v) => {
@@ -23,5 +24,14 @@ export function oneOf<T extends string>(name: string, allowed: readonly T[]): (v
   return (v) => {
     if (!(allowed as readonly string[]).includes(v)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}, got '${v}'`);
     return v as T;
+  };
+}
+
+/** A thread count, bounded as every runtime bounds it (@facet/torch/threads). */
+export function threads(name: string): (v: string) => number {
+  return (v) => {
+    const n = v.trim() === '' ? NaN : Number(v);
+    if (!isThreadCount(n)) throw new InvalidArgumentError(`${name} must be ${threadRange()}, got '${v}'`);
+    return n;
   };
 }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DataError, ProblemSink } from './errors.js';
 import { NUM_HELEN_LABELS } from './regions.js';
-import { readLines } from './text.js';
+import { excerpt, isPlainFileName, readLines } from './text.js';
 import { ListDataset, type FaceDataset, type FaceItem, type ReadOptions, type Split } from './types.js';
 
 export const HELEN_LISTS: [Split, string][] = [
@@ -36,8 +36,8 @@ export function readHelen(root: string, opts: ReadOptions = {}): FaceDataset {
     if (!existsSync(file)) continue;
     for (const { text, line } of readLines(file)) {
       const name = parseHelenListLine(text);
-      if (name === undefined) {
-        sink.report(new DataError({ file, line }, `expected "N , NAME" or "NAME", found "${text.trim()}"`), text.trim());
+      if (name === undefined || !isPlainFileName(name)) {
+        sink.report(new DataError({ file, line }, `expected "N , NAME" or "NAME" (NAME a file name, no path), found ${excerpt(text.trim())}`), text.trim());
         continue;
       }
       entries.push({ name, split, file, line });

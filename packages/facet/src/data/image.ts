@@ -8,6 +8,7 @@ import { DataError } from './errors.js';
 import { CELEBAMASK_PARTS, CELEBAMASK_TO_REGION, HELEN_TO_REGION, NUM_REGIONS, type CoarseLabelSet } from './regions.js';
 import type { FaceItem, LabelMap, MaskSource, RawImage } from './types.js';
 import { type Crop, coverCrop } from './fit.js';
+import { decodeFailure } from './decode_error.js';
 
 export { type Crop, coverCrop };
 
@@ -52,7 +53,7 @@ export async function loadImage(path: string, item?: FaceItem): Promise<RawImage
     const u8 = new Uint8Array(data.buffer, data.byteOffset, data.length);
     return { data: toRgb(u8, info.width, info.height, info.channels), width: info.width, height: info.height, channels: 3 };
   } catch (e) {
-    throw new DataError({ file: path }, `cannot decode image: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+    throw new DataError({ file: path }, `cannot decode image: ${decodeFailure(path, e)}${listedAt(item)}`, { cause: e });
   }
 }
 
@@ -67,7 +68,7 @@ async function loadGray(path: string, item?: FaceItem): Promise<RawImage> {
     for (let i = 0; i < n; i++) out[i] = data[i * c]!;
     return { data: out, width: info.width, height: info.height, channels: 1 };
   } catch (e) {
-    throw new DataError({ file: path }, `cannot decode mask: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+    throw new DataError({ file: path }, `cannot decode mask: ${decodeFailure(path, e)}${listedAt(item)}`, { cause: e });
   }
 }
 
@@ -78,7 +79,7 @@ async function loadColorMask(path: string, labels: CoarseLabelSet, item?: FaceIt
   try {
     ({ data, info } = await sharp(path, { failOn: 'truncated' }).removeAlpha().raw().toBuffer({ resolveWithObject: true }));
   } catch (e) {
-    throw new DataError({ file: path }, `cannot decode mask: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+    throw new DataError({ file: path }, `cannot decode mask: ${decodeFailure(path, e)}${listedAt(item)}`, { cause: e });
   }
   const colors = labels.colors!;
   const keys = colors.map(([r, g, b]) => (r << 16) | (g << 8) | b);
@@ -290,7 +291,7 @@ export async function decodeItem(item: FaceItem, opts: DecodeOptions = {}): Prom
   try {
     fitted = await fitImage(path, opts.width, opts.height);
   } catch (e) {
-    throw new DataError({ file: path }, `cannot decode image: ${(e as Error).message}${listedAt(item)}`, { cause: e });
+    throw new DataError({ file: path }, `cannot decode image: ${decodeFailure(path, e)}${listedAt(item)}`, { cause: e });
   }
   const { width: w, height: h, crop } = fitted;
   const tw = opts.width ?? w;

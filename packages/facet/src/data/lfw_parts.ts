@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DataError, ProblemSink } from './errors.js';
 import { LFW_PARTS_LABELS } from './regions.js';
-import { readLines } from './text.js';
+import { excerpt, isPlainFileName, readLines, staysInside } from './text.js';
 import { ListDataset, type FaceDataset, type FaceItem, type ReadOptions, type Split } from './types.js';
 
 const LISTS: [Split, string, string][] = [
@@ -40,12 +40,17 @@ export function readLfwParts(root: string, opts: ReadOptions = {}): FaceDataset 
           sink.report(new DataError({ file, line }, `expected "image<TAB>mask", found ${f.length} field(s)`), text.trim());
           continue;
         }
+        const outside = f.find((x) => !staysInside(x));
+        if (outside !== undefined) {
+          sink.report(new DataError({ file, line }, `${excerpt(outside)} leaves the data folder (an absolute path or '..'); list paths below it`), text.trim());
+          continue;
+        }
         image = join(root, f[0]!);
         mask = join(root, f[1]!);
       } else {
         const f = text.trim().split(/\s+/);
-        if (f.length !== 2 || !/^\d+$/.test(f[1]!)) {
-          sink.report(new DataError({ file, line }, `expected "Name number", found "${text.trim()}"`), text.trim());
+        if (f.length !== 2 || !/^\d+$/.test(f[1]!) || !isPlainFileName(f[0]!)) {
+          sink.report(new DataError({ file, line }, `expected "Name number", found ${excerpt(text.trim())}`), text.trim());
           continue;
         }
         const stem = `${f[0]}_${f[1]!.padStart(4, '0')}`;

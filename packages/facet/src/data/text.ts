@@ -13,6 +13,22 @@ export interface TextLine {
   line: number;
 }
 
+/**
+ * file content for a message: at most `max` characters, control and undecodable
+ * characters escaped (\x00, \ufffd), so that a binary file never reaches the terminal raw.
+ */
+export function excerpt(text: string, max = 40): string {
+  const chars = [...text];
+  const shown = chars.slice(0, max).map((c) => {
+    const code = c.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) return `\\x${code.toString(16).padStart(2, '0')}`;
+    if (code === 0xfffd) return '\\ufffd';
+    if (c === '"' || c === '\\') return `\\${c}`;
+    return c;
+  }).join('');
+  return `"${shown}${chars.length > max ? '…' : ''}"`;
+}
+
 /** Lines of a text file, BOM and CR removed, blank lines dropped (numbers kept). */
 export function readLines(file: string): TextLine[] {
   let raw: string;
@@ -21,6 +37,9 @@ export function readLines(file: string): TextLine[] {
   } catch (e) {
     throw new DataError({ file }, `cannot read file (${(e as Error).message})`, { cause: e });
   }
+  // a NUL byte: not an annotation table (an image, an archive, a program, …)
+  const nul = raw.indexOf('\0');
+  if (nul >= 0) throw new DataError({ file }, `not a text file (a NUL byte at character ${nul}); it starts with ${excerpt(raw, 24)}`);
   if (raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1);
   const out: TextLine[] = [];
   const parts = raw.split('\n');
@@ -38,6 +57,16 @@ export function isCsv(file: string): boolean {
 
 function splitFields(text: string, csv: boolean): string[] {
   return csv ? text.split(',').map((s) => s.trim()) : text.trim().split(/\s+/);
+}
+
+/** A file name alone: a row id joined to the image folder must not leave it. */
+export function isPlainFileName(id: string): boolean {
+  return id !== '.' && id !== '..' && !/[/\\\0]/.test(id);
+}
+
+/** A relative path that stays below the folder it is joined to (no absolute path, no '..'). */
+export function staysInside(rel: string): boolean {
+  return rel !== '' && !/^[/\\]|^[a-zA-Z]:|\0/.test(rel) && !rel.split(/[/\\]/).includes('..');
 }
 
 export interface TableRow {
@@ -81,7 +110,7 @@ export function readTable(file: string, spec: TableSpec, sink: ProblemSink): Tab
       table.count = Number(first.text.trim());
       i = 1;
     } else if (spec.count === true) {
-      throw new DataError({ file, line: first?.line ?? 1 }, `line 1 should be the number of rows, found "${first?.text.slice(0, 40) ?? ''}"`);
+      throw new DataError({ file, line: first?.line ?? 1 }, `line 1 should be the number of rows, found ${excerpt(first?.text ?? '')}`);
     }
   }
   if (csv || spec.header) {
@@ -107,6 +136,10 @@ export function readTable(file: string, spec: TableSpec, sink: ProblemSink): Tab
     const values = f.slice(1);
     if (n !== undefined && values.length !== n) {
       sink.report(new DataError({ file, line }, `expected ${n} values after the file name, found ${values.length}`), id);
+      continue;
+    }
+    if (!isPlainFileName(id)) {
+      sink.report(new DataError({ file, line }, `row id ${excerpt(id)} is a path; a row names a file inside the image folder (no '/', '\\', '.' or '..')`), id);
       continue;
     }
     const prev = seen.get(id);
@@ -145,9 +178,9 @@ export function readAttributeList(file: string, sink: ProblemSink, opts: Attribu
   const known = new Set<string>(CELEBA_ATTRIBUTES);
   const seen = new Set<string>();
   for (const name of names) {
-    if (seen.has(name)) throw new DataError({ file, line: hl }, `duplicate attribute name "${name}"`);
+    if (seen.has(name)) throw new DataError({ file, line: hl }, `duplicate attribute name ${excerpt(name)}`);
     seen.add(name);
-    if (!known.has(name) && !opts.allowUnknown) throw new DataError({ file, line: hl }, `unknown attribute name "${name}"`);
+    if (!known.has(name) && !opts.allowUnknown) throw new DataError({ file, line: hl }, `unknown attribute name ${excerpt(name)}`);
   }
   if (!opts.allowPartial && !opts.allowUnknown && names.length !== CELEBA_ATTRIBUTES.length) {
     const missing = CELEBA_ATTRIBUTES.filter((a) => !seen.has(a));
@@ -168,7 +201,7 @@ export function readAttributeList(file: string, sink: ProblemSink, opts: Attribu
     }
     if (bad >= 0) {
       sink.report(
-        new DataError({ file, line: row.line }, `value "${row.values[bad]}" for ${names[bad]} is not 1 or -1`),
+        new DataError({ file, line: row.line }, `value ${excerpt(row.values[bad]!)} for ${names[bad]} is not 1 or -1`),
         row.id,
       );
       continue;
@@ -186,7 +219,7 @@ export function readPartition(file: string, sink: ProblemSink): Map<string, Spli
   for (const r of table.rows) {
     const s = names[Number(r.values[0])];
     if (!/^[012]$/.test(r.values[0]!) || s === undefined) {
-      sink.report(new DataError({ file, line: r.line }, `partition "${r.values[0]}" is not 0, 1 or 2`), r.id);
+      sink.report(new DataError({ file, line: r.line }, `partition ${excerpt(r.values[0]!)} is not 0, 1 or 2`), r.id);
       continue;
     }
     out.set(r.id, s);
@@ -198,7 +231,7 @@ function ints(file: string, r: TableRow, sink: ProblemSink): number[] | undefine
   const out: number[] = [];
   for (const s of r.values) {
     if (!/^-?\d+(\.\d+)?$/.test(s)) {
-      sink.report(new DataError({ file, line: r.line }, `"${s}" is not a number`), r.id);
+      sink.report(new DataError({ file, line: r.line }, `${excerpt(s)} is not a number`), r.id);
       return undefined;
     }
     out.push(Number(s));

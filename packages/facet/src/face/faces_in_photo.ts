@@ -5,6 +5,7 @@
 import { type UprightImage, decodeUpright, resizeRgb } from '../data/image.js';
 import type { DetectedFace, FaceFinder } from './detected_face.js';
 import { type FindFacesOptions, type PhotoFaces, detectInImage, findFaces } from './find_faces.js';
+import { decodeFailure } from '../data/decode_error.js';
 
 export { DETECT_MAX_SIDE, MAX_INSIDE, MIN_BOX_SCORE, UPSAMPLE_BELOW, type FindFacesOptions, type PhotoFace, type PhotoFaces } from './find_faces.js';
 
@@ -27,7 +28,7 @@ export async function facesInPhoto(source: string | Uint8Array, o: FindFacesOpti
   try {
     img = await decodeUpright(source, o.limitInputPixels);
   } catch (e) {
-    throw new Error(`${typeof source === 'string' ? source : '<upload>'}: cannot decode (${(e as Error).message})`, { cause: e });
+    throw new Error(`${typeof source === 'string' ? source : '<upload>'}: cannot decode (${decodeFailure(source, e)})`, { cause: e });
   }
   return facesInImage(img, o);
 }

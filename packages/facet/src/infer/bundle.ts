@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSafetensors, type SafetensorsEntry } from '@facet/torch/safetensors-format';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from './bundle_config.js';
+import { checkBundleConfig, checkBundleWeights } from './bundle_check.js';
 
 export { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig };
 
@@ -16,23 +17,30 @@ export interface Bundle {
   weights: Map<string, SafetensorsEntry>;
 }
 
+/** bundle.json, checked field by field (bundle_check.ts). */
 export function readBundleConfig(dir: string): BundleConfig {
   const path = join(dir, 'bundle.json');
-  let config: BundleConfig;
+  let parsed: unknown;
   try {
-    config = JSON.parse(readFileSync(path, 'utf8')) as BundleConfig;
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}`);
   }
-  if (config.format !== BUNDLE_FORMAT) throw new Error(`${path}: not a facet model bundle (format '${String(config.format)}')`);
-  if (config.version !== BUNDLE_VERSION) throw new Error(`${path}: bundle version ${config.version}, this facet reads ${BUNDLE_VERSION}`);
-  return config;
+  return checkBundleConfig(parsed, path);
 }
 
+/** A bundle as both runtimes load it: config and weights checked against each other once, here. */
 export function readBundle(dir: string): Bundle {
   const config = readBundleConfig(dir);
   const path = join(dir, 'weights.safetensors');
-  const weights = parseSafetensors(new Uint8Array(readFileSync(path)), path).entries;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  const weights = parseSafetensors(bytes, path).entries;
+  checkBundleWeights(config, weights, path);
   return { dir, config, weights };
 }
 

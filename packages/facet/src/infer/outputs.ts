@@ -12,6 +12,18 @@ export interface RawPrediction {
   gridWidth: number;
 }
 
+/**
+ * The first output of p that is not a finite number ("probabilities[3] is NaN"), or
+ * null: a model with broken weights or normalisation must fail, not print NaN rows.
+ */
+export function nonFiniteOutput(p: RawPrediction): string | null {
+  const outputs: Array<[string, Float32Array]> = [['probabilities', p.probabilities], ['region_weights', p.regionWeights], ['parse', p.parse], ['heatmaps', p.heatmaps]];
+  for (const [name, v] of outputs) {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return `${name}[${i}] is ${v[i]}`;
+  }
+  return null;
+}
+
 /** The graph's (and the torch pipeline's) output names, in order. */
 export const OUTPUT_NAMES = ['probabilities', 'region_weights', 'parse', 'heatmaps'] as const;
 export const INPUT_NAME = 'image';

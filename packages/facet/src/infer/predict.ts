@@ -13,6 +13,7 @@
 // libtorch addon), the onnx pipeline and the face detector are imported lazily, only when
 // asked for, so that `--runtime onnx` never loads libtorch.
 import { stat } from 'node:fs/promises';
+import { checkThreads } from '@facet/torch/threads';
 import type { UprightImage } from '../data/image.js';
 import type { Landmarks } from '../data/types.js';
 import type { FaceDetector } from '../face/human.js';
@@ -21,7 +22,7 @@ import { boxShrink } from '../face/warp.js';
 import { type BundleConfig, readBundle } from './bundle.js';
 import { coverCrop } from '../data/fit.js';
 import { resolveModelDir } from './default_model.js';
-import { type RawPrediction, argmaxRegions } from './outputs.js';
+import { type RawPrediction, argmaxRegions, nonFiniteOutput } from './outputs.js';
 import { type Affine, composeAffine, drawParsesOnPhoto, previewSize } from './photo_parse.js';
 import { type PreparedImage, MAX_INPUT_PIXELS, prepareRgb, readPhoto } from './preprocess.js';
 
@@ -178,7 +179,7 @@ export class Predictor {
     const maxFaces = options.maxFaces ?? DEFAULT_MAX_FACES;
     if (!Number.isInteger(maxFaces) || maxFaces < 1) throw new Error(`maxFaces must be an integer ≥ 1, got ${maxFaces}`);
     const threads = options.threads;
-    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new Error(`threads must be an integer ≥ 1, got ${threads}`);
+    if (threads !== undefined) checkThreads(threads, 'threads');
     const make = (config: BundleConfig, source: string, engine: Engine) => new Predictor(config, runtime, source, engine, batch, align, maxFaces);
     let p: Predictor;
     if (runtime === 'onnx') {
@@ -258,7 +259,12 @@ export class Predictor {
       for (let s = 0; s < queue.length; s += this.batch) {
         const chunk = queue.slice(s, s + this.batch);
         const t0 = performance.now();
-        raw.push(...(await this.engine.run(chunk.map((q) => q.input))));
+        const got = await this.engine.run(chunk.map((q) => q.input));
+        got.forEach((g, i) => {
+          const bad = nonFiniteOutput(g);
+          if (bad) throw new Error(`${this.source}: the model's output for ${prepared[chunk[i]!.k]!.name} is not finite (${bad}); its weights or normalisation are broken`);
+        });
+        raw.push(...got);
         const each = (performance.now() - t0) / chunk.length;
         for (const q of chunk) modelMs[q.k]! += each;
       }

@@ -5,6 +5,7 @@
 // from its 178×218 frame.
 import sharp from 'sharp';
 import { type UprightImage, decodeUpright, fitRgb } from '../data/image.js';
+import { decodeFailure } from '../data/decode_error.js';
 
 export interface PreparedImage {
   /** 3×H×W planar float32, normalised */
@@ -31,13 +32,13 @@ export async function readPhoto(source: string | Uint8Array): Promise<UprightIma
   try {
     meta = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
   } catch (e) {
-    throw new Error(`${name}: not a readable image (${(e as Error).message})`);
+    throw new Error(`${name}: not a readable image (${decodeFailure(source, e)})`);
   }
   if (!meta.width || !meta.height) throw new Error(`${name}: image has no size`);
   try {
     return await decodeUpright(source, MAX_INPUT_PIXELS);
   } catch (e) {
-    throw new Error(`${name}: cannot decode (${(e as Error).message})`);
+    throw new Error(`${name}: cannot decode (${decodeFailure(source, e)})`);
   }
 }
 

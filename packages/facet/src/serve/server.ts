@@ -4,13 +4,15 @@
 // cross-origin isolated (COOP/COEP) so that onnxruntime-web may use wasm threads.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../infer/default_model.js';
 import { MAX_INPUT_PIXELS } from '../infer/preprocess.js';
 import { FACET_VERSION } from '../version.js';
 import { HttpError, readBody } from './body.js';
+import { ByteBudget, type ByteLease } from './byte_budget.js';
+import { CLIENT_ERROR_REASONS, clientErrorStatus } from './client_error.js';
 import { CONTENT_TYPES, modelSummary, sniffImage, type ServePredictor } from './predictor.js';
 import { AbortedError, QueueFullError, WorkQueue } from './queue.js';
 import type { Sample } from './samples.js';
@@ -23,6 +25,12 @@ export interface ServerOptions {
   webRoot?: string;
   /** request body limit in bytes (default 20 MiB) */
   maxBody?: number;
+  /** bytes of request bodies held by all requests together (default 4 × maxBody); more → 503 */
+  maxBuffered?: number;
+  /** open connections served (default 256); a request on a connection past them → 503 */
+  maxConnections?: number;
+  /** ms for a request's headers to arrive (default 20 s; then 408) */
+  headersTimeoutMs?: number;
   /** decoded image limit in pixels (default 50 M, also the most preprocessing accepts) */
   maxPixels?: number;
   /** predictions run at once (default 1) */
@@ -40,8 +48,10 @@ export interface ServerOptions {
 export interface FacetServer {
   server: Server;
   queue: WorkQueue;
+  /** the bounds in force: body bytes buffered at once, open connections served */
+  limits: { maxBuffered: number; maxConnections: number };
   /** requests being read, queued or run (for tests and /healthz) */
-  stats(): { inFlight: number; uploads: number; running: number; queued: number; served: number; rejected: number };
+  stats(): { inFlight: number; uploads: number; running: number; queued: number; served: number; rejected: number; buffered: number; connections: number };
   listen(port: number, host: string): Promise<{ port: number; host: string; url: string }>;
   close(): Promise<void>;
 }
@@ -81,6 +91,10 @@ const NOT_BUILT_PAGE = `<!doctype html><meta charset="utf-8"><title>facet</title
 export function createFacetServer(o: ServerOptions): FacetServer {
   const predictor = o.predictor;
   const maxBody = o.maxBody ?? 20 * 1024 * 1024;
+  const budget = new ByteBudget(o.maxBuffered ?? 4 * maxBody);
+  if (budget.limit < maxBody) throw new RangeError(`--max-buffered (${budget.limit} bytes) must be at least --max-body (${maxBody} bytes), or no upload of that size could ever be read`);
+  const maxConnections = o.maxConnections ?? 256;
+  const retryAfter = String(o.retryAfter ?? 1);
   const maxPixels = o.maxPixels ?? MAX_INPUT_PIXELS;
   const queue = new WorkQueue(o.concurrency ?? 1, o.queue ?? 16);
   const webRoot = o.webRoot ?? join(packageRoot(), 'dist', 'web');
@@ -91,6 +105,7 @@ export function createFacetServer(o: ServerOptions): FacetServer {
   let inFlight = 0;
   let uploads = 0;
   let served = 0;
+  let connections = 0;
 
   const health = (): unknown => ({
     status: 'ok',
@@ -98,10 +113,12 @@ export function createFacetServer(o: ServerOptions): FacetServer {
     model: modelSummary(predictor.config, predictor.runtime),
     align: predictor.align,
     queue: { running: queue.running, queued: queue.queued, concurrency: queue.concurrency, max_queued: queue.maxQueued, rejected: queue.rejected },
+    buffered: { bytes: budget.held, max_bytes: budget.limit },
+    connections: { open: connections, max: maxConnections },
     uptime_s: Math.round((Date.now() - started) / 1000),
   });
 
-  async function predict(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, url: URL): Promise<void> {
+  async function predict(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, url: URL, lease: ByteLease): Promise<void> {
     // ?align=aligned: the upload is an aligned face crop (no detection); default: the server's ('detect' unless --aligned)
     const align = url.searchParams.get('align') ?? predictor.align;
     if (align !== 'detect' && align !== 'aligned') {
@@ -128,7 +145,7 @@ export function createFacetServer(o: ServerOptions): FacetServer {
     let body: Buffer;
     uploads++;
     try {
-      body = await readBody(req, { maxBytes: maxBody, idleMs: o.uploadIdleMs ?? 10_000 });
+      body = await readBody(req, { maxBytes: maxBody, idleMs: o.uploadIdleMs ?? 10_000, lease, budgetLimit: budget.limit, retryAfter: o.retryAfter ?? 1 });
     } catch (e) {
       res.setHeader('Connection', 'close');
       throw e;
@@ -142,8 +159,12 @@ export function createFacetServer(o: ServerOptions): FacetServer {
     sendJson(res, 200, result);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, lease: ByteLease): Promise<void> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    if (connections > maxConnections) {
+      res.setHeader('Connection', 'close');
+      throw new HttpError(503, `server busy: ${connections} connections open, this server serves ${maxConnections} (--max-connections); retry later`, { 'Retry-After': retryAfter });
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const method = req.method ?? 'GET';
@@ -154,7 +175,7 @@ export function createFacetServer(o: ServerOptions): FacetServer {
       return false;
     };
     if (path === '/v1/predict') {
-      if (only('POST')) await predict(req, res, expectsContinue, url);
+      if (only('POST')) await predict(req, res, expectsContinue, url, lease);
       return;
     }
     if (path === '/healthz') {
@@ -208,16 +229,20 @@ export function createFacetServer(o: ServerOptions): FacetServer {
   const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
     const t0 = performance.now();
     inFlight++;
+    const lease = budget.lease();
     let counted = false;
     const done = (): void => {
       if (counted) return;
       counted = true;
       inFlight--;
       served++;
-      o.log?.(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - t0).toFixed(1)}ms`);
+      lease.release();
+      // nothing sent: the client left first (res.statusCode would still say 200)
+      const status = res.headersSent ? String(res.statusCode) : '499 (client closed the connection first)';
+      o.log?.(`${req.method} ${req.url} ${status} ${(performance.now() - t0).toFixed(1)}ms`);
     };
     res.on('close', done);
-    handle(req, res, expectsContinue).catch((e: unknown) => {
+    handle(req, res, expectsContinue, lease).catch((e: unknown) => {
       if (e instanceof HttpError) {
         if (e.status === 499) {
           res.destroy(); // nobody is listening
@@ -225,7 +250,7 @@ export function createFacetServer(o: ServerOptions): FacetServer {
         }
         sendError(res, e.status, e.message, e.headers);
       } else if (e instanceof QueueFullError) {
-        sendError(res, 503, e.message, { 'Retry-After': String(o.retryAfter ?? 1) });
+        sendError(res, 503, e.message, { 'Retry-After': retryAfter });
       } else if (e instanceof AbortedError) {
         res.destroy();
       } else {
@@ -234,19 +259,35 @@ export function createFacetServer(o: ServerOptions): FacetServer {
       }
     });
   };
-  const server = createServer((req, res) => onRequest(req, res, false));
+  const headersTimeout = o.headersTimeoutMs ?? 20_000;
+  // node checks the headers and request timeouts on this interval (its default: 30 s)
+  const server = createServer({ connectionsCheckingInterval: Math.min(1_000, headersTimeout) }, (req, res) => onRequest(req, res, false));
   server.on('checkContinue', (req, res) => onRequest(req, res, true));
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 120_000;
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = Math.max(120_000, headersTimeout);
   server.keepAliveTimeout = 5_000;
-  server.on('clientError', (err, socket) => {
-    if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  // Past twice the cap, connections are dropped at accept, before any parsing; between
+  // the cap and that, their requests are answered 503 (handle()).
+  server.maxConnections = 2 * maxConnections;
+  server.on('connection', (socket) => {
+    connections++;
+    socket.once('close', () => connections--);
+  });
+  server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket) => {
+    const status = clientErrorStatus(err, maxHeaderSize);
+    if (status !== null && socket.writable && !socket.destroyed) {
+      const why = { 400: `malformed request (${err.message})`, 408: `the request headers did not arrive within ${headersTimeout} ms`,
+        414: `the request line (URL) is too long: the request line and headers may take ${maxHeaderSize} bytes`,
+        431: `the request headers are over ${maxHeaderSize} bytes` }[status];
+      const text = JSON.stringify({ error: why, status });
+      socket.end(`HTTP/1.1 ${status} ${CLIENT_ERROR_REASONS[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+    } else socket.destroy();
   });
 
   return {
     server, queue,
-    stats: () => ({ inFlight, uploads, running: queue.running, queued: queue.queued, served, rejected: queue.rejected }),
+    limits: { maxBuffered: budget.limit, maxConnections },
+    stats: () => ({ inFlight, uploads, running: queue.running, queued: queue.queued, served, rejected: queue.rejected, buffered: budget.held, connections }),
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -12,6 +12,7 @@ import type { Shard } from '../data/loader/sampler.js';
 import { openDataset } from '../data/detect.js';
 import { REGION_NAMES } from '../regions.js';
 import { RunDir } from './run_dir.js';
+import { checkRecipe, checkSavedConfig } from './recipe_check.js';
 import { DEFAULT_RECIPE, versionStamp, type AttributeMethod, type Recipe, type RunConfig, type RunKind } from './config.js';
 import type { TrainingTask } from './task.js';
 import { AttributeForward, AttributeTask, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, positiveWeights } from './tasks/attribute_task.js';
@@ -55,7 +56,21 @@ export interface PreparedRun {
 
 function readSavedConfig(run: RunDir): RunConfig {
   if (!run.exists('config.json')) throw new Error(`--resume ${run.path}: no config.json there`);
-  return run.readJson<RunConfig>('config.json');
+  return checkSavedConfig(run.readJson<unknown>('config.json'), run.file('config.json'));
+}
+
+/**
+ * A resumed run's recipe: its own, with --steps extending it (never shortening it: the
+ * run would silently go on to its old end) and --threads, if given, for this machine.
+ */
+function resumedRecipe(run: RunDir, saved: Recipe, given: Partial<Recipe>): Recipe {
+  const steps = given.steps;
+  if (steps !== undefined && steps < saved.steps) {
+    const done = run.readState()?.step ?? 0;
+    throw new Error(`--resume ${run.path} --steps ${steps}: the run is set to ${saved.steps} steps (${done} done); ` +
+      `--steps can only extend a resumed run (give more than ${saved.steps}, or leave it out to finish at ${saved.steps})`);
+  }
+  return checkRecipe({ ...saved, steps: steps ?? saved.steps, threads: given.threads ?? saved.threads }, run.file('config.json'));
 }
 
 function loader(source: SplitSource, config: RunConfig, training: boolean, workers: number, withAttributes: boolean, shard?: Shard): DataLoader {
@@ -110,8 +125,8 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   let config: RunConfig;
   // A resumed run keeps its recipe; only its length may grow (--resume RUN --steps N).
   const recipe: Recipe = saved
-    ? { ...saved.recipe, steps: Math.max(saved.recipe.steps, settings.recipe.steps ?? 0) }
-    : { ...DEFAULT_RECIPE, ...settings.recipe };
+    ? resumedRecipe(run, saved.recipe, settings.recipe)
+    : checkRecipe({ ...DEFAULT_RECIPE, ...settings.recipe }, 'train settings', '');
   if (saved) saved.recipe = recipe;
   setNumThreads(settings.threads ?? recipe.threads);
   manualSeed(recipe.seed);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { int, oneOf, positiveNumber } from '../options.js';
+import { int, oneOf, positiveNumber, threads } from '../options.js';
 import { MODEL_NAMES, type ModelName } from '../../models/names.js';
 
 // Every network but the joint model, which has no single forward to time.
@@ -20,7 +20,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--channels <n>', '--op: channels', int('--channels', 1), 64)
     .option('--size <n>', '--op: spatial size', int('--size', 1), 64)
     .option('--steps <n>', 'timed steps', int('--steps', 1), 3)
-    .option('--threads <n>', 'intra-op threads', int('--threads', 1), 2)
+    .option('--threads <n>', 'intra-op threads', threads('--threads'), 2)
     .option('--seed <n>', 'seed', int('--seed'), 0)
     .option('--data <dir>', 'benchmark the data loader on this data set (with --height, --width, --batch)')
     .option('--workers <n>', '--data: loader worker threads', int('--workers'), 1)

@@ -3,7 +3,7 @@
 // aligned crops (eval/wild.ts): landmark distances, decision agreement, errors against
 // the labels, how often a face is found, and the time per photo.
 import type { Command } from 'commander';
-import { int, oneOf } from '../options.js';
+import { int, oneOf, threads } from '../options.js';
 
 interface EvalWildCliOptions {
   data: string;
@@ -29,7 +29,7 @@ export function registerEvalWildCommand(program: Command): void {
     .option('--run <dir>', 'model bundle directory; default: the shipped model')
     .option('--runtime <name>', 'torch | onnx', oneOf('--runtime', ['torch', 'onnx'] as const))
     .option('--onnx <file>', 'an exported model to run on onnxruntime')
-    .option('--threads <n>', 'intra-op threads of the runtime', int('--threads', 1))
+    .option('--threads <n>', 'intra-op threads of the runtime', threads('--threads'))
     .option('--limit <n>', 'the first N photos (by name) only', int('--limit', 1))
     .option('--json', 'print the report as JSON')
     .option('--out <file>', 'also write the report as JSON here (atomically)')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { int, oneOf, positiveNumber } from '../options.js';
+import { int, oneOf, positiveNumber, threads } from '../options.js';
 import type { AttributeMethod } from '../../train/config.js';
 
 const METHODS: readonly AttributeMethod[] = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'];
@@ -32,7 +32,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--seed <n>', 'seed', int('--seed'), 0)
     .option('--eval-every <n>', 'steps between validations', int('--eval-every', 1), 500)
     .option('--eval-limit <n>', 'validation items per evaluation (0: all)', int('--eval-limit'), 200)
-    .option('--threads <n>', 'intra-op threads', int('--threads', 1), 2)
+    .option('--threads <n>', 'intra-op threads', threads('--threads'), 2)
     .option('--cache-dir <dir>', 'decoded-image cache')
     .option('--check', 'exit 1 unless the synthetic-data checks hold (parser IoU ≥ 0.8, methods beat the majority class on drawn attributes, SSP localizes ≥ 80 %)')
     .option('--json', 'progress as JSON lines')

@@ -5,7 +5,7 @@
 // imports the runtimes lazily (through infer/predict.ts), so that `--runtime onnx` never
 // loads the native libtorch addon.
 import type { Command } from 'commander';
-import { int, oneOf } from '../options.js';
+import { int, oneOf, threads } from '../options.js';
 import type { PredictionResult } from '../../infer/predict.js';
 
 interface PredictCliOptions {
@@ -55,7 +55,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--max-faces <n>', 'faces predicted per photo at most, largest first', int('--max-faces', 1), 8)
     .option('--json', 'print one JSON object per image, one line each')
     .option('--out <dir>', 'write NAME.json (full prediction) and NAME.html (self-contained report) per image')
-    .option('--threads <n>', 'intra-op threads of the runtime', int('--threads', 1))
+    .option('--threads <n>', 'intra-op threads of the runtime', threads('--threads'))
     .option('--batch <n>', 'faces per forward pass', int('--batch', 1), 8)
     .option('--top <n>', 'table: how many attributes to list per face', int('--top', 1), 10)
     .addHelpText('after', RESIZE_NOTE)

@@ -1,6 +1,6 @@
 // `facet train parser|attr|joint`: spec §8's recipe by default, every value a flag.
 import type { Command } from 'commander';
-import { int, oneOf, positiveNumber } from '../options.js';
+import { int, oneOf, positiveNumber, threads } from '../options.js';
 import type { RunSettings } from '../../train/setup.js';
 import { OPTIMIZERS, type AttributeMethod, type OptimizerName, type RunKind } from '../../train/config.js';
 import { LR_SCHEDULES, type LrSchedule } from '../../train/lr_schedule.js';
@@ -37,7 +37,7 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--eval-every <n>', 'steps between validations', int('--eval-every', 1))
     .option('--eval-limit <n>', 'validation items scored (0: all)', int('--eval-limit'))
     .option('--train-limit <n>', 'training items used (0: all)', int('--train-limit'))
-    .option('--threads <n>', 'intra-op threads', int('--threads', 1))
+    .option('--threads <n>', 'intra-op threads', threads('--threads'))
     .option('--workers <n>', 'loader worker threads', int('--workers'))
     .option('--cache-dir <dir>', 'where decoded images are cached (default $FACET_CACHE or ~/.cache/facet)')
     .option('--nproc <n>', 'data-parallel: start N ranks as local processes (the threads split between them; --batch stays the global batch)', int('--nproc', 1))

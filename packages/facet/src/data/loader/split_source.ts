@@ -31,6 +31,8 @@ export interface SplitOptions {
   /** the first N items (after filtering) */
   limit?: number;
   onProgress?: (done: number, total: number) => void;
+  /** told why an existing decoded cache is built again (default: a line on stderr) */
+  onRebuild?: (message: string) => void;
 }
 
 /** The items of one split of one folder, filtered as asked (none: an empty list). */
@@ -90,7 +92,7 @@ export async function openSplits(dirs: readonly string[], split: Split, options:
     noFace = r.noFace;
     if (items.length === 0) throw new Error(`${dirs.join(', ')}: no face found in any photo of the ${split} split`);
   }
-  const store = await ensureStore(items, { height: options.height, width: options.width, cacheDir: options.cacheDir, onProgress: options.onProgress });
+  const store = await ensureStore(items, { height: options.height, width: options.width, cacheDir: options.cacheDir, onProgress: options.onProgress, onRebuild: options.onRebuild });
   const reader = new StoreReader(store);
   const header = reader.header;
   reader.close();

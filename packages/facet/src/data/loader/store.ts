@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import type { FaceItem } from '../types.js';
 import { decodeItem, mapLimit } from '../image.js';
 import { NormalizationAccumulator, type Normalization } from './normalization.js';
+import { fingerprintMismatch, itemFingerprint } from './fingerprint.js';
 
 export const NO_LABEL = 255;
 // 3: images fit by the cover rule (data/fit.ts) rather than stretched
@@ -24,6 +25,8 @@ export interface StoreHeader {
   sourceSizes: Array<[number, number]>;
   /** statistics of the stored images (the loader uses the training split's) */
   normalization: Normalization;
+  /** each item's files as they were when decoded (fingerprint.ts); absent in older caches */
+  fingerprints?: string[];
 }
 
 export function recordBytes(h: number, w: number): number {
@@ -48,17 +51,38 @@ export interface BuildOptions {
   /** decodes in flight (sharp runs them on libuv threads) */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** told why an existing cache is decoded again (default: a line on stderr) */
+  onRebuild?: (message: string) => void;
+}
+
+/** Why the cache at base cannot serve these items (null: it can). */
+function staleReason(base: string, items: readonly FaceItem[], fingerprints: readonly string[]): string | null {
+  let header: StoreHeader;
+  try {
+    header = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as StoreHeader;
+  } catch (e) {
+    return `its header is unreadable (${(e as Error).message})`;
+  }
+  if (header.version !== CACHE_VERSION) return `it is cache version ${header.version}, not ${CACHE_VERSION}`;
+  return fingerprintMismatch(items, header.fingerprints, fingerprints);
 }
 
 /**
  * Returns the path of the cache file for these items at this size, decoding them
- * into it first when it is not there yet (written to a temp file, then renamed).
+ * into it first when it is not there yet, or when their files changed since it was
+ * built (written to a temp file, then renamed over the old one).
  */
 export async function ensureStore(items: readonly FaceItem[], options: BuildOptions): Promise<string> {
   const dir = options.cacheDir ?? defaultCacheDir();
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `decoded-${cacheKey(items, options.height, options.width)}`);
-  if (existsSync(`${base}.bin`) && existsSync(`${base}.json`)) return base;
+  // taken before decoding: a file changed while it is decoded is seen as changed next time
+  const fingerprints = items.map(itemFingerprint);
+  if (existsSync(`${base}.bin`) && existsSync(`${base}.json`)) {
+    const reason = staleReason(base, items, fingerprints);
+    if (reason === null) return base;
+    (options.onRebuild ?? ((m) => process.stderr.write(`${m}\n`)))(`decoded cache ${base}: decoding again: ${reason}`);
+  }
   const { height: h, width: w } = options;
   const size = recordBytes(h, w);
   const tmp = `${base}.bin.${process.pid}.tmp`;
@@ -87,12 +111,13 @@ export async function ensureStore(items: readonly FaceItem[], options: BuildOpti
   }
   const header: StoreHeader = {
     version: CACHE_VERSION, count: items.length, height: h, width: w, hasMasks, ids: items.map((it) => it.id), sourceSizes,
-    normalization: stats.result(),
+    normalization: stats.result(), fingerprints,
   };
-  // pid-suffixed: two processes may build the same cache at once (ranks on one machine)
+  // records first, header last: a crash between the two leaves the old header, whose
+  // fingerprints no longer match, so the next run decodes again
+  renameSync(tmp, `${base}.bin`);
   writeFileSync(`${base}.json.${process.pid}.tmp`, JSON.stringify(header));
   renameSync(`${base}.json.${process.pid}.tmp`, `${base}.json`);
-  renameSync(tmp, `${base}.bin`);
   return base;
 }
 

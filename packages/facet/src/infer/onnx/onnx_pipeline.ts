@@ -1,9 +1,11 @@
 // The bundle on onnxruntime-node: the same interface as TorchPipeline (run(inputs) →
 // RawPrediction[]), asynchronous. Loads no libtorch: this file and everything it imports
-// use only '@facet/torch/safetensors-format' (pure JS) from the torch package.
+// use only '@facet/torch/safetensors-format' and '@facet/torch/threads' (pure JS) from the torch package.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { checkThreads } from '@facet/torch/threads';
 import type { Bundle, BundleConfig } from '../bundle.js';
+import { checkBundleConfig } from '../bundle_check.js';
 import { INPUT_NAME, type RawPrediction } from '../outputs.js';
 import { BUNDLE_METADATA_KEY, exportBundleToOnnx } from './export.js';
 import { readModelInfo } from './model_info.js';
@@ -22,8 +24,8 @@ export function onnxRuntimeVersion(): string {
 function sessionOptions(o: OnnxPipelineOptions): ort.InferenceSession.SessionOptions {
   const s: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
   if (o.threads !== undefined) {
-    if (!Number.isInteger(o.threads) || o.threads < 0) throw new Error(`onnx: threads must be an integer ≥ 0, got ${o.threads}`);
-    s.intraOpNumThreads = o.threads;
+    // 0: onnxruntime's own choice
+    s.intraOpNumThreads = o.threads === 0 ? 0 : checkThreads(o.threads, 'onnx: threads');
     s.interOpNumThreads = 1;
   }
   return s;
@@ -61,8 +63,20 @@ export class OnnxPipeline {
     const info = readModelInfo(bytes);
     const json = info.metadata[BUNDLE_METADATA_KEY];
     if (!json) throw new Error(`not a facet model (no '${BUNDLE_METADATA_KEY}' metadata)`);
-    const config = JSON.parse(json) as BundleConfig;
-    const batch = info.inputs.find((i) => i.name === INPUT_NAME)?.dims[0];
+    const where = `metadata '${BUNDLE_METADATA_KEY}'`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+    const config = checkBundleConfig(parsed, where);
+    const input = info.inputs.find((i) => i.name === INPUT_NAME);
+    if (!input) throw new Error(`the graph has no input '${INPUT_NAME}'`);
+    const [batch, channels, h, w] = input.dims;
+    if (input.dims.length !== 4 || channels !== 3 || h !== config.height || w !== config.width) {
+      throw new Error(`the graph's input '${INPUT_NAME}' is [${input.dims.join(', ')}], but ${where} says height ${config.height}, width ${config.width}: [N, 3, ${config.height}, ${config.width}] expected`);
+    }
     const session = await ort.InferenceSession.create(bytes, sessionOptions(options));
     return new OnnxPipeline(session, config, typeof batch === 'number' ? batch : null);
   }

@@ -16,14 +16,27 @@ export function isParameterKey(key: string): boolean {
 
 export function syntheticWeights(model: SyntheticModel, widthMult: number, attributes = 40, seed = 0): Map<string, SafetensorsEntry> {
   const rng = new Rng(seed);
-  const r = (): number => rng.next();
-  const normal = (): number => rng.normal();
   const out = new Map<string, SafetensorsEntry>();
-  const put = (name: string, shape: number[], f: () => number): void => {
+  layout(model, widthMult, attributes, { r: () => rng.next(), normal: () => rng.normal() }, (name, shape, f) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const v = Float32Array.from({ length: n }, f);
     out.set(name, { dtype: 'float32', shape, data: new Uint8Array(v.buffer) });
-  };
+  });
+  return out;
+}
+
+/** The names and shapes alone (what a bundle's weights must hold), with no data made. */
+export function weightShapes(model: SyntheticModel, widthMult: number, attributes = 40): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  layout(model, widthMult, attributes, { r: () => 0, normal: () => 0 }, (name, shape) => out.set(name, shape));
+  return out;
+}
+
+type Put = (name: string, shape: number[], init: () => number) => void;
+
+/** The networks' parameters in state-dict order, each with its initialiser. */
+function layout(model: SyntheticModel, widthMult: number, attributes: number, rand: { r: () => number; normal: () => number }, put: Put): void {
+  const { r, normal } = rand;
   const cbp = (name: string, cin: number, cout: number, transposed = false): void => {
     const std = Math.sqrt(2 / ((transposed ? cout : cin) * 9));
     put(`${name}.conv.weight`, transposed ? [cin, cout, 3, 3] : [cout, cin, 3, 3], () => normal() * std);
@@ -55,7 +68,7 @@ export function syntheticWeights(model: SyntheticModel, widthMult: number, attri
       put(`deconv${block}3.weight`, [co, REGION_COUNT, 3, 3], () => normal() * std);
       put(`deconv${block}3.bias`, [REGION_COUNT], () => 0);
     }
-    return out;
+    return;
   }
   const c512 = scaled(512, w), c1024 = scaled(1024, w);
   cbp('conv51', c512, c512);
@@ -68,7 +81,6 @@ export function syntheticWeights(model: SyntheticModel, widthMult: number, attri
   } else {
     linear('fc', c1024, attributes);
   }
-  return out;
 }
 
 /** Parameters (not buffers) in a weights map. */

@@ -1,0 +1,58 @@
+// A run's recipe checked field by field, for a new run and for the config.json a resume
+// reads back (hand-edited or damaged: `batch: 0` used to surface as "Cannot read
+// properties of null" deep in the loader). Errors name the file and the field.
+import { isThreadCount, threadRange } from '@facet/torch/threads';
+import { OPTIMIZERS, type Recipe, type RunConfig, type RunKind, ATTRIBUTE_METHODS } from './config.js';
+import { LR_SCHEDULES } from './lr_schedule.js';
+
+type Rule = { test: (v: unknown) => boolean; expected: string; optional?: boolean };
+
+const int = (min: number): Rule => ({ test: (v) => typeof v === 'number' && Number.isInteger(v) && v >= min, expected: `an integer ≥ ${min}` });
+const num = (min: number, strict: boolean): Rule => ({
+  test: (v) => typeof v === 'number' && Number.isFinite(v) && (strict ? v > min : v >= min),
+  expected: `a finite number ${strict ? '>' : '≥'} ${min}`,
+});
+const bool: Rule = { test: (v) => typeof v === 'boolean', expected: 'true or false' };
+const oneOf = (values: readonly string[]): Rule => ({ test: (v) => typeof v === 'string' && values.includes(v), expected: `one of ${values.join(', ')}` });
+const optional = (r: Rule): Rule => ({ ...r, optional: true });
+
+const RECIPE_RULES: Record<keyof Recipe, Rule> = {
+  optimizer: oneOf(OPTIMIZERS), steps: int(1), batch: int(1), lr: num(0, true), lrSchedule: optional(oneOf(LR_SCHEDULES)),
+  warmupSteps: optional(int(0)), weightDecay: num(0, false), initialAccumulator: num(0, false), eps: num(0, true), flip: bool,
+  seed: int(0), height: int(8), width: int(8), widthMult: num(0, true), checkpointEvery: int(1), evalEvery: int(1), logEvery: int(1),
+  balanced: bool, classBalance: bool, locWarmup: int(0), regionLoss: num(0, false), evalLimit: int(0),
+  threads: { test: isThreadCount, expected: threadRange() },
+};
+
+function shown(v: unknown): string {
+  return v === undefined ? 'nothing' : typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v);
+}
+
+/** recipe, or an error `${source}: field '${prefix}batch' must be …`. */
+export function checkRecipe(recipe: unknown, source: string, prefix = 'recipe.'): Recipe {
+  if (typeof recipe !== 'object' || recipe === null) throw new Error(`${source}: field '${prefix.slice(0, -1)}' must be an object, got ${shown(recipe)}`);
+  const r = recipe as Record<string, unknown>;
+  for (const [field, rule] of Object.entries(RECIPE_RULES)) {
+    const v = r[field];
+    if (v === undefined && rule.optional) continue;
+    if (!rule.test(v)) throw new Error(`${source}: field '${prefix}${field}' must be ${rule.expected}, got ${shown(v)}`);
+  }
+  return recipe as Recipe;
+}
+
+/** What a resume relies on in a saved config.json, checked before anything is built from it. */
+export function checkSavedConfig(config: unknown, source: string): RunConfig {
+  if (typeof config !== 'object' || config === null) throw new Error(`${source}: not a run configuration (an object expected)`);
+  const c = config as Record<string, unknown>;
+  const kinds: readonly RunKind[] = ['parser', 'attr', 'joint'];
+  if (!kinds.includes(c.kind as RunKind)) throw new Error(`${source}: field 'kind' must be one of ${kinds.join(', ')}, got ${shown(c.kind)}`);
+  if (c.kind === 'attr' && !ATTRIBUTE_METHODS.includes(c.method as never)) {
+    throw new Error(`${source}: field 'method' must be one of ${ATTRIBUTE_METHODS.join(', ')}, got ${shown(c.method)}`);
+  }
+  if (!Array.isArray(c.data) || c.data.length === 0 || !c.data.every((d) => typeof d === 'object' && d !== null && typeof (d as { dir?: unknown }).dir === 'string')) {
+    throw new Error(`${source}: field 'data' must be a non-empty list of {dir}, got ${shown(c.data)}`);
+  }
+  // the recipe itself is checked once merged with what a resume may change (setup.ts)
+  if (typeof c.recipe !== 'object' || c.recipe === null) throw new Error(`${source}: field 'recipe' must be an object, got ${shown(c.recipe)}`);
+  return config as RunConfig;
+}
