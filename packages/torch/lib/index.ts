@@ -8,6 +8,7 @@ export {
   manualSeed, setNumThreads, getNumThreads, setDeterministic, isDeterministic, cudaAvailable, liveTensors,
   buildInfo, autocast,
 } from './settings.js';
+export { loadedLibtorch, setCudnnBenchmark, useLazyDevice } from './devices.js';
 export { type DType, type MemoryFormat, type AnyTypedArray, DTYPES, ELEMENT_SIZE } from './dtype.js';
 export * from './ops.generated.js';
 export * as nn from './nn/index.js';
