@@ -18,12 +18,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Tensor, manualSeed, randn, rand, softmax, tidy, buildInfo, loadSafetensors } from '@facet/torch';
+import { type Tensor, manualSeed, randn, rand, softmax, tidy, buildInfo, loadSafetensors, isDeterministic, setDeterministic } from '@facet/torch';
 import { buildModel, MODEL_NAMES, type ModelName } from '../src/models/registry.js';
 import { prepareRun, type RunSettings } from '../src/train/setup.js';
 import { createOptimizer, train } from '../src/train/trainer.js';
 import { RunDir } from '../src/train/run_dir.js';
-import { resolveDevice } from '../src/train/device.js';
+import { applyKernelChoice, resolveDevice } from '../src/train/device.js';
 import { evaluateRun } from '../src/eval/evaluate_run.js';
 import { benchModel } from '../src/bench/model_bench.js';
 import { TorchPipeline } from '../src/infer/torch_pipeline.js';
@@ -246,6 +246,17 @@ test('bench --model on the lazy device: every network\'s timed steps run there',
   }
 });
 
+test('--deterministic turns libtorch\'s deterministic mode on; with --cudnn-benchmark it is refused', () => {
+  assert.throws(() => applyKernelChoice({ deterministic: true, cudnnBenchmark: true }), /--cudnn-benchmark and --deterministic exclude each other/);
+  assert.equal(isDeterministic(), false);
+  try {
+    applyKernelChoice({ deterministic: true });
+    assert.equal(isDeterministic(), true);
+  } finally {
+    setDeterministic(false);
+  }
+});
+
 test('--device auto picks the CPU on this libtorch and says so', () => {
   assert.equal(buildInfo().cuda, false, 'these tests expect the CPU-only libtorch of this machine');
   const lines: string[] = [];
@@ -279,6 +290,10 @@ test('--device cuda on this CPU-only libtorch: train, eval and predict fail at o
   assert.equal(p.status, 2, p.stderr);
   assert.match(p.stderr, NO_CUDA);
   assert.equal(existsSync(join(dir, 'cuda-predict')), false);
+  const x = facet('experiment', '--data', data, '--out', join(dir, 'cuda-experiment'), '--device', 'cuda', '--quiet');
+  assert.equal(x.status, 2, x.stderr);
+  assert.match(x.stderr, NO_CUDA);
+  assert.equal(existsSync(join(dir, 'cuda-experiment')), false);
   const b = facet('bench', '--model', 'basic', '--device', 'cuda');
   assert.equal(b.status, 2, b.stderr);
   assert.match(b.stderr, NO_CUDA);
