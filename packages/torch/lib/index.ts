@@ -9,6 +9,7 @@ export {
   buildInfo, autocast,
 } from './settings.js';
 export { maxThreads, checkThreads, isThreadCount, threadRange, THREADS_PER_CORE } from './threads.js';
+export { loadedLibtorch, setCudnnBenchmark, useLazyDevice } from './devices.js';
 export { type DType, type MemoryFormat, type AnyTypedArray, DTYPES, ELEMENT_SIZE } from './dtype.js';
 export * from './ops.generated.js';
 export * as nn from './nn/index.js';

@@ -33,6 +33,8 @@ export interface NativeBinding {
   isDeterministic(): boolean;
   setAutocastCpu(enabled: boolean, dtype?: string): boolean;
   cudaAvailable(): boolean;
+  setCudnnBenchmark(on: boolean): void;
+  useLazyDevice(): void;
   dispose(t: NativeHandle): void;
   liveTensors(): number;
   isTensor(value: unknown): boolean;

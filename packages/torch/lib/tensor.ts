@@ -77,6 +77,15 @@ export class Tensor extends TensorOps {
   }
   /** Swaps in src's data (dtype and device too), keeping this handle: PyTorch's `t.data = src`. */
   setData(src: Tensor): void { native.setData(this.handle, src.handle); }
+  /**
+   * Exchanges the libtorch tensors behind two handles (each Tensor object stays where it
+   * is held). For moves setData cannot make: libtorch's set_data refuses a meta tensor.
+   */
+  swapHandles(other: Tensor): void {
+    const mine = this.handle;
+    this.#handle = other.handle;
+    other.#handle = mine;
+  }
   /** Drops the gradient (PyTorch's zero_grad(set_to_none=True)). */
   zeroGrad(): void { native.setGrad(this.handle, null); }
 

@@ -7,6 +7,7 @@
 #include <torch/version.h>
 #include <c10/core/GradMode.h>
 #include <cstdint>
+#include <torch/csrc/lazy/ts_backend/ts_backend_impl.h>
 #include <cstring>
 
 namespace facet {
@@ -214,6 +215,22 @@ static Napi::Value setDeterministic(const Napi::CallbackInfo& info) {
   at::globalContext().setDeterministicCuDNN(on);
   return info.Env().Undefined();
 }
+// cuDNN autotuning (PyTorch's torch.backends.cudnn.benchmark); only CUDA reads it.
+static Napi::Value setCudnnBenchmark(const Napi::CallbackInfo& info) {
+  bool on = Args(info, "setCudnnBenchmark").boolean(0, "enabled");
+  at::globalContext().setBenchmarkCuDNN(on);
+  return info.Env().Undefined();
+}
+// Registers libtorch's TorchScript lazy backend: a 'lazy' device that computes on the
+// CPU but is not the CPU, so tests catch a tensor left on the CPU (spec: --device).
+static Napi::Value useLazyDevice(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), "useLazyDevice", [&]() -> Napi::Value {
+    static bool done = false;
+    if (!done) torch::lazy::InitTorchScriptBackend();
+    done = true;
+    return info.Env().Undefined();
+  });
+}
 static Napi::Value isDeterministic(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), at::globalContext().deterministicAlgorithms());
 }
@@ -274,6 +291,7 @@ void registerSpecial(Napi::Env env, Napi::Object exports) {
       {"cudaAvailable", cudaAvailable}, {"dispose", dispose},
       {"liveTensors", liveTensors},     {"isTensor", isTensor},
       {"configInfo", configInfo},
+      {"setCudnnBenchmark", setCudnnBenchmark}, {"useLazyDevice", useLazyDevice},
   };
   for (auto& [name, fn] : fns) exportGuarded(env, exports, name, fn);
 }

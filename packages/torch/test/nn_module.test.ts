@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import * as T from '../lib/index.js';
 import { Tensor, tensor, tidy, noGrad, nn, liveTensors, manualSeed } from '../lib/index.js';
 import { assertClose } from './helpers/gradcheck.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Exposes the protected registration methods. */
 class Open extends nn.Module {
@@ -225,6 +227,32 @@ test("Module.to('float64') keeps the layers' fields valid; dispose frees everyth
   });
   net.dispose();
   assert.equal(liveTensors(), before, 'dispose() frees parameters and buffers');
+});
+
+test("Module.to('lazy') and back (devices set_data cannot reach): the same tensor objects, values, requiresGrad; no leak", () => {
+  T.useLazyDevice();
+  const before = liveTensors();
+  const net = new Net();
+  tidy(() => {
+    const x = T.randn([1, 2, 4, 4]);
+    const y = noGrad(() => net.eval().forward(x)).toList();
+    const params = net.parameters();
+    net.to('lazy');
+    assert.ok(net.parameters().every((p, i) => p === params[i] && p.device === 'lazy:0' && p.requiresGrad && p.isLeaf));
+    assert.equal(net.bn.runningMean.device, 'lazy:0');
+    assert.equal(net.stateDict().get('conv.weight'), net.conv.weight, 'the field is the registered tensor');
+    assertClose(noGrad(() => net.forward(x.to('lazy'))).toList(), y, 1e-6, 1e-6, 'lazy forward matches the CPU');
+    net.to('cpu');
+    assert.ok(net.parameters().every((p) => p.device === 'cpu' && p.requiresGrad));
+    assertClose(noGrad(() => net.forward(x)).toList(), y, 0, 0, 'back on the CPU: the same weights');
+  });
+  net.dispose();
+  assert.equal(liveTensors(), before, 'the swapped-out tensors are freed');
+});
+
+test('loadedLibtorch names the folder of the libtorch_cpu.so this process mapped', () => {
+  const dir = T.loadedLibtorch();
+  assert.ok(dir && existsSync(join(dir, 'libtorch_cpu.so')), String(dir));
 });
 
 test('Sequential names children 0, 1, … as PyTorch does', () => {

@@ -7,6 +7,7 @@ import { AttributeNet } from '../models/attribute_net.js';
 import { Parser, parserLoss } from '../models/parser.js';
 import { boxMasks, type Landmarks } from '../models/bbox.js';
 import { peerInputs, randomAttributeTargets, randomRegionLabels, disposeAll } from './inputs.js';
+import { place, waitForDevice } from '../train/device.js';
 
 export interface ModelBenchOptions {
   model: ModelName;
@@ -17,6 +18,8 @@ export interface ModelBenchOptions {
   steps: number;
   threads: number;
   seed: number;
+  /** resolved device (cpu, cuda, cuda:N); default cpu */
+  device?: string;
 }
 
 export interface ModelBenchResult {
@@ -29,6 +32,8 @@ export interface ModelBenchResult {
   params: number;
   train_img_s: number;
   infer_img_s: number;
+  /** where it ran, when not the CPU */
+  device?: string;
 }
 
 export function engineName(): string {
@@ -45,10 +50,19 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   manualSeed(o.seed);
   setNumThreads(o.threads);
   if (o.model === 'joint') throw new Error('bench: the joint model has no PyTorch twin; bench parser and basic instead');
-  const model = buildModel(o.model, { widthMult: o.widthMult, paperInit: false });
-  const inputs = peerInputs(o.batch, o.height, o.width);
-  const boxes = o.model === 'bbox' ? boxMasks(syntheticLandmarks(o.batch, o.height, o.width), o.height, o.width) : null;
-  const targets = model instanceof Parser ? randomRegionLabels(o.batch, o.height, o.width) : randomAttributeTargets(o.batch);
+  const device = o.device ?? 'cpu';
+  const model = place(buildModel(o.model, { widthMult: o.widthMult, paperInit: false }), device);
+  // the inputs are drawn on the CPU (the peer's numbers) and copied to the device once, untimed
+  const moved = (t: Tensor): Tensor => {
+    if (device === 'cpu') return t;
+    const d = t.to(device).keep();
+    t.dispose();
+    return d;
+  };
+  const drawn = peerInputs(o.batch, o.height, o.width);
+  const inputs = Object.fromEntries(Object.entries(drawn).map(([k, t]) => [k, moved(t)])) as unknown as typeof drawn;
+  const boxes = o.model === 'bbox' ? boxMasks(syntheticLandmarks(o.batch, o.height, o.width), o.height, o.width, { device }) : null;
+  const targets = moved(model instanceof Parser ? randomRegionLabels(o.batch, o.height, o.width) : randomAttributeTargets(o.batch));
 
   const forward = (): Tensor | Tensor[] => {
     if (model instanceof Parser) return model.forward(inputs.image);
@@ -70,6 +84,7 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   step();
   const t0 = performance.now();
   for (let i = 0; i < o.steps; i++) step();
+  waitForDevice(model);
   const train = (o.batch * o.steps) / ((performance.now() - t0) / 1000);
 
   model.eval();
@@ -77,6 +92,7 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
     tidy(forward);
     const t1 = performance.now();
     for (let i = 0; i < o.steps; i++) tidy(forward);
+    waitForDevice(model);
     return (o.batch * o.steps) / ((performance.now() - t1) / 1000);
   });
   const params = model.parameterCount();
@@ -87,7 +103,7 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   targets.dispose();
   return {
     engine: engineName(), model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
-    params, train_img_s: round3(train), infer_img_s: round3(infer),
+    params, train_img_s: round3(train), infer_img_s: round3(infer), ...(device === 'cpu' ? {} : { device }),
   };
 }
 

@@ -27,7 +27,7 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
   const hasMasks = items.some((i) => i.mask);
   if (!hasAttributes && !hasMasks) throw new Error(`${o.data}: the ${o.split} split has neither attribute labels nor masks to score against`);
   const out: RunEvaluation = { run: bundleDir, kind: 'bundle', method: c.method, data: o.data, split: o.split };
-  const pipeline = new TorchPipeline(bundle);
+  const pipeline = new TorchPipeline(bundle, o.device);
   try {
     const open = (require: 'attributes' | 'masks') =>
       openSplit(o.data, o.split, { height: c.height, width: c.width, require, limit: o.limit, cacheDir: o.cacheDir });
@@ -46,7 +46,7 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
           const b = await loader.batch(s);
           // the last batch may be filled up past the split's end: keep what belongs to it
           const n = Math.min(b.count, source.items.length - row);
-          const p = noGrad(() => tidy(() => pipeline.forward(toTensors(b).images).probabilities.data() as Float32Array));
+          const p = noGrad(() => tidy(() => pipeline.forward(toTensors(b, pipeline.device).images).probabilities.data() as Float32Array));
           probs.set(p.subarray(0, n * a), row * a);
           labels.set(b.targets!.subarray(0, n * a), row * a);
           row += n;

@@ -15,6 +15,7 @@ import type { Normalization } from '../data/loader/normalization.js';
 import { openDataset } from '../data/detect.js';
 import type { Split } from '../data/types.js';
 import { REGION_NAMES } from '../regions.js';
+import { place } from '../train/device.js';
 import { attributeMetrics, prevalence, type AttributeReport } from './metrics.js';
 import { type SSPRegionStats, sspRegionStats, drawnAttributes, localizationHits } from '../experiment/analysis.js';
 
@@ -25,6 +26,8 @@ export interface EvalOptions {
   limit?: number;
   cacheDir?: string;
   batch?: number;
+  /** where the networks run (resolved: cpu, cuda, cuda:N; default cpu) */
+  device?: string;
 }
 
 export interface LocalizationReport {
@@ -96,6 +99,7 @@ export async function attributePredictions(runPath: string, o: EvalOptions): Pro
     if (config.kind === 'joint') {
       const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
       run.loadWeights(joint, o.weights ?? 'best');
+      place(joint, o.device ?? 'cpu');
       const forward = new AttributeForward(joint.attributes, 'avg', null, source);
       const r = await predictAttributes(forward, loader);
       joint.dispose();
@@ -104,7 +108,8 @@ export async function attributePredictions(runPath: string, o: EvalOptions): Pro
     const method = config.method!;
     const net = buildAttributeModel(config);
     run.loadWeights(net, o.weights ?? 'best');
-    const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(config.parserRun!, config.normalization) : null;
+    place(net, o.device ?? 'cpu');
+    const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(config.parserRun!, config.normalization, o.device) : null;
     const forward = new AttributeForward(net, method, masks, source);
     try {
       const r = await predictAttributes(forward, loader);
@@ -128,10 +133,12 @@ async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Prom
   if (config.kind === 'joint') {
     const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
     run.loadWeights(joint, o.weights ?? 'best');
+    place(joint, o.device ?? 'cpu');
     parser = joint.parser; owner = joint;
   } else {
     parser = buildModel('parser', { widthMult: config.recipe.widthMult, paperInit: false }) as Parser;
     run.loadWeights(parser, o.weights ?? 'best');
+    place(parser, o.device ?? 'cpu');
     owner = parser;
   }
   try {

@@ -7,6 +7,7 @@ import { noGrad, tidy } from '@facet/torch';
 import { DataLoader } from '../data/loader/loader.js';
 import { StoreReader } from '../data/loader/store.js';
 import { toTensors } from '../data/loader/to_tensors.js';
+import { deviceOf } from '../train/device.js';
 import type { SplitSource } from '../data/loader/split_source.js';
 import type { AttributeForward } from '../train/tasks/attribute_task.js';
 import type { Parser } from '../models/parser.js';
@@ -49,7 +50,7 @@ export async function sspRegionStats(forward: AttributeForward, loader: DataLoad
   for (let s = 0; seen < total; s++) {
     const b = await loader.batch(s);
     const [w, rec] = noGrad(() => tidy(() => {
-      const out = forward.sspOutputs(toTensors(b).images);
+      const out = forward.sspOutputs(toTensors(b, deviceOf(net)).images);
       return [out.regionWeights.data() as Float32Array, out.regionScores.data() as Float32Array]; // N×R×A each
     }));
     const n = Math.min(b.count, total - seen);
@@ -72,7 +73,7 @@ export async function parseExamples(parser: Parser, source: SplitSource, loader:
   parser.eval();
   const b = await loader.batch(0);
   const { height: h, width: w } = b;
-  const pred = noGrad(() => tidy(() => parser.forward(toTensors(b).images)[3].argmax(1).toDtype('uint8').data() as Uint8Array));
+  const pred = noGrad(() => tidy(() => parser.forward(toTensors(b, deviceOf(parser)).images)[3].argmax(1).toDtype('uint8').data() as Uint8Array));
   const reader = new StoreReader(source.store);
   try {
     return b.plan.indices.slice(0, n).map((index, k) => {
@@ -92,7 +93,7 @@ export async function strongestActivations(forward: AttributeForward, loader: Da
   forward.net.eval();
   const b = await loader.batch(0);
   const feats = noGrad(() => tidy(() => {
-    const images = toTensors(b).images;
+    const images = toTensors(b, deviceOf(forward.net)).images;
     const r = forward.masks ? forward.masks.compute(images) : null;
     const f = forward.net.features(images, { masksQuarter: r?.quarter ?? null });
     return { data: f.data() as Float32Array, shape: f.shape as [number, number, number, number] };

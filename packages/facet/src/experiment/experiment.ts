@@ -37,6 +37,8 @@ export interface ExperimentOptions {
   parserClassBalance: boolean;
   evalLimit: number;
   cacheDir?: string;
+  /** where the runs train and are evaluated (resolved: cpu, cuda, cuda:N); the figures are drawn on the CPU */
+  device?: string;
   progress: 'bar' | 'json' | 'quiet';
   /** the command lines that reproduce the study, for the report */
   commands?: string[];
@@ -76,7 +78,7 @@ async function trainOnce(settings: RunSettings, o: ExperimentOptions): Promise<v
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChecks> {
   mkdirSync(join(o.out, 'figures'), { recursive: true });
   const runs = (name: string): string => join(o.out, 'runs', name);
-  const base = { cacheDir: o.cacheDir, workers: 1 } as const;
+  const base = { cacheDir: o.cacheDir, workers: 1, device: o.device } as const;
   const attrRecipe = { evalLimit: o.evalLimit, ...o.recipe };
   const commands = o.commands ?? [];
 
@@ -100,14 +102,14 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
 
   // 4. Evaluation on the test split.
   o.log('evaluating on the test split');
-  const evalOpts = { data: o.data, split: 'test' as const, cacheDir: o.cacheDir };
+  const evalOpts = { data: o.data, split: 'test' as const, cacheDir: o.cacheDir, device: o.device };
   const results = new Map<string, RunEvaluation>();
   for (const m of methods) results.set(m, await evaluateRun(runs(m), evalOpts));
   if (methods.includes('ssp') && methods.includes('ssg')) results.set('ssp+ssg', await evaluateEnsemble([runs('ssp'), runs('ssg')], evalOpts));
   const parserEvals = new Map<string, RunEvaluation>();
   for (const dir of o.parserData) {
     const split = openDataset(dir, { checkFiles: false }).splits.includes('test') ? 'test' : 'val';
-    parserEvals.set(dir, await evaluateRun(parserRun, { data: dir, split, cacheDir: o.cacheDir }));
+    parserEvals.set(dir, await evaluateRun(parserRun, { data: dir, split, cacheDir: o.cacheDir, device: o.device }));
   }
   const joint = await evaluateRun(runs('joint'), evalOpts);
   const jointAlone = await evaluateRun(runs('joint-no-attributes'), evalOpts);

@@ -54,6 +54,8 @@ export interface PredictOptions {
   align?: AlignMode;
   /** most faces predicted per photo, largest first (default 8) */
   maxFaces?: number;
+  /** runtime 'torch': cpu (default), cuda, cuda:N or auto */
+  device?: string;
 }
 
 /** A path, raw bytes (named image-1, image-2, … by position) or named bytes (e.g. an upload). */
@@ -183,6 +185,7 @@ export class Predictor {
     const make = (config: BundleConfig, source: string, engine: Engine) => new Predictor(config, runtime, source, engine, batch, align, maxFaces);
     let p: Predictor;
     if (runtime === 'onnx') {
+      if ((options.device ?? 'cpu') !== 'cpu') throw new Error(`--device ${options.device}: only --runtime torch runs on a chosen device (onnxruntime-node here runs on the CPU)`);
       const { OnnxPipeline } = await import('./onnx/onnx_pipeline.js');
       const o = threads === undefined ? {} : { threads };
       if (options.onnx !== undefined) {
@@ -197,12 +200,15 @@ export class Predictor {
       }
     } else {
       if (options.onnx !== undefined) throw new Error('an ONNX model (--onnx) runs on --runtime onnx, not torch');
+      // before the bundle is read: a CUDA request this libtorch cannot serve fails at once
+      const { resolveDevice } = await import('../train/device.js');
+      const device = resolveDevice(options.device);
       const dir = resolveModelDir(options.run);
       const bundle = readBundle(dir);
       const torch = await import('@facet/torch');
       const { TorchPipeline } = await import('./torch_pipeline.js');
       if (threads !== undefined) torch.setNumThreads(threads);
-      const pipe = new TorchPipeline(bundle);
+      const pipe = new TorchPipeline(bundle, device);
       p = make(bundle.config, dir, { run: async (x) => pipe.run(x), dispose: async () => pipe.dispose() });
     }
     if (align === 'detect') {

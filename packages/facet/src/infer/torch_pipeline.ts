@@ -7,13 +7,15 @@ import { AttributeNet } from '../models/attribute_net.js';
 import { attributeHeatmaps } from '../models/localization.js';
 import { type Bundle, withPrefix } from './bundle.js';
 import type { RawPrediction } from './outputs.js';
+import { place } from '../train/device.js';
 
 export class TorchPipeline {
   readonly parser: Parser;
   readonly net: AttributeNet;
   readonly masks: RegionMasks;
 
-  constructor(readonly bundle: Bundle) {
+  /** device: where the networks run (resolved: cpu, cuda, cuda:N); inputs are copied there once per batch */
+  constructor(readonly bundle: Bundle, readonly device = 'cpu') {
     const c = bundle.config;
     this.parser = new Parser({ widthMult: c.parserWidthMult });
     this.net = new AttributeNet({ widthMult: c.attributeWidthMult, attributes: c.attributeNames.length, head: 'ssp' });
@@ -30,6 +32,7 @@ export class TorchPipeline {
         for (const t of sd.values()) t.dispose();
       }
       model.eval();
+      place(model, device);
     }
     this.masks = new RegionMasks(this.parser, c.normalization, c.parserNormalization);
   }
@@ -53,7 +56,7 @@ export class TorchPipeline {
     return tidy(() => {
       const batch = new Float32Array(inputs.length * 3 * h * w);
       inputs.forEach((x, i) => batch.set(x, i * 3 * h * w));
-      const o = this.forward(tensor(batch, [inputs.length, 3, h, w]));
+      const o = this.forward(tensor(batch, [inputs.length, 3, h, w], { device: this.device }));
       const [, , gh, gw] = o.heatmaps.shape as [number, number, number, number];
       const split = (t: Tensor): Float32Array[] => {
         const all = t.data() as Float32Array;

@@ -10,6 +10,8 @@ export const BOX_COUNT = 16;
 export interface BoxOptions {
   /** Area of every box, in input pixels (default (0.2·W)²). */
   area?: number;
+  /** where the masks are made (the images' device; default cpu) */
+  device?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export function boxMasks(landmarks: Landmarks, height: number, width: number, op
     }
     fill(-Infinity, -Infinity, Infinity, Infinity);
   });
-  return tensor(out, [landmarks.length, BOX_COUNT, h2, w2]);
+  return tensor(out, [landmarks.length, BOX_COUNT, h2, w2], { device: options.device ?? 'cpu' });
 }
 
 /** SSP over boxes: boxes shrink to the feature grid by average pooling (coverage). */

@@ -85,7 +85,7 @@ export function pixelLoss(logits: Tensor, target: Tensor, options: ParserLossOpt
   return tidy(() => {
     const logp = logSoftmax(logits, 1);
     const coarse = cat(options.coarseToFine!.map((fine) => {
-      const idx = tensor(fine.map(Number), { dtype: 'int64' });
+      const idx = tensor(fine.map(Number), { dtype: 'int64', device: logits.device });
       return logsumexp(logp.indexSelect(1, idx), [1], true);
     }), 1);
     return nllLoss(coarse, target, options.classWeights ?? null, 1, IGNORE_LABEL);

@@ -21,8 +21,10 @@ export class RegionMasks {
   /** inputNorm: how the images given to compute() were normalised; parserNorm: what the parser was trained on. */
   constructor(readonly parser: Parser, inputNorm: Norm, parserNorm: Norm) {
     parser.eval();
-    this.#scale = tensor(new Float32Array(inputNorm.std.map((s, c) => s / parserNorm.std[c]!)), [1, 3, 1, 1]).keep();
-    this.#shift = tensor(new Float32Array(inputNorm.mean.map((m, c) => (m - parserNorm.mean[c]!) / parserNorm.std[c]!)), [1, 3, 1, 1]).keep();
+    // on the parser's device: build RegionMasks after placing the parser
+    const device = parser.parameters()[0]?.device ?? 'cpu';
+    this.#scale = tensor(new Float32Array(inputNorm.std.map((s, c) => s / parserNorm.std[c]!)), [1, 3, 1, 1], { device }).keep();
+    this.#shift = tensor(new Float32Array(inputNorm.mean.map((m, c) => (m - parserNorm.mean[c]!) / parserNorm.std[c]!)), [1, 3, 1, 1], { device }).keep();
   }
 
   /** x re-normalised with the parser's statistics (per-channel affine). */

@@ -92,6 +92,8 @@ export interface RunConfig {
   classWeights?: number[];
   /** balanced runs: the pos_weight used */
   posWeight?: number[];
+  /** the device it last trained on (--device; absent: cpu) */
+  device?: string;
   facetVersion: string;
   gitCommit: string | null;
   createdAt: string;

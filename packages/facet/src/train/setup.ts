@@ -15,6 +15,7 @@ import { RunDir } from './run_dir.js';
 import { checkRecipe, checkSavedConfig } from './recipe_check.js';
 import { DEFAULT_RECIPE, versionStamp, type AttributeMethod, type Recipe, type RunConfig, type RunKind } from './config.js';
 import type { TrainingTask } from './task.js';
+import { place, resolveDevice } from './device.js';
 import { AttributeForward, AttributeTask, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, positiveWeights } from './tasks/attribute_task.js';
 import type { SSPFeatureLayer } from '../models/names.js';
 import { ParserTask, coarseOf, type ParseSource } from './tasks/parser_task.js';
@@ -46,6 +47,8 @@ export interface RunSettings {
   shard?: Shard;
   /** intra-op threads of this process, when not the recipe's (a rank of --nproc N: threads / N) */
   threads?: number;
+  /** where the model, batches and optimizer state live (default cpu); a resumed run may change it */
+  device?: string;
 }
 
 export interface PreparedRun {
@@ -109,6 +112,8 @@ function groupByLabels(dirs: readonly string[], format: DatasetFormat | undefine
 
 /** A new run (settings) or the continuation of one (resume: its own config.json). */
 export async function prepareRun(settings: RunSettings, resume = false): Promise<PreparedRun> {
+  // refused (no CUDA in this libtorch) before anything is read or written
+  const device = resolveDevice(settings.device);
   const run = new RunDir(settings.out);
   // A resumed run is rebuilt from its own config.json; a new one from the settings.
   const saved: RunConfig | null = resume ? readSavedConfig(run) : null;
@@ -128,6 +133,8 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     ? resumedRecipe(run, saved.recipe, settings.recipe)
     : checkRecipe({ ...DEFAULT_RECIPE, ...settings.recipe }, 'train settings', '');
   if (saved) saved.recipe = recipe;
+  // the device this run trains on now: a checkpoint (CPU tensors) resumes on any device
+  if (saved) saved.device = device;
   setNumThreads(settings.threads ?? recipe.threads);
   manualSeed(recipe.seed);
   const trainOptions = (require: 'attributes' | 'masks') => ({
@@ -144,7 +151,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     kind: settings.kind, method: settings.method, gated: settings.gated, recipe,
     ...(settings.sspFeatures && settings.sspFeatures !== 'conv62' ? { sspFeatures: settings.sspFeatures } : {}),
     data: settings.data.map((dir) => ({ dir, format: settings.format })), parserRun: settings.parserRun,
-    attributeNames, regionNames: [...REGION_NAMES], normalization: source.header.normalization, ...versionStamp(),
+    attributeNames, regionNames: [...REGION_NAMES], normalization: source.header.normalization, device, ...versionStamp(),
   };
 
   if (settings.kind === 'parser') {
@@ -163,7 +170,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     // the first folder's val split scores a parser (LFW Part Labels' is the real-face benchmark)
     const valSource = await optionalSplit(settings.data.slice(0, 1), settings, recipe, 'masks');
     const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;
-    const model = buildModel('parser', { widthMult: recipe.widthMult }) as Parser;
+    const model = place(buildModel('parser', { widthMult: recipe.widthMult }) as Parser, device);
     writeConfig(config);
     return { run, config, task: new ParserTask(config, model, train, val) };
   }
@@ -184,19 +191,20 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
       config.attributeWeight = settings.attributeWeight ?? 1;
     }
     const weight = config.attributeWeight ?? 1;
-    const model = buildModel('joint', { widthMult: recipe.widthMult, attributes: config.attributeNames.length }) as JointModel;
+    const model = place(buildModel('joint', { widthMult: recipe.widthMult, attributes: config.attributeNames.length }) as JointModel, device);
     writeConfig(config);
     return { run, config, task: new JointTask(config, model, loader(source, config, true, workers, true, shard), parsing, val, weight) };
   }
 
   const method = settings.method ?? 'avg';
   if (NEEDS_PARSER.includes(method) && !settings.parserRun) throw new Error(`--method ${method} needs --parser RUN (a trained parser run)`);
-  const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(settings.parserRun!, config.normalization) : null;
+  const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(settings.parserRun!, config.normalization, device) : null;
   const net = buildAttributeModel(config);
   if (!saved && settings.initFrom) {
     const { loaded, of } = new RunDir(settings.initFrom).loadSharedWeights(net, 'best');
     config.initFrom = { run: settings.initFrom, weights: 'best', loaded, of };
   }
+  place(net, device);
   const forward = new AttributeForward(net, method, masks, source);
   const val = valSource
     ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource) }

@@ -6,6 +6,13 @@ import { isDType } from '../dtype.js';
 // Identifiers, or the indices Sequential uses ('0', '1', …); never empty or dotted.
 const NAME = /^[A-Za-z0-9_]+$/;
 
+// libtorch's set_data swaps storage only between dense backends (cpu, cuda, …); a move
+// to or from another device ('lazy', 'meta': device-placement tests) swaps the handle.
+const DENSE = /^(cpu|cuda|hip|mps|xpu)(:\d+)?$/;
+function canSetData(from: string, to: string): boolean {
+  return DENSE.test(from) && DENSE.test(to);
+}
+
 export type StateDict = Map<string, Tensor>;
 
 export interface LoadResult {
@@ -145,7 +152,13 @@ export abstract class Module {
       if (t.dtype === target) continue;
       noGrad(() => {
         const moved = t.to(target);
-        t.setData(moved);
+        if (isDtype || canSetData(t.device, moved.device)) {
+          t.setData(moved);
+        } else {
+          const requiresGrad = t.requiresGrad;
+          t.swapHandles(moved);
+          t.requiresGrad = requiresGrad;
+        }
         moved.dispose();
       });
     }

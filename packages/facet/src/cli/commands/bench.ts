@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { int, oneOf, positiveNumber, threads } from '../options.js';
 import { MODEL_NAMES, type ModelName } from '../../models/names.js';
+import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 
 // Every network but the joint model, which has no single forward to time.
 const BENCH_MODELS = MODEL_NAMES.filter((m) => m !== 'joint');
@@ -22,6 +23,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--steps <n>', 'timed steps', int('--steps', 1), 3)
     .option('--threads <n>', 'intra-op threads', threads('--threads'), 2)
     .option('--seed <n>', 'seed', int('--seed'), 0)
+    .option('--device <d>', `--model: ${DEVICE_HELP}`, parseDeviceOption)
     .option('--data <dir>', 'benchmark the data loader on this data set (with --height, --width, --batch)')
     .option('--workers <n>', '--data: loader worker threads', int('--workers'), 1)
     .option('--cache-dir <dir>', '--data: decoded-image cache')
@@ -79,9 +81,11 @@ export function registerBenchCommand(program: Command): void {
         return;
       }
       if (!o.model) throw new Error('bench: give --model M or --op conv2d');
+      const { resolveDevice } = await import('../../train/device.js');
+      const device = resolveDevice(o.device);
       console.log(JSON.stringify(benchModel({
         model: o.model as ModelName, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch,
-        steps: o.steps, threads: o.threads, seed: o.seed,
+        steps: o.steps, threads: o.threads, seed: o.seed, device,
       })));
     });
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveModelDir } from '../../infer/default_model.js';
 import { int, oneOf } from '../options.js';
+import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 
 export function registerEvalCommand(program: Command): void {
   program
@@ -17,11 +18,15 @@ export function registerEvalCommand(program: Command): void {
     .option('--limit <n>', 'evaluate the first N items only', int('--limit'))
     .option('--out <file>', 'write the metrics JSON here (default: RUN/metrics.json)')
     .option('--cache-dir <dir>', 'decoded-image cache')
+    .option('--device <d>', DEVICE_HELP, parseDeviceOption)
     .option('--json', 'print the metrics as JSON')
     .action(async (o) => {
       const { evaluateRun, evaluateEnsemble } = await import('../../eval/evaluate_run.js');
       const { formatEvaluation } = await import('../../eval/format.js');
-      const opts = { data: o.data, split: o.split, weights: o.weights, limit: o.limit, cacheDir: o.cacheDir };
+      // refused before any data is read when this libtorch cannot serve it
+      const { resolveDevice } = await import('../../train/device.js');
+      const device = resolveDevice(o.device);
+      const opts = { data: o.data, split: o.split, weights: o.weights, limit: o.limit, cacheDir: o.cacheDir, device };
       // a bundle (the shipped model without --run) is scored as predict runs it; its folder is not written to
       const bundle = !o.ensemble && (!o.run || existsSync(join(o.run, 'bundle.json'))) ? resolveModelDir(o.run) : null;
       if (o.run && !bundle && !existsSync(join(o.run, 'config.json'))) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { int, oneOf, positiveNumber, threads } from '../options.js';
 import type { AttributeMethod } from '../../train/config.js';
+import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 
 const METHODS: readonly AttributeMethod[] = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'];
 
@@ -34,10 +35,14 @@ export function registerExperimentCommand(program: Command): void {
     .option('--eval-limit <n>', 'validation items per evaluation (0: all)', int('--eval-limit'), 200)
     .option('--threads <n>', 'intra-op threads', threads('--threads'), 2)
     .option('--cache-dir <dir>', 'decoded-image cache')
+    .option('--device <d>', DEVICE_HELP, parseDeviceOption)
     .option('--check', 'exit 1 unless the synthetic-data checks hold (parser IoU ≥ 0.8, methods beat the majority class on drawn attributes, SSP localizes ≥ 80 %)')
     .option('--json', 'progress as JSON lines')
     .option('--quiet', 'no progress bars')
     .action(async (o) => {
+      // refused before anything is read or written when this libtorch cannot serve it
+      const { resolveDevice } = await import('../../train/device.js');
+      const device = resolveDevice(o.device);
       const { runExperiment } = await import('../../experiment/experiment.js');
       const methods = String(o.methods).split(',').map((m) => oneOf('--methods', METHODS)(m.trim()));
       const recipe = { steps: o.steps, batch: o.batch, height: o.height, width: o.width, widthMult: o.widthMult, optimizer: o.optimizer,
@@ -45,7 +50,7 @@ export function registerExperimentCommand(program: Command): void {
       const checks = await runExperiment({
         data: o.data, parserData: o.parserData ?? [o.data], out: o.out, methods, recipe, evalLimit: o.evalLimit,
         parserRecipe: { steps: o.parserSteps ?? o.steps, batch: o.parserBatch ?? o.batch, widthMult: o.parserWidthMult ?? o.widthMult, lr: o.parserLr ?? o.lr },
-        jointRecipe: { steps: o.jointSteps ?? o.steps }, parserClassBalance: Boolean(o.classBalance), cacheDir: o.cacheDir,
+        jointRecipe: { steps: o.jointSteps ?? o.steps }, parserClassBalance: Boolean(o.classBalance), cacheDir: o.cacheDir, device,
         progress: o.quiet ? 'quiet' : o.json ? 'json' : 'bar', log: (l) => console.error(`experiment: ${l}`),
         commands: [`facet ${process.argv.slice(2).join(' ')}`],
       });

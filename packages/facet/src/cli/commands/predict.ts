@@ -6,6 +6,7 @@
 // loads the native libtorch addon.
 import type { Command } from 'commander';
 import { int, oneOf, threads } from '../options.js';
+import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 import type { PredictionResult } from '../../infer/predict.js';
 
 interface PredictCliOptions {
@@ -19,6 +20,7 @@ interface PredictCliOptions {
   top: number;
   aligned?: boolean;
   maxFaces?: number;
+  device?: string;
 }
 
 const RESIZE_NOTE = `
@@ -56,6 +58,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--json', 'print one JSON object per image, one line each')
     .option('--out <dir>', 'write NAME.json (full prediction) and NAME.html (self-contained report) per image')
     .option('--threads <n>', 'intra-op threads of the runtime', threads('--threads'))
+    .option('--device <d>', `--runtime torch: ${DEVICE_HELP}`, parseDeviceOption)
     .option('--batch <n>', 'faces per forward pass', int('--batch', 1), 8)
     .option('--top <n>', 'table: how many attributes to list per face', int('--top', 1), 10)
     .addHelpText('after', RESIZE_NOTE)
@@ -81,6 +84,7 @@ export async function runPredict(
   if (o.onnx !== undefined) opts.onnx = o.onnx;
   if (o.threads !== undefined) opts.threads = o.threads;
   if (o.maxFaces !== undefined) opts.maxFaces = o.maxFaces;
+  if (o.device !== undefined) opts.device = o.device;
   if (images.length === 0) {
     const { resolveModelDir, sampleImages } = await import('../../infer/default_model.js');
     images = sampleImages(resolveModelDir(o.run));

@@ -7,6 +7,7 @@ import { LR_SCHEDULES, type LrSchedule } from '../../train/lr_schedule.js';
 import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js';
 import { DATASET_FORMATS } from '../../data/types.js';
 import { DEFAULT_RECIPE } from '../../train/config.js';
+import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 
 const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
@@ -45,6 +46,9 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--rank <r>', 'data-parallel over machines: this process\'s rank, 0 … world size − 1 (or $RANK); rank 0 writes the run', int('--rank'))
     .option('--master <host:port>', 'data-parallel over machines: where rank 0 serves the rendezvous (or $MASTER_ADDR:$MASTER_PORT)')
     .option('--dist-timeout <seconds>', 'data-parallel: how long a rank waits for the others (rendezvous, each collective) before failing (default 1800)', positiveNumber('--dist-timeout'))
+    .option('--device <d>', DEVICE_HELP, parseDeviceOption)
+    .option('--cudnn-benchmark', 'CUDA: let cuDNN time convolution algorithms per shape and keep the fastest (faster, not bit-reproducible)')
+    .option('--deterministic', 'deterministic algorithms only (libtorch fails on an op that has none); on CUDA also deterministic cuDNN')
     .option('--json', 'machine-readable progress lines instead of a progress bar')
     .option('--quiet', 'no progress output');
 }
@@ -54,6 +58,7 @@ interface TrainFlags {
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
   checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
   optimizer?: OptimizerName; lrSchedule?: LrSchedule; warmupSteps?: number; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
+  device?: string; cudnnBenchmark?: boolean; deterministic?: boolean;
   nproc?: number; worldSize?: number; rank?: number; master?: string; distTimeout?: number;
   balanced?: boolean; classBalance?: boolean; locWarmup?: number; regionLoss?: number; sspFeatures?: SSPFeatureLayer; gated?: string; attributeWeight?: number; initFrom?: string;
 }
@@ -62,11 +67,15 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
   const out = f.resume ?? f.out;
   if (!out) throw new Error('train: give --out RUN (or --resume RUN)');
   if (!f.resume && !f.data?.length) throw new Error('train: give --data DIR');
+  // before any data is read or anything written: a CUDA request this libtorch cannot serve fails here
+  const { resolveDevice, applyKernelChoice } = await import('../../train/device.js');
+  const device = resolveDevice(f.device);
+  applyKernelChoice({ cudnnBenchmark: f.cudnnBenchmark, deterministic: f.deterministic });
   const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   const settings: RunSettings = {
     kind, method: f.method, data: f.data ?? [], parserData: f.parserData, format: f.format, parserRun: f.parser, out,
     gated: f.gated ? f.gated.split(',').map((b) => Number(b)) : kind === 'attr' && f.method === 'ssg' ? [3] : undefined,
-    sspFeatures: f.sspFeatures, attributeWeight: f.attributeWeight, initFrom: f.initFrom, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers,
+    sspFeatures: f.sspFeatures, attributeWeight: f.attributeWeight, initFrom: f.initFrom, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers, device,
     recipe: defined({
       optimizer: f.optimizer, lrSchedule: f.lrSchedule, warmupSteps: f.warmupSteps, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
@@ -75,6 +84,9 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
     }),
   };
   const { resolveWorld, joinWorld } = await import('../../train/world.js');
+  if (device !== 'cpu' && ((f.nproc ?? 1) > 1 || resolveWorld(f))) {
+    throw new Error(`--device ${device}: data-parallel training runs on the CPU only (its process group is Gloo's)`);
+  }
   if (f.nproc !== undefined && f.nproc > 1) {
     if (f.worldSize !== undefined || f.rank !== undefined || f.master !== undefined || process.env.WORLD_SIZE !== undefined) {
       throw new Error('--nproc starts its own ranks: not with --world-size/--rank/--master or $WORLD_SIZE');

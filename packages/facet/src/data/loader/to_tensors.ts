@@ -10,14 +10,15 @@ export interface TensorBatch {
   targets: Tensor | null;
 }
 
-export function toTensors(b: HostBatch): TensorBatch {
-  const images = tensor(b.images, [b.count, 3, b.height, b.width]);
+/** The batch on `device`: each array copied there once (labels widened to int64 there). */
+export function toTensors(b: HostBatch, device = 'cpu'): TensorBatch {
+  const images = tensor(b.images, [b.count, 3, b.height, b.width], { device });
   let labels: Tensor | null = null;
   if (b.labels) {
-    const u8 = tensor(b.labels, [b.count, b.height, b.width]);
+    const u8 = tensor(b.labels, [b.count, b.height, b.width], { device });
     labels = u8.toDtype('int64');
     u8.dispose();
   }
-  const targets = b.targets ? tensor(b.targets, [b.count, b.targets.length / b.count]) : null;
+  const targets = b.targets ? tensor(b.targets, [b.count, b.targets.length / b.count], { device }) : null;
   return { images, labels, targets };
 }

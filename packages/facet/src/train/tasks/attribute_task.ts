@@ -14,6 +14,7 @@ import { RunDir } from '../run_dir.js';
 import type { AttributeMethod, RunConfig } from '../config.js';
 import type { TrainingTask, Validation } from '../task.js';
 import { landmarksAtInput } from '../landmarks.js';
+import { deviceOf, place } from '../device.js';
 
 const MODEL_OF: Record<AttributeMethod, 'basic' | 'spp' | 'naive' | 'bbox' | 'ssp' | 'ssg'> = {
   avg: 'basic', spp: 'spp', naive: 'naive', bbox: 'bbox', ssp: 'ssp', ssg: 'ssg',
@@ -27,12 +28,13 @@ export function buildAttributeModel(config: RunConfig): AttributeNet {
 }
 
 /** The frozen parser of a parser run, and the normalisation it was trained with. */
-export function loadFrozenParser(parserRun: string, inputNorm: RunConfig['normalization']): RegionMasks {
+export function loadFrozenParser(parserRun: string, inputNorm: RunConfig['normalization'], device = 'cpu'): RegionMasks {
   const run = new RunDir(parserRun);
   const pc = run.readJson<RunConfig>('config.json');
   if (pc.kind !== 'parser') throw new Error(`${parserRun}: a ${pc.kind} run, not a parser run`);
   const parser = new Parser({ widthMult: pc.recipe.widthMult });
   run.loadWeights(parser, 'best');
+  place(parser, device);
   for (const p of parser.parameters()) p.requiresGrad = false;
   return new RegionMasks(parser, inputNorm, pc.normalization);
 }
@@ -53,7 +55,7 @@ export class AttributeForward {
           if (!raw) throw new Error(`${this.source.items[i]!.imagePath}: BBox needs landmarks, this item has none`);
           return landmarksAtInput(raw, this.source.header.sourceSizes[i]!, height, width, b.plan.flips[n]!);
         });
-        return this.net.forward(images, { masksHalf: boxMasks(lm, height, width) });
+        return this.net.forward(images, { masksHalf: boxMasks(lm, height, width, { device: images.device }) });
       }
       const r = this.masks!.compute(images);
       if (m === 'naive') return this.net.forward(cat([images, r.full], 1));
@@ -87,7 +89,7 @@ export async function predictAttributes(forward: AttributeForward, loader: DataL
     const steps = Math.ceil(total / loader.options.batchSize);
     for (let s = 0; s < steps; s++) {
       const b = await loader.batch(s);
-      const p = noGrad(() => tidy(() => forward.logits(toTensors(b).images, b).sigmoid().data() as Float32Array));
+      const p = noGrad(() => tidy(() => forward.logits(toTensors(b, deviceOf(forward.net)).images, b).sigmoid().data() as Float32Array));
       for (let n = 0; n < b.count; n++) {
         const row = s * loader.options.batchSize + n;
         if (row >= total) break;
@@ -111,7 +113,7 @@ export class AttributeTask implements TrainingTask<HostBatch> {
     readonly val: { loader: DataLoader; forward: AttributeForward } | null) {
     this.model = forward.net;
     this.imagesPerStep = config.recipe.batch;
-    this.#posWeight = config.posWeight ? tensor(new Float32Array(config.posWeight)).keep() : null;
+    this.#posWeight = config.posWeight ? tensor(new Float32Array(config.posWeight), { device: deviceOf(this.model) }).keep() : null;
   }
 
   prepare(step: number): Promise<HostBatch> {
@@ -121,7 +123,7 @@ export class AttributeTask implements TrainingTask<HostBatch> {
 
   loss(b: HostBatch): Tensor {
     return tidy(() => {
-      const { images, targets } = toTensors(b);
+      const { images, targets } = toTensors(b, deviceOf(this.model));
       const lambda = this.config.recipe.regionLoss ?? 0;
       if (lambda === 0 || !this.model.sspHead) return attributeLoss(this.forward.logits(images, b), targets!, this.#posWeight);
       const { logits, regionScores } = this.forward.sspOutputs(images);

@@ -7,6 +7,7 @@ import { toTensors } from '../../data/loader/to_tensors.js';
 import type { RunConfig } from '../config.js';
 import type { TrainingTask, Validation } from '../task.js';
 import { evaluateParser, type ParseSource } from './parser_task.js';
+import { deviceOf } from '../device.js';
 
 export class JointTask implements TrainingTask<[HostBatch, HostBatch]> {
   readonly imagesPerStep: number;
@@ -22,7 +23,8 @@ export class JointTask implements TrainingTask<[HostBatch, HostBatch]> {
 
   loss([a, p]: [HostBatch, HostBatch]): Tensor {
     return tidy(() => {
-      const attr = toTensors(a), parse = toTensors(p);
+      const device = deviceOf(this.model);
+      const attr = toTensors(a, device), parse = toTensors(p, device);
       return this.model.loss(attr.images, attr.targets!, parse.images, parse.labels!, this.attributeWeight);
     });
   }

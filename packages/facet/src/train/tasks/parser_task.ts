@@ -10,6 +10,7 @@ import { REGION_NAMES } from '../../regions.js';
 import type { CoarseLabelSet } from '../../data/regions.js';
 import type { RunConfig } from '../config.js';
 import type { TrainingTask, Validation } from '../task.js';
+import { deviceOf } from '../device.js';
 
 /** One labelled source: its loader and, for coarse masks, its label set. */
 export interface ParseSource {
@@ -42,7 +43,7 @@ export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0
     for (let s = 0; s * bs < total; s++) {
       const b = await src.loader.batch(s);
       const pred = noGrad(() => tidy(() => {
-        const { images } = toTensors(b);
+        const { images } = toTensors(b, deviceOf(parser));
         const outs = parser.forward(imagesFor ? imagesFor(images) : images);
         return outs[3].argmax(1).toDtype('uint8').data() as Uint8Array;
       }));
@@ -64,13 +65,15 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
   readonly #classWeights: Tensor | null;
   /** per training source: its coarse classes' weights (classBalance), or null */
   readonly #coarseWeights: Array<Tensor | null>;
+  readonly #device: string;
 
   constructor(readonly config: RunConfig, readonly model: Parser, readonly train: ParseSource[], readonly val: ParseSource | null) {
     this.imagesPerStep = config.recipe.batch * train.length;
-    this.#classWeights = config.classWeights ? tensor(new Float32Array(config.classWeights)).keep() : null;
+    const device = this.#device = deviceOf(model);
+    this.#classWeights = config.classWeights ? tensor(new Float32Array(config.classWeights), { device }).keep() : null;
     this.#coarseWeights = train.map((s) => {
       const w = s.coarse ? config.coarseClassWeights?.[s.coarse.names.join(',')] : undefined;
-      return w ? tensor(new Float32Array(w)).keep() : null;
+      return w ? tensor(new Float32Array(w), { device }).keep() : null;
     });
   }
 
@@ -82,7 +85,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
     return tidy(() => {
       let total: Tensor | null = null;
       batches.forEach((b, k) => {
-        const { images, labels } = toTensors(b);
+        const { images, labels } = toTensors(b, this.#device);
         const coarse = this.train[k]!.coarse;
         const l = parserLoss(this.model.forward(images), labels!, coarse
           ? { coarseToFine: coarse.coarseToFine, classWeights: this.#coarseWeights[k] ?? null }
