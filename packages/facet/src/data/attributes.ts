@@ -9,4 +9,3 @@ export const CELEBA_ATTRIBUTES = [
   'Wearing_Necktie', 'Young',
 ] as const;
 export type CelebAAttribute = (typeof CELEBA_ATTRIBUTES)[number];
-export const NUM_CELEBA_ATTRIBUTES = CELEBA_ATTRIBUTES.length; // 40

@@ -17,8 +17,9 @@ export interface RawPrediction {
  * null: a model with broken weights or normalisation must fail, not print NaN rows.
  */
 export function nonFiniteOutput(p: RawPrediction): string | null {
-  const outputs: Array<[string, Float32Array]> = [['probabilities', p.probabilities], ['region_weights', p.regionWeights], ['parse', p.parse], ['heatmaps', p.heatmaps]];
-  for (const [name, v] of outputs) {
+  const values = [p.probabilities, p.regionWeights, p.parse, p.heatmaps];
+  for (const [k, name] of OUTPUT_NAMES.entries()) {
+    const v = values[k]!;
     for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return `${name}[${i}] is ${v[i]}`;
   }
   return null;

@@ -4,5 +4,4 @@ export * from './attributes.js';
 export * from './face.js';
 export * from './draw.js';
 export * from './writer.js';
-export * from './contact.js';
 export * from './png.js';

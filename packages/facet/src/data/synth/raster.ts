@@ -151,13 +151,6 @@ export function union(...s: Shape[]): Shape {
   };
 }
 
-export function intersect(a: Shape, b: Shape): Shape {
-  return {
-    x0: Math.max(a.x0, b.x0), y0: Math.max(a.y0, b.y0), x1: Math.min(a.x1, b.x1), y1: Math.min(a.y1, b.y1),
-    inside: (u, v) => a.inside(u, v) && b.inside(u, v),
-  };
-}
-
 export function minus(a: Shape, b: Shape): Shape {
   return { x0: a.x0, y0: a.y0, x1: a.x1, y1: a.y1, inside: (u, v) => a.inside(u, v) && !b.inside(u, v) };
 }

@@ -17,10 +17,6 @@ export interface OnnxPipelineOptions {
   batch?: 'dynamic' | number;
 }
 
-export function onnxRuntimeVersion(): string {
-  return ort.env.versions.node ?? ort.env.versions.common;
-}
-
 function sessionOptions(o: OnnxPipelineOptions): ort.InferenceSession.SessionOptions {
   const s: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
   if (o.threads !== undefined) {
