@@ -1,11 +1,15 @@
 // `facet bench --model M`: the PyTorch peer's measurement, step for step: one warm-up
 // step, S training steps (forward, loss, backward, Adagrad lr 1e-3 wd 5e-4), then S
-// eval-mode forwards without grad. Prints the peer's JSON keys.
+// eval-mode forwards without grad. Prints the peer's JSON keys. --precision bf16 runs as
+// `facet train --precision bf16` does (models/precision.ts); the peer's own bf16 mode is
+// autocast on a channels-last model and input.
 import { type Tensor, nn, optim, noGrad, tidy, manualSeed, setNumThreads, buildInfo } from '@facet/torch';
 import { buildModel, type ModelName } from '../models/registry.js';
 import { AttributeNet } from '../models/attribute_net.js';
 import { Parser, parserLoss } from '../models/parser.js';
 import { boxMasks, type Landmarks } from '../models/bbox.js';
+import type { Precision } from '../models/precision.js';
+import { prepareModel, prepareInput, inPrecision, toFloat32 } from '../models/mixed_precision.js';
 import { peerInputs, randomAttributeTargets, randomRegionLabels, disposeAll } from './inputs.js';
 
 export interface ModelBenchOptions {
@@ -17,10 +21,12 @@ export interface ModelBenchOptions {
   steps: number;
   threads: number;
   seed: number;
+  precision?: Precision;
 }
 
 export interface ModelBenchResult {
   engine: string;
+  precision: Precision;
   model: string;
   height: number;
   width: number;
@@ -45,17 +51,21 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   manualSeed(o.seed);
   setNumThreads(o.threads);
   if (o.model === 'joint') throw new Error('bench: the joint model has no PyTorch twin; bench parser and basic instead');
+  const precision = o.precision ?? 'fp32';
   const model = buildModel(o.model, { widthMult: o.widthMult, paperInit: false });
+  prepareModel(model, precision);
   const inputs = peerInputs(o.batch, o.height, o.width);
+  const image = prepareInput(inputs.image, precision);
+  const naiveInput = prepareInput(inputs.naiveInput, precision);
   const boxes = o.model === 'bbox' ? boxMasks(syntheticLandmarks(o.batch, o.height, o.width), o.height, o.width) : null;
   const targets = model instanceof Parser ? randomRegionLabels(o.batch, o.height, o.width) : randomAttributeTargets(o.batch);
 
-  const forward = (): Tensor | Tensor[] => {
-    if (model instanceof Parser) return model.forward(inputs.image);
+  const forward = (): Tensor | Tensor[] => inPrecision(precision, () => {
+    if (model instanceof Parser) return model.forward(image).map(toFloat32);
     const net = model as AttributeNet;
-    const x = o.model === 'naive' ? inputs.naiveInput : inputs.image;
-    return net.forward(x, { masksQuarter: inputs.masksQuarter, masksHalf: boxes ?? inputs.masksHalf });
-  };
+    const x = o.model === 'naive' ? naiveInput : image;
+    return toFloat32(net.forward(x, { masksQuarter: inputs.masksQuarter, masksHalf: boxes ?? inputs.masksHalf }));
+  });
   const optimizer = new optim.Adagrad(model.parameters(), { lr: 1e-3, weightDecay: 5e-4 });
   const step = (): void => tidy(() => {
     optimizer.zeroGrad();
@@ -82,11 +92,13 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   const params = model.parameterCount();
   optimizer.dispose();
   model.dispose();
+  if (image !== inputs.image) image.dispose();
+  if (naiveInput !== inputs.naiveInput) naiveInput.dispose();
   disposeAll(inputs);
   boxes?.dispose();
   targets.dispose();
   return {
-    engine: engineName(), model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
+    engine: engineName(), precision, model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
     params, train_img_s: round3(train), infer_img_s: round3(infer),
   };
 }

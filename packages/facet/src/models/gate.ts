@@ -24,7 +24,9 @@ export class Gate extends nn.Module {
     const pooled = tidy(() => {
       const [, , h, w] = a.shape;
       const resized = adaptiveAvgPool2d(masks, [h!, w!]);
-      const m = resized.div(resized.sum([2, 3], true).clampMin(1e-6));
+      const norm = resized.div(resized.sum([2, 3], true).clampMin(1e-6));
+      // bf16 activations: masks in bf16 too, or the product (7C channels) would be float32.
+      const m = norm.dtype === a.dtype ? norm : norm.toDtype(a.dtype);
       // Region-major: copy r holds channels r*C … r*C+C-1.
       const g = m.unsqueeze(2).mul(a.unsqueeze(1)).flatten(1, 2);
       return pool(this.act.forward(this.bn.forward(g)));
