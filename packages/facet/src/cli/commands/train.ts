@@ -6,6 +6,7 @@ import { OPTIMIZERS, type AttributeMethod, type OptimizerName, type RunKind } fr
 import { LR_SCHEDULES, type LrSchedule } from '../../train/lr_schedule.js';
 import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js';
 import { DATASET_FORMATS } from '../../data/types.js';
+import { PRECISIONS, type Precision } from '../../models/precision.js';
 
 const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
@@ -37,6 +38,7 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--eval-limit <n>', 'validation items scored (0: all)', int('--eval-limit'))
     .option('--train-limit <n>', 'training items used (0: all)', int('--train-limit'))
     .option('--threads <n>', 'intra-op threads', int('--threads', 1))
+    .option('--precision <p>', 'fp32 (default) | bf16: convolutions and matrix products in bfloat16 on channels-last tensors, float32 weights, optimizer, BatchNorm statistics and losses', oneOf('--precision', PRECISIONS))
     .option('--workers <n>', 'loader worker threads', int('--workers'))
     .option('--cache-dir <dir>', 'where decoded images are cached (default $FACET_CACHE or ~/.cache/facet)')
     .option('--json', 'machine-readable progress lines instead of a progress bar')
@@ -46,7 +48,7 @@ function addRecipeOptions(cmd: Command): Command {
 interface TrainFlags {
   data?: string[]; format?: RunSettings['format']; out?: string; resume?: string; steps?: number; batch?: number; seed?: number;
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
-  checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
+  checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number; precision?: Precision;
   optimizer?: OptimizerName; lrSchedule?: LrSchedule; warmupSteps?: number; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
   balanced?: boolean; classBalance?: boolean; locWarmup?: number; regionLoss?: number; sspFeatures?: SSPFeatureLayer; gated?: string; attributeWeight?: number; initFrom?: string;
 }
@@ -64,7 +66,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
       optimizer: f.optimizer, lrSchedule: f.lrSchedule, warmupSteps: f.warmupSteps, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
       evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced, classBalance: f.classBalance, locWarmup: f.locWarmup,
-      regionLoss: f.regionLoss,
+      regionLoss: f.regionLoss, precision: f.precision,
     }),
   };
   const { prepareRun } = await import('../../train/setup.js');
