@@ -172,6 +172,42 @@ test('bf16 whole networks (basic, SSP, SSG, parser): outputs within bf16 toleran
   }
 });
 
+test('bf16 inference folds BatchNorm into the conv and matches float32 within bf16 tolerance', () => {
+  manualSeed(10);
+  const x = randn([4, 6, 16, 12]);
+  const reference = new CBP(6, 8);
+  noGrad(() => {
+    // non-trivial statistics, so that the fold has something to fold
+    reference.bn!.runningMean.copy_(randn([8]).mul(0.3));
+    reference.bn!.runningVar.copy_(rand([8]).add(0.5));
+    reference.bn!.weight.copy_(rand([8]).add(0.5));
+    reference.bn!.bias.copy_(randn([8]).mul(0.2));
+    reference.act!.weight.copy_(rand([8]).mul(0.5));
+  });
+  reference.eval();
+  const folded = new CBP(6, 8);
+  folded.loadStateDict(reference.stateDict());
+  folded.eval();
+  prepareModel(folded, 'bf16');
+  assert.ok(folded.foldBatchNormInInference);
+  const expected = noGrad(() => reference.forward(x));
+  const got = noGrad(() => tidy(() => inPrecision('bf16', () => toFloat32(folded.forward(prepareInput(x, 'bf16'))))));
+  const e = relErr(expected, got);
+  assert.ok(e <= LAYER_TOL, `folded CBP differs by ${e.toFixed(4)}`);
+  // and whole networks in inference
+  const image = randn([2, 3, 48, 40]);
+  const masksHalf = softmax(randn([2, 7, 24, 20]), 1), masksQuarter = softmax(randn([2, 7, 12, 10]), 1);
+  for (const name of ['basic', 'ssp', 'ssg'] as const) {
+    const make = () => { manualSeed(11); return buildModel(name, { widthMult: 0.0625, attributes: 6 }).eval() as AttributeNet; };
+    const f = make(), b = make();
+    prepareModel(b, 'bf16');
+    const ef = noGrad(() => f.forward(image, { masksHalf, masksQuarter }));
+    const eb = noGrad(() => tidy(() => inPrecision('bf16', () => toFloat32(b.forward(prepareInput(image, 'bf16'), { masksHalf, masksQuarter })))));
+    const en = relErr(ef, eb);
+    assert.ok(en <= 0.02, `${name}: bf16 inference differs by ${en.toFixed(4)}`);
+  }
+});
+
 test('fp32 is left as it was: no layout change, the same numbers bit for bit', () => {
   manualSeed(9);
   const net = buildModel('basic', { widthMult: 0.0625, attributes: 4 }) as AttributeNet;

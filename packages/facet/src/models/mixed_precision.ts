@@ -2,13 +2,16 @@
 // CPU autocast on channels-last tensors with float32 master weights.
 import { type Tensor, nn, autocast, noGrad } from '@facet/torch';
 import type { Precision } from './precision.js';
+import { CBP } from './blocks.js';
 
 /**
  * bf16: every 4-D parameter (convolution kernels) becomes channels-last in place, so
- * oneDNN reads the kernels without a reorder and its gradients come back channels-last.
+ * oneDNN reads the kernels without a reorder and its gradients come back channels-last;
+ * in inference the conv → BatchNorm blocks fold the BatchNorm into the conv (blocks.ts).
  */
 export function prepareModel(model: nn.Module, precision: Precision): void {
   if (precision === 'fp32') return;
+  for (const [, m] of model.namedModules()) if (m instanceof CBP) m.foldBatchNormInInference = true;
   noGrad(() => {
     for (const p of model.parameters()) {
       if (p.shape.length !== 4 || p.isContiguous('channels_last')) continue;

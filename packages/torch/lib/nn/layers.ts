@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor.js';
 import * as ops from '../ops.generated.js';
 import { empty, ones, zeros, full } from '../ops.generated.js';
-import { noGrad } from '../autograd.js';
+import { noGrad, isGradEnabled } from '../autograd.js';
 import { tidy } from '../scope.js';
 import { Module } from './module.js';
 import { defaultUniform_, fans, kaimingNormal_ } from './init.js';
@@ -136,8 +136,9 @@ export class PReLU extends Module {
     this.weight = this.registerParameter('weight', full([numParameters], init));
   }
   forward(x: Tensor): Tensor {
-    if (x.dtype === 'bfloat16') return this.#bfloat16(x);
-    return ops.prelu(x, this.weight);
+    // without autograd libtorch's own kernel is the fastest (its backward is the slow part)
+    if (x.dtype === 'bfloat16' && isGradEnabled()) return this.#bfloat16(x);
+    return ops.prelu(x, x.dtype === 'bfloat16' ? this.weight.toDtype('bfloat16') : this.weight);
   }
 
   /**
