@@ -22,6 +22,8 @@ export interface ModelBenchOptions {
   threads: number;
   seed: number;
   precision?: Precision;
+  /** also time each training step's phases (forward + loss, backward, optimizer) */
+  profile?: boolean;
 }
 
 export interface ModelBenchResult {
@@ -35,6 +37,8 @@ export interface ModelBenchResult {
   params: number;
   train_img_s: number;
   infer_img_s: number;
+  /** --profile: mean milliseconds per timed training step in each phase */
+  step_ms?: { forward: number; backward: number; optimizer: number };
 }
 
 export function engineName(): string {
@@ -67,17 +71,27 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
     return toFloat32(net.forward(x, { masksQuarter: inputs.masksQuarter, masksHalf: boxes ?? inputs.masksHalf }));
   });
   const optimizer = new optim.Adagrad(model.parameters(), { lr: 1e-3, weightDecay: 5e-4 });
+  // --profile reads the loss (a host round trip) to end the forward phase before timing the backward
+  const phases = { forward: 0, backward: 0, optimizer: 0 };
   const step = (): void => tidy(() => {
     optimizer.zeroGrad();
+    const t0 = performance.now();
     const out = forward();
     const loss = Array.isArray(out)
       ? parserLoss(out as [Tensor, Tensor, Tensor, Tensor], targets)
       : nn.functional.binaryCrossEntropyWithLogits(out, targets);
+    if (o.profile) loss.item();
+    const t1 = performance.now();
     loss.backward();
+    const t2 = performance.now();
     optimizer.step();
+    phases.forward += t1 - t0;
+    phases.backward += t2 - t1;
+    phases.optimizer += performance.now() - t2;
   });
 
   step();
+  phases.forward = phases.backward = phases.optimizer = 0;
   const t0 = performance.now();
   for (let i = 0; i < o.steps; i++) step();
   const train = (o.batch * o.steps) / ((performance.now() - t0) / 1000);
@@ -100,6 +114,7 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   return {
     engine: engineName(), precision, model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
     params, train_img_s: round3(train), infer_img_s: round3(infer),
+    ...(o.profile ? { step_ms: { forward: Math.round(phases.forward / o.steps), backward: Math.round(phases.backward / o.steps), optimizer: Math.round(phases.optimizer / o.steps) } } : {}),
   };
 }
 
