@@ -20,6 +20,7 @@ import type { RunConfig } from '../src/train/config.js';
 import { attributePredictions } from '../src/eval/evaluate_run.js';
 import { readBundle } from '../src/infer/bundle.js';
 import { TorchPipeline } from '../src/infer/torch_pipeline.js';
+import { benchModel } from '../src/bench/model_bench.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
 import { makeTestBundle, randomInputs } from './onnx_helpers.js';
 
@@ -301,4 +302,25 @@ test('predict --runtime torch --precision bf16: the pipeline\'s outputs match fp
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('bench --precision bf16 reports its precision and, with --profile, the phases of a step', () => {
+  const r = benchModel({ model: 'ssg', height: 32, width: 26, widthMult: 0.0625, batch: 2, steps: 1, threads: 1, seed: 0, precision: 'bf16', profile: true });
+  assert.equal(r.precision, 'bf16');
+  assert.ok(r.train_img_s > 0 && r.infer_img_s > 0);
+  assert.ok(r.step_ms && r.step_ms.forward > 0 && r.step_ms.backward > 0 && r.step_ms.optimizer >= 0);
+  const plain = benchModel({ model: 'basic', height: 32, width: 26, widthMult: 0.0625, batch: 2, steps: 1, threads: 1, seed: 0 });
+  assert.equal(plain.precision, 'fp32');
+  assert.equal(plain.step_ms, undefined);
+});
+
+test('bf16 is refused where it is not supported, naming the option', async () => {
+  const data = await smallSynth();
+  const dir = tempDir('bf16-refused');
+  const joint = tinySettings('joint', data, join(dir, 'joint'));
+  await assert.rejects(() => prepareRun({ ...joint, recipe: { ...joint.recipe, precision: 'bf16' } }), /train joint: --precision bf16 is not supported/);
+  const { Predictor } = await import('../src/infer/predict.js');
+  await assert.rejects(() => Predictor.open({ runtime: 'onnx', precision: 'bf16' }), /precision bf16 runs on the torch runtime/);
+  await assert.rejects(() => Predictor.open({ precision: 'fp16' as never }), /precision must be one of fp32, bf16, got 'fp16'/);
+  rmSync(dir, { recursive: true, force: true });
 });
