@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # facet against the PyTorch peer (Debian's python3-torch), each pair in the same run,
 # on the configurations the issues name. Prints JSON lines, one per measurement.
-# Usage: scripts/compare-peer.sh [conv|models|parser|memory|onnx|loader|all] (default all)
+# Usage: scripts/compare-peer.sh [conv|models|parser|memory|onnx|loader|bf16|all] (default all)
+# bf16: facet --precision bf16 against the peer's bf16 (autocast + channels-last) and its
+# fp32, one intra-op thread each ($FACET_THREADS), alternating, train and inference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 peer=${FACET_PEER:-../shared/peers/pytorch_reference.py}
@@ -44,6 +46,17 @@ if [[ $what == onnx || $what == all ]]; then
       facet bench --runtime onnx --model $model "${args[@]}"
       facet bench --runtime onnx --model $model --precision int8 "${args[@]}"
       $py "$peer" --model $model "${args[@]}"
+    done
+  done
+fi
+if [[ $what == bf16 || $what == all ]]; then
+  threads=(--threads "${FACET_THREADS:-1}")
+  for m in basic ssp ssg; do
+    for cfg in small large; do
+      declare -n args=$cfg
+      facet bench --model $m --precision bf16 "${args[@]}" "${threads[@]}"
+      $py "$peer" --model $m --precision bf16 "${args[@]}" "${threads[@]}"
+      $py "$peer" --model $m --precision fp32 "${args[@]}" "${threads[@]}"
     done
   done
 fi
