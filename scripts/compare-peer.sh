@@ -3,7 +3,8 @@
 # on the configurations the issues name. Prints JSON lines, one per measurement.
 # Usage: scripts/compare-peer.sh [conv|models|parser|memory|onnx|loader|bf16|all] (default all)
 # bf16: facet --precision bf16 against the peer's bf16 (autocast + channels-last) and its
-# fp32, one intra-op thread each ($FACET_THREADS), alternating, train and inference.
+# fp32, one intra-op thread each ($FACET_THREADS), alternating, train and inference
+# (FACET_CLOCK=cpu: per CPU-second).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 peer=${FACET_PEER:-../shared/peers/pytorch_reference.py}
@@ -51,12 +52,19 @@ if [[ $what == onnx || $what == all ]]; then
 fi
 if [[ $what == bf16 || $what == all ]]; then
   threads=(--threads "${FACET_THREADS:-1}")
+  # FACET_CLOCK=cpu: images per CPU-second on both sides (a copy of the peer timed with
+  # time.process_time), the steadier figure when other jobs share the cores
+  clocked=$peer clock=()
+  if [[ ${FACET_CLOCK:-wall} == cpu ]]; then
+    clocked=$(mktemp --suffix .py); clock=(--clock cpu)
+    sed 's/time\.perf_counter()/time.process_time()/g' "$peer" >"$clocked"
+  fi
   for m in basic ssp ssg; do
     for cfg in small large; do
       declare -n args=$cfg
-      facet bench --model $m --precision bf16 "${args[@]}" "${threads[@]}"
-      $py "$peer" --model $m --precision bf16 "${args[@]}" "${threads[@]}"
-      $py "$peer" --model $m --precision fp32 "${args[@]}" "${threads[@]}"
+      facet bench --model $m --precision bf16 "${args[@]}" "${threads[@]}" "${clock[@]}"
+      $py "$clocked" --model $m --precision bf16 "${args[@]}" "${threads[@]}"
+      $py "$clocked" --model $m --precision fp32 "${args[@]}" "${threads[@]}"
     done
   done
 fi

@@ -25,6 +25,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--data <dir>', 'benchmark the data loader on this data set (with --height, --width, --batch)')
     .option('--workers <n>', '--data: loader worker threads', int('--workers'), 1)
     .option('--cache-dir <dir>', '--data: decoded-image cache')
+    .option('--clock <c>', '--model: wall (default) | cpu: images per second of this process\'s CPU time, steadier on a shared machine (compare with the peer timed the same way)', oneOf('--clock', ['wall', 'cpu'] as const), 'wall')
     .option('--profile', '--model: also print the mean milliseconds of a training step\'s phases (forward + loss, backward, optimizer)')
     .action(async (o) => {
       if (o.runtime === 'onnx') {
@@ -50,7 +51,7 @@ export function registerBenchCommand(program: Command): void {
       if (!o.model) throw new Error('bench: give --model M or --op conv2d');
       console.log(JSON.stringify(benchModel({
         model: o.model as ModelName, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch,
-        steps: o.steps, threads: o.threads, seed: o.seed, precision: o.precision, profile: Boolean(o.profile),
+        steps: o.steps, threads: o.threads, seed: o.seed, precision: o.precision, profile: Boolean(o.profile), clock: o.clock,
       })));
     });
 }
