@@ -278,6 +278,24 @@ test('bf16 training: recorded in config.json, weights stay float32, a resumed ru
 const meanAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
 const meanAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((s, v) => s + Math.abs(v), 0) / a.length;
 
+test('bf16 parser training: losses close to fp32\'s, IoU evaluated in bf16', async () => {
+  const data = await smallSynth();
+  const dir = tempDir('bf16-parser');
+  const settings = (p: 'fp32' | 'bf16') => {
+    const s = tinySettings('parser', data, join(dir, p));
+    return { ...s, recipe: { ...s.recipe, steps: 3, precision: p } };
+  };
+  await trainRun(settings('fp32'));
+  await trainRun(settings('bf16'));
+  const [lf, lb] = [losses(join(dir, 'fp32')), losses(join(dir, 'bf16'))];
+  assert.equal(lb.length, 3);
+  lf.forEach(([, l], i) => assert.ok(Math.abs(l - lb[i]![1]) <= 0.03 * l, `step ${i + 1}: loss ${l} (fp32) and ${lb[i]![1]} (bf16)`));
+  assert.notDeepEqual(lb, lf);
+  const log = new RunDir(join(dir, 'bf16')).readLog();
+  assert.ok(log.some((e) => typeof e.val_mean_iou === 'number'), 'validated');
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('predict --runtime torch --precision bf16: the pipeline\'s outputs match fp32 within bf16 tolerance', () => {
   const dir = makeTestBundle(45, 37, { seed: 12 });
   try {
