@@ -21,6 +21,7 @@ import { attributePredictions } from '../src/eval/evaluate_run.js';
 import { readBundle } from '../src/infer/bundle.js';
 import { TorchPipeline } from '../src/infer/torch_pipeline.js';
 import { benchModel } from '../src/bench/model_bench.js';
+import { bf16Hardware, bf16Note } from '../src/models/bf16_hardware.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
 import { makeTestBundle, randomInputs } from './onnx_helpers.js';
 
@@ -325,6 +326,7 @@ test('predict --runtime torch --precision bf16: the pipeline\'s outputs match fp
 test('bench --precision bf16 reports its precision and, with --profile, the phases of a step', () => {
   const r = benchModel({ model: 'ssg', height: 32, width: 26, widthMult: 0.0625, batch: 2, steps: 1, threads: 1, seed: 0, precision: 'bf16', profile: true });
   assert.equal(r.precision, 'bf16');
+  assert.equal(r.bf16_hardware, bf16Hardware());
   assert.ok(r.train_img_s > 0 && r.infer_img_s > 0);
   assert.ok(r.step_ms && r.step_ms.forward > 0 && r.step_ms.backward > 0 && r.step_ms.optimizer >= 0);
   const plain = benchModel({ model: 'basic', height: 32, width: 26, widthMult: 0.0625, batch: 2, steps: 1, threads: 1, seed: 0 });
@@ -341,4 +343,15 @@ test('bf16 is refused where it is not supported, naming the option', async () =>
   await assert.rejects(() => Predictor.open({ runtime: 'onnx', precision: 'bf16' }), /precision bf16 runs on the torch runtime/);
   await assert.rejects(() => Predictor.open({ precision: 'fp16' as never }), /precision must be one of fp32, bf16, got 'fp16'/);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('bf16 hardware: AMX, AVX-512 BF16 alone or neither, read from /proc/cpuinfo\'s flags', () => {
+  const info = (flags: string): string => `processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu sse2 avx2 ${flags}\n\nprocessor\t: 1\n`;
+  assert.equal(bf16Hardware(info('avx512f avx512_bf16 amx_bf16 amx_tile amx_int8')), 'amx');
+  assert.equal(bf16Hardware(info('avx512f avx512_bf16 avx512_fp16')), 'avx512-bf16');
+  assert.equal(bf16Hardware(info('avx512f')), 'none');
+  assert.equal(bf16Hardware(null), 'unknown');
+  assert.equal(bf16Note('amx'), null);
+  assert.match(bf16Note('avx512-bf16')!, /no AMX/);
+  assert.match(bf16Note('none')!, /no bf16 instructions/);
 });

@@ -9,6 +9,7 @@ import { AttributeNet } from '../models/attribute_net.js';
 import { Parser, parserLoss } from '../models/parser.js';
 import { boxMasks, type Landmarks } from '../models/bbox.js';
 import type { Precision } from '../models/precision.js';
+import { bf16Hardware, type Bf16Hardware } from '../models/bf16_hardware.js';
 import { prepareModel, prepareInput, inPrecision, toFloat32 } from '../models/mixed_precision.js';
 import { peerInputs, randomAttributeTargets, randomRegionLabels, disposeAll } from './inputs.js';
 
@@ -42,6 +43,8 @@ export interface ModelBenchResult {
   params: number;
   train_img_s: number;
   infer_img_s: number;
+  /** bf16: the processor's bf16 support (models/bf16_hardware.ts) */
+  bf16_hardware?: Bf16Hardware;
   /** present when the rates are per CPU-second */
   clock?: 'cpu';
   /** --profile: mean milliseconds per timed training step in each phase */
@@ -128,7 +131,8 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   targets.dispose();
   return {
     engine: engineName(), precision, model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
-    params, train_img_s: round3(train), infer_img_s: round3(infer), ...(o.clock === 'cpu' ? { clock: 'cpu' as const } : {}),
+    params, train_img_s: round3(train), infer_img_s: round3(infer),
+    ...(precision === 'bf16' ? { bf16_hardware: bf16Hardware() } : {}), ...(o.clock === 'cpu' ? { clock: 'cpu' as const } : {}),
     ...(o.profile ? { step_ms: { forward: Math.round(phases.forward / o.steps), backward: Math.round(phases.backward / o.steps), optimizer: Math.round(phases.optimizer / o.steps) } } : {}),
   };
 }

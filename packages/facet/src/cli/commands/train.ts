@@ -69,6 +69,10 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
       regionLoss: f.regionLoss, precision: f.precision,
     }),
   };
+  if (f.precision === 'bf16' && !f.quiet) {
+    const note = (await import('../../models/bf16_hardware.js')).bf16Note();
+    if (note) console.error(note);
+  }
   const { prepareRun } = await import('../../train/setup.js');
   const { train } = await import('../../train/trainer.js');
   const prepared = await prepareRun(settings, Boolean(f.resume));
