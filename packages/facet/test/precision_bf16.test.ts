@@ -144,6 +144,18 @@ test('bf16 SSG gate, SSP head and Linear match float32 within bf16 tolerance', (
   assertClose(bothPrecisions(() => new nn.Linear(8, 5), (m, t) => (m as nn.Linear).forward(t), randn([4, 8])), LAYER_TOL, 'Linear');
 });
 
+test('SSG gate on channels-last activations: the same region-major copies, kept channels-last', () => {
+  manualSeed(12);
+  const gate = new Gate(3);
+  const masks = softmax(randn([2, 7, 8, 6]), 1);
+  const a = randn([2, 3, 8, 6]);
+  const nchw = tidy(() => gate.forward(a, masks));
+  const cl = tidy(() => gate.forward(a.contiguous('channels_last'), masks));
+  assert.ok(cl.isContiguous('channels_last'));
+  // only BatchNorm's sums run in another order
+  assert.ok(relErr(nchw, cl) < 1e-5, `channels-last gate differs by ${relErr(nchw, cl)}`);
+});
+
 test('bf16 whole networks (basic, SSP, SSG, parser): outputs within bf16 tolerance, gradients on every float32 master weight', () => {
   manualSeed(6);
   const [h, w] = [48, 40];
