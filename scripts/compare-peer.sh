@@ -67,6 +67,7 @@ if [[ $what == bf16 || $what == all ]]; then
       $py "$clocked" --model $m --precision fp32 "${args[@]}" "${threads[@]}"
     done
   done
+  [[ $clocked == "$peer" ]] || rm -f "$clocked"
 fi
 if [[ $what == loader || $what == all ]]; then
   data=${FACET_DATA_DIR:-/tmp/facet-data}/synth

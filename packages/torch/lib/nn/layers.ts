@@ -144,7 +144,7 @@ export class PReLU extends Module {
   /**
    * relu(x) − a·relu(−x), the slope cast to bfloat16 (its gradient reaches the float32
    * weight through the cast): libtorch 1.13's prelu_backward on bfloat16 channels-last
-   * tensors took a fifth of a training step, these elementwise ops a few times less.
+   * tensors took a fifth of PyTorch's bf16 training step; these elementwise ops less.
    */
   #bfloat16(x: Tensor): Tensor {
     return tidy(() => {

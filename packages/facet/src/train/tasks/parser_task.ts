@@ -32,13 +32,13 @@ export interface ParseEvaluation {
   iou: IoUResult;
 }
 
-/** IoU over the first `limit` items of a loader (fine regions, or the coarse classes). */
 /** The parser's four outputs in a precision (models/precision.ts), as float32. */
 export function parserForward(parser: Parser, images: Tensor, precision: Precision = 'fp32'): ParserOutputs {
   if (precision === 'fp32') return parser.forward(images);
   return tidy(() => inPrecision(precision, () => parser.forward(prepareInput(images, precision)).map(toFloat32) as ParserOutputs));
 }
 
+/** IoU over the first `limit` items of a loader (fine regions, or the coarse classes). */
 export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0, imagesFor?: (images: Tensor) => Tensor,
   precision: Precision = 'fp32'): Promise<ParseEvaluation> {
   const total = limit > 0 ? Math.min(limit, src.loader.size) : src.loader.size;
