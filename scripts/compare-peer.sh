@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # facet against the PyTorch peer (Debian's python3-torch), each pair in the same run,
 # on the configurations the issues name. Prints JSON lines, one per measurement.
-# Usage: scripts/compare-peer.sh [conv|models|parser|memory|onnx|loader|all] (default all)
+# Usage: scripts/compare-peer.sh [conv|models|parser|memory|onnx|loader|bf16|all] (default all)
+# bf16: facet --precision bf16 against the peer's bf16 (autocast + channels-last) and its
+# fp32, one intra-op thread each ($FACET_THREADS), alternating, train and inference
+# (FACET_CLOCK=cpu: per CPU-second).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 peer=${FACET_PEER:-../shared/peers/pytorch_reference.py}
@@ -46,6 +49,25 @@ if [[ $what == onnx || $what == all ]]; then
       $py "$peer" --model $model "${args[@]}"
     done
   done
+fi
+if [[ $what == bf16 || $what == all ]]; then
+  threads=(--threads "${FACET_THREADS:-1}")
+  # FACET_CLOCK=cpu: images per CPU-second on both sides (a copy of the peer timed with
+  # time.process_time), the steadier figure when other jobs share the cores
+  clocked=$peer clock=()
+  if [[ ${FACET_CLOCK:-wall} == cpu ]]; then
+    clocked=$(mktemp --suffix .py); clock=(--clock cpu)
+    sed 's/time\.perf_counter()/time.process_time()/g' "$peer" >"$clocked"
+  fi
+  for m in basic ssp ssg; do
+    for cfg in small large; do
+      declare -n args=$cfg
+      facet bench --model $m --precision bf16 "${args[@]}" "${threads[@]}" "${clock[@]}"
+      $py "$clocked" --model $m --precision bf16 "${args[@]}" "${threads[@]}"
+      $py "$clocked" --model $m --precision fp32 "${args[@]}" "${threads[@]}"
+    done
+  done
+  [[ $clocked == "$peer" ]] || rm -f "$clocked"
 fi
 if [[ $what == loader || $what == all ]]; then
   data=${FACET_DATA_DIR:-/tmp/facet-data}/synth

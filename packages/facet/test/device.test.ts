@@ -226,7 +226,7 @@ test('predict\'s and eval\'s bundle pipeline on the lazy device: every output eq
   const bundle = readBundle(makeTestBundle(64, 52, { widthMult: 0.0625, seed: 3 }));
   manualSeed(4);
   const inputs = [0, 1].map(() => tidy(() => randn([3, 64, 52]).data() as Float32Array));
-  const cpu = new TorchPipeline(bundle), lazy = new TorchPipeline(bundle, LAZY);
+  const cpu = new TorchPipeline(bundle), lazy = new TorchPipeline(bundle, { device: LAZY });
   try {
     const a = cpu.run(inputs), b = lazy.run(inputs);
     a.forEach((r, i) => {

@@ -19,14 +19,14 @@ export const ONNX_BENCH_MODELS = ['ssp', 'basic'] as const;
 export type OnnxBenchModel = (typeof ONNX_BENCH_MODELS)[number];
 
 // The torch bench's shapes (a type-only import: nothing of libtorch is loaded here).
-export type OnnxBenchOptions = Omit<ModelBenchOptions, 'model'> & {
+export type OnnxBenchOptions = Omit<ModelBenchOptions, 'model' | 'precision'> & {
   model: OnnxBenchModel;
   /** int8: the graph quantized (quantize.ts), calibrated on inputs drawn like the timed ones; the engine name says so */
   precision?: OnnxPrecision;
 };
 export type OnnxPrecision = 'fp32' | 'int8';
 /** The peer's JSON keys; onnxruntime only infers, so train_img_s is null. */
-export type OnnxBenchResult = Omit<ModelBenchResult, 'train_img_s'> & { train_img_s: null };
+export type OnnxBenchResult = Omit<ModelBenchResult, 'train_img_s' | 'precision'> & { train_img_s: null };
 
 export function onnxEngineName(): string {
   return `onnxruntime-node-${ort.env.versions.node ?? ort.env.versions.common}`;

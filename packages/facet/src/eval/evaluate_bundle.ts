@@ -26,8 +26,9 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
   const hasAttributes = items.some((i) => i.attributes);
   const hasMasks = items.some((i) => i.mask);
   if (!hasAttributes && !hasMasks) throw new Error(`${o.data}: the ${o.split} split has neither attribute labels nor masks to score against`);
-  const out: RunEvaluation = { run: bundleDir, kind: 'bundle', method: c.method, data: o.data, split: o.split };
-  const pipeline = new TorchPipeline(bundle, o.device);
+  const precision = o.precision ?? 'fp32';
+  const out: RunEvaluation = { run: bundleDir, kind: 'bundle', method: c.method, data: o.data, split: o.split, precision };
+  const pipeline = new TorchPipeline(bundle, { device: o.device, precision });
   try {
     const open = (require: 'attributes' | 'masks') =>
       openSplit(o.data, o.split, { height: c.height, width: c.width, require, limit: o.limit, cacheDir: o.cacheDir });

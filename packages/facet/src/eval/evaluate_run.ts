@@ -4,6 +4,8 @@
 
 import { RunDir } from '../train/run_dir.js';
 import type { RunConfig } from '../train/config.js';
+import type { Precision } from '../models/precision.js';
+import { prepareModel } from '../models/mixed_precision.js';
 import { AttributeForward, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, predictAttributes } from '../train/tasks/attribute_task.js';
 import { coarseOf, evaluateParser, type ParseEvaluation } from '../train/tasks/parser_task.js';
 import { Parser } from '../models/parser.js';
@@ -28,6 +30,8 @@ export interface EvalOptions {
   batch?: number;
   /** where the networks run (resolved: cpu, cuda, cuda:N; default cpu) */
   device?: string;
+  /** fp32 | bf16 (models/precision.ts); default: the precision the run trained in (bundles: fp32) */
+  precision?: Precision;
 }
 
 export interface LocalizationReport {
@@ -45,11 +49,20 @@ export interface RunEvaluation {
   method?: string;
   data: string;
   split: Split;
+  /** the precision the networks ran in */
+  precision?: Precision;
   attributes?: AttributeReport;
   parsing?: ParseEvaluation;
   localization?: LocalizationReport;
   /** in-the-wild photos (Img/img_celeba, read as their aligned faces): where a face was found; the metrics are over those */
   faces?: { photos: number; withFace: number; noFace: string[] };
+}
+
+/** The precision an evaluation runs in: asked for, else the run's own (joint runs: fp32 only). */
+export function evalPrecision(config: RunConfig, o: EvalOptions): Precision {
+  const p = o.precision ?? config.recipe.precision ?? 'fp32';
+  if (config.kind === 'joint' && p !== 'fp32') throw new Error(`eval: a joint run evaluates in fp32 only, not --precision ${p}`);
+  return p;
 }
 
 /** An unshuffled, unflipped loader over a split, normalised as the model expects. */
@@ -96,6 +109,7 @@ export async function attributePredictions(runPath: string, o: EvalOptions): Pro
   const source = await openSplit(o.data, o.split, { height, width, require: 'attributes', limit: o.limit, cacheDir: o.cacheDir });
   const loader = evalLoader(source, config.normalization, o.batch ?? 32, true);
   try {
+    const precision = evalPrecision(config, o);
     if (config.kind === 'joint') {
       const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
       run.loadWeights(joint, o.weights ?? 'best');
@@ -110,7 +124,8 @@ export async function attributePredictions(runPath: string, o: EvalOptions): Pro
     run.loadWeights(net, o.weights ?? 'best');
     place(net, o.device ?? 'cpu');
     const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(config.parserRun!, config.normalization, o.device) : null;
-    const forward = new AttributeForward(net, method, masks, source);
+    prepareModel(net, precision);
+    const forward = new AttributeForward(net, method, masks, source, precision);
     try {
       const r = await predictAttributes(forward, loader);
       const regions = method === 'ssp' ? await sspRegionStats(forward, loader, r.count) : undefined;
@@ -142,7 +157,9 @@ async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Prom
     owner = parser;
   }
   try {
-    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) });
+    const precision = evalPrecision(config, o);
+    prepareModel(parser, precision);
+    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) }, 0, undefined, precision);
   } finally {
     owner.dispose();
     await loader.close();
@@ -151,7 +168,7 @@ async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Prom
 
 export async function evaluateRun(runPath: string, o: EvalOptions): Promise<RunEvaluation> {
   const config = new RunDir(runPath).readJson<RunConfig>('config.json');
-  const out: RunEvaluation = { run: runPath, kind: config.kind, method: config.method, data: o.data, split: o.split };
+  const out: RunEvaluation = { run: runPath, kind: config.kind, method: config.method, data: o.data, split: o.split, precision: evalPrecision(config, o) };
   if (config.kind !== 'parser') {
     const { probs, labels, regions } = await attributePredictions(runPath, o);
     out.attributes = attributeMetrics(probs, labels, config.attributeNames, { trainPrevalence: trainPrevalence(config.data.map((d) => d.dir), config.attributeNames) });

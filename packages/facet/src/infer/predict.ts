@@ -12,6 +12,7 @@
 // This module loads no runtime itself: the torch pipeline (and with it the native
 // libtorch addon), the onnx pipeline and the face detector are imported lazily, only when
 // asked for, so that `--runtime onnx` never loads libtorch.
+import { PRECISIONS, isPrecision, type Precision } from '../models/precision.js';
 import { stat } from 'node:fs/promises';
 import { checkThreads } from '@facet/torch/threads';
 import type { UprightImage } from '../data/image.js';
@@ -48,6 +49,8 @@ export interface PredictOptions {
   onnx?: string;
   /** intra-op threads of the runtime (default: its own choice) */
   threads?: number;
+  /** runtime 'torch': fp32 (default) or bf16 (models/precision.ts) */
+  precision?: Precision;
   /** faces per forward pass (default 8) */
   batch?: number;
   /** 'detect' (default): find and align the faces of any photo; 'aligned': inputs are aligned crops */
@@ -181,6 +184,9 @@ export class Predictor {
     const maxFaces = options.maxFaces ?? DEFAULT_MAX_FACES;
     if (!Number.isInteger(maxFaces) || maxFaces < 1) throw new Error(`maxFaces must be an integer ≥ 1, got ${maxFaces}`);
     const threads = options.threads;
+    const precision = options.precision ?? 'fp32';
+    if (!isPrecision(precision)) throw new Error(`precision must be one of ${PRECISIONS.join(', ')}, got '${String(precision)}'`);
+    if (runtime === 'onnx' && precision !== 'fp32') throw new Error(`precision ${precision} runs on the torch runtime; onnx runs the float graph (facet export onnx --int8 for int8)`);
     if (threads !== undefined) checkThreads(threads, 'threads');
     const make = (config: BundleConfig, source: string, engine: Engine) => new Predictor(config, runtime, source, engine, batch, align, maxFaces);
     let p: Predictor;
@@ -208,7 +214,7 @@ export class Predictor {
       const torch = await import('@facet/torch');
       const { TorchPipeline } = await import('./torch_pipeline.js');
       if (threads !== undefined) torch.setNumThreads(threads);
-      const pipe = new TorchPipeline(bundle, device);
+      const pipe = new TorchPipeline(bundle, { device, precision });
       p = make(bundle.config, dir, { run: async (x) => pipe.run(x), dispose: async () => pipe.dispose() });
     }
     if (align === 'detect') {

@@ -8,14 +8,22 @@ import { attributeHeatmaps } from '../models/localization.js';
 import { type Bundle, withPrefix } from './bundle.js';
 import type { RawPrediction } from './outputs.js';
 import { place } from '../train/device.js';
+import type { Precision } from '../models/precision.js';
+import { inPrecision, prepareInput, prepareModel, toFloat32 } from '../models/mixed_precision.js';
 
 export class TorchPipeline {
   readonly parser: Parser;
   readonly net: AttributeNet;
   readonly masks: RegionMasks;
 
-  /** device: where the networks run (resolved: cpu, cuda, cuda:N); inputs are copied there once per batch */
-  constructor(readonly bundle: Bundle, readonly device = 'cpu') {
+  /** where the networks run (resolved: cpu, cuda, cuda:N); inputs are copied there once per batch */
+  readonly device: string;
+  /** both networks' precision (models/precision.ts); the outputs are float32 either way */
+  readonly precision: Precision;
+
+  constructor(readonly bundle: Bundle, options: { device?: string; precision?: Precision } = {}) {
+    const device = (this.device = options.device ?? 'cpu');
+    const precision = (this.precision = options.precision ?? 'fp32');
     const c = bundle.config;
     this.parser = new Parser({ widthMult: c.parserWidthMult });
     this.net = new AttributeNet({ widthMult: c.attributeWidthMult, attributes: c.attributeNames.length, head: 'ssp' });
@@ -33,6 +41,7 @@ export class TorchPipeline {
       }
       model.eval();
       place(model, device);
+      prepareModel(model, precision);
     }
     this.masks = new RegionMasks(this.parser, c.normalization, c.parserNormalization);
   }
@@ -40,14 +49,27 @@ export class TorchPipeline {
   /** Tensors for a batch N×3×H×W (normalised with the bundle's statistics). */
   forward(x: Tensor): { probabilities: Tensor; regionWeights: Tensor; parse: Tensor; heatmaps: Tensor } {
     return noGrad(() => tidy(() => {
-      const { half, full } = this.masks.compute(x);
-      const out = this.net.forwardDetailed(x, { masksHalf: half });
-      return {
-        probabilities: out.logits.sigmoid(),
-        regionWeights: out.ssp!.regionWeights,
-        parse: full,
-        heatmaps: attributeHeatmaps(this.net, out),
-      };
+      if (this.precision === 'fp32') {
+        const { half, full } = this.masks.compute(x);
+        const out = this.net.forwardDetailed(x, { masksHalf: half });
+        return {
+          probabilities: out.logits.sigmoid(),
+          regionWeights: out.ssp!.regionWeights,
+          parse: full,
+          heatmaps: attributeHeatmaps(this.net, out),
+        };
+      }
+      return inPrecision(this.precision, () => {
+        const input = prepareInput(x, this.precision);
+        const masks = this.masks.compute(input);
+        const out = this.net.forwardDetailed(input, { masksHalf: toFloat32(masks.half) });
+        return {
+          probabilities: toFloat32(out.logits).sigmoid(),
+          regionWeights: toFloat32(out.ssp!.regionWeights),
+          parse: toFloat32(masks.full).contiguous(),
+          heatmaps: toFloat32(attributeHeatmaps(this.net, out)).contiguous(),
+        };
+      });
     }));
   }
 

@@ -24,13 +24,27 @@ export class Gate extends nn.Module {
     const pooled = tidy(() => {
       const [, , h, w] = a.shape;
       const resized = adaptiveAvgPool2d(masks, [h!, w!]);
-      const m = resized.div(resized.sum([2, 3], true).clampMin(1e-6));
+      const norm = resized.div(resized.sum([2, 3], true).clampMin(1e-6));
+      // bf16 activations: masks in bf16 too, or the product (7C channels) would be float32.
+      const m = norm.dtype === a.dtype ? norm : norm.toDtype(a.dtype);
       // Region-major: copy r holds channels r*C … r*C+C-1.
-      const g = m.unsqueeze(2).mul(a.unsqueeze(1)).flatten(1, 2);
+      const g = a.isContiguous('channels_last') && !a.isContiguous() ? channelsLastProduct(m, a) : m.unsqueeze(2).mul(a.unsqueeze(1)).flatten(1, 2);
       return pool(this.act.forward(this.bn.forward(g)));
     });
     const out = this.restore.forward(pooled);
     pooled.dispose();
     return out;
   }
+}
+
+/**
+ * The same region-major product for channels-last activations (bf16), laid out
+ * channels-last too: computed as N×h×w×R×C, so that the 7C channels stay innermost and
+ * the layers after the gate need no reorder.
+ */
+function channelsLastProduct(m: Tensor, a: Tensor): Tensor {
+  const [n, c, h, w] = a.shape as [number, number, number, number];
+  const r = m.shape[1]!;
+  const nhwrc = m.permute([0, 2, 3, 1]).unsqueeze(4).mul(a.permute([0, 2, 3, 1]).unsqueeze(3));
+  return nhwrc.reshape([n, h, w, r * c]).permute([0, 3, 1, 2]);
 }

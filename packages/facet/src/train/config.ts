@@ -6,6 +6,7 @@ import type { Normalization } from '../data/loader/normalization.js';
 import type { SSPFeatureLayer } from '../models/names.js';
 import { FIT_RULE, type FitRule } from '../data/fit.js';
 import type { LrSchedule } from './lr_schedule.js';
+import type { Precision } from '../models/precision.js';
 
 export type RunKind = 'parser' | 'attr' | 'joint';
 export type AttributeMethod = 'avg' | 'spp' | 'naive' | 'bbox' | 'ssp' | 'ssg';
@@ -51,12 +52,14 @@ export interface Recipe {
   /** items of the validation split scored at each evaluation (0: all) */
   evalLimit: number;
   threads: number;
+  /** fp32, or bf16 (models/precision.ts); runs from before it: fp32 */
+  precision?: Precision;
 }
 
 export const DEFAULT_RECIPE: Recipe = {
   optimizer: 'adagrad', steps: 40_000, batch: 32, lr: 1e-3, lrSchedule: 'constant', warmupSteps: 0, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
   height: 218, width: 178, widthMult: 1, checkpointEvery: 500, evalEvery: 1000, logEvery: 1, balanced: false,
-  classBalance: false, locWarmup: 0, regionLoss: 0, evalLimit: 0, threads: 2,
+  classBalance: false, locWarmup: 0, regionLoss: 0, evalLimit: 0, threads: 2, precision: 'fp32',
 };
 
 export interface DataRef {

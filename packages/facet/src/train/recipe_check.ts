@@ -4,6 +4,7 @@
 import { isThreadCount, threadRange } from '@facet/torch/threads';
 import { OPTIMIZERS, type Recipe, type RunConfig, type RunKind, ATTRIBUTE_METHODS } from './config.js';
 import { LR_SCHEDULES } from './lr_schedule.js';
+import { PRECISIONS } from '../models/precision.js';
 
 type Rule = { test: (v: unknown) => boolean; expected: string; optional?: boolean };
 
@@ -21,7 +22,7 @@ const RECIPE_RULES: Record<keyof Recipe, Rule> = {
   warmupSteps: optional(int(0)), weightDecay: num(0, false), initialAccumulator: num(0, false), eps: num(0, true), flip: bool,
   seed: int(0), height: int(8), width: int(8), widthMult: num(0, true), checkpointEvery: int(1), evalEvery: int(1), logEvery: int(1),
   balanced: bool, classBalance: bool, locWarmup: int(0), regionLoss: num(0, false), evalLimit: int(0),
-  threads: { test: isThreadCount, expected: threadRange() },
+  threads: { test: isThreadCount, expected: threadRange() }, precision: optional(oneOf(PRECISIONS)),
 };
 
 function shown(v: unknown): string {

@@ -16,6 +16,7 @@ import { checkRecipe, checkSavedConfig } from './recipe_check.js';
 import { DEFAULT_RECIPE, versionStamp, type AttributeMethod, type Recipe, type RunConfig, type RunKind } from './config.js';
 import type { TrainingTask } from './task.js';
 import { place, resolveDevice } from './device.js';
+import { prepareModel } from '../models/mixed_precision.js';
 import { AttributeForward, AttributeTask, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, positiveWeights } from './tasks/attribute_task.js';
 import type { SSPFeatureLayer } from '../models/names.js';
 import { ParserTask, coarseOf, type ParseSource } from './tasks/parser_task.js';
@@ -171,6 +172,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     const valSource = await optionalSplit(settings.data.slice(0, 1), settings, recipe, 'masks');
     const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;
     const model = place(buildModel('parser', { widthMult: recipe.widthMult }) as Parser, device);
+    prepareModel(model, recipe.precision ?? 'fp32');
     writeConfig(config);
     return { run, config, task: new ParserTask(config, model, train, val) };
   }
@@ -181,6 +183,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const valSource = await optionalSplit(settings.data, settings, recipe, 'attributes');
 
   if (settings.kind === 'joint') {
+    if ((recipe.precision ?? 'fp32') !== 'fp32') throw new Error(`train joint: --precision ${recipe.precision} is not supported (fp32 only); bf16 trains attr and parser runs`);
     const parseDir = settings.parserData?.[0] ?? settings.data[0]!;
     const parseSource = await open(parseDir, 'masks');
     const parsing: ParseSource = { source: parseSource, loader: loader(parseSource, config, true, workers, false, shard), coarse: coarseOf(parseSource) };
@@ -205,9 +208,11 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     config.initFrom = { run: settings.initFrom, weights: 'best', loaded, of };
   }
   place(net, device);
-  const forward = new AttributeForward(net, method, masks, source);
+  const precision = recipe.precision ?? 'fp32';
+  prepareModel(net, precision);
+  const forward = new AttributeForward(net, method, masks, source, precision);
   const val = valSource
-    ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource) }
+    ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource, precision) }
     : null;
   writeConfig(config);
   return { run, config, task: new AttributeTask(config, forward, loader(source, config, true, workers, true, shard), val) };

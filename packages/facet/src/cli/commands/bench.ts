@@ -12,7 +12,7 @@ export function registerBenchCommand(program: Command): void {
     .description('measure speed; prints one JSON line with the PyTorch peer\'s keys')
     .option('--model <name>', `network (${BENCH_MODELS.join(', ')})`, oneOf('--model', BENCH_MODELS))
     .option('--runtime <name>', 'torch (libtorch, training and inference) | onnx (onnxruntime-node, inference: ssp = parser + SSP, basic)', oneOf('--runtime', ['torch', 'onnx'] as const), 'torch')
-    .option('--precision <p>', '--runtime onnx: fp32 | int8 (the graph quantized, calibrated on inputs drawn like the timed ones)', oneOf('--precision', ['fp32', 'int8'] as const), 'fp32')
+    .option('--precision <p>', 'fp32 | bf16 (--runtime torch: convolutions and matrix products in bfloat16, channels-last) | int8 (--runtime onnx: the graph quantized, calibrated on inputs drawn like the timed ones)', oneOf('--precision', ['fp32', 'bf16', 'int8'] as const), 'fp32')
     .option('--op <name>', 'a single op (conv2d)')
     .option('--height <n>', 'input height', int('--height', 1), 218)
     .option('--width <n>', 'input width', int('--width', 1), 178)
@@ -35,6 +35,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--photos <dir>', 'finding and aligning faces: ms per photo for decoding, detection + mesh, the second look, the warps and the model (with --count, --runtime, --threads, --run)')
     .option('--count <n>', '--photos: photos timed (after one that warms up)', int('--count', 1), 50)
     .option('--run <dir>', '--photos: model bundle directory (default: the shipped model)')
+    .option('--clock <c>', '--model: wall (default) | cpu: images per second of this process\'s CPU time, steadier on a shared machine (compare with the peer timed the same way)', oneOf('--clock', ['wall', 'cpu'] as const), 'wall')
+    .option('--profile', '--model: also print the mean milliseconds of a training step\'s phases (forward + loss, backward, optimizer)')
     .action(async (o) => {
       if (o.photos) {
         const { benchDetect } = await import('../../bench/detect_bench.js');
@@ -63,11 +65,13 @@ export function registerBenchCommand(program: Command): void {
         return;
       }
       if (o.runtime === 'onnx') {
+        if (o.precision === 'bf16') throw new Error('bench --runtime onnx: --precision is fp32 or int8 (bf16 is --runtime torch)');
         const { benchOnnx, ONNX_BENCH_MODELS } = await import('../../bench/onnx_bench.js');
         if (!(ONNX_BENCH_MODELS as readonly string[]).includes(o.model)) throw new Error(`bench --runtime onnx: --model must be one of ${ONNX_BENCH_MODELS.join(', ')}`);
         console.log(JSON.stringify(await benchOnnx({ model: o.model, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch, steps: o.steps, threads: o.threads, seed: o.seed, precision: o.precision })));
         return;
       }
+      if (o.precision === 'int8') throw new Error('bench --runtime torch: --precision is fp32 or bf16 (int8 is --runtime onnx)');
       if (o.data) {
         const { benchData } = await import('../../bench/data_bench.js');
         const widthMult = o.widthMult === 1 ? 0.25 : o.widthMult;
@@ -85,7 +89,7 @@ export function registerBenchCommand(program: Command): void {
       const device = resolveDevice(o.device);
       console.log(JSON.stringify(benchModel({
         model: o.model as ModelName, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch,
-        steps: o.steps, threads: o.threads, seed: o.seed, device,
+        steps: o.steps, threads: o.threads, seed: o.seed, device, precision: o.precision, profile: Boolean(o.profile), clock: o.clock,
       })));
     });
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { resolveModelDir } from '../../infer/default_model.js';
 import { int, oneOf } from '../options.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
+import { PRECISIONS } from '../../models/precision.js';
 
 export function registerEvalCommand(program: Command): void {
   program
@@ -20,13 +21,14 @@ export function registerEvalCommand(program: Command): void {
     .option('--cache-dir <dir>', 'decoded-image cache')
     .option('--device <d>', DEVICE_HELP, parseDeviceOption)
     .option('--json', 'print the metrics as JSON')
+    .option('--precision <p>', "fp32 | bf16 (models/precision.ts); default: the run's own (a bundle: fp32)", oneOf('--precision', PRECISIONS))
     .action(async (o) => {
       const { evaluateRun, evaluateEnsemble } = await import('../../eval/evaluate_run.js');
       const { formatEvaluation } = await import('../../eval/format.js');
       // refused before any data is read when this libtorch cannot serve it
       const { resolveDevice } = await import('../../train/device.js');
       const device = resolveDevice(o.device);
-      const opts = { data: o.data, split: o.split, weights: o.weights, limit: o.limit, cacheDir: o.cacheDir, device };
+      const opts = { data: o.data, split: o.split, weights: o.weights, limit: o.limit, cacheDir: o.cacheDir, device, precision: o.precision };
       // a bundle (the shipped model without --run) is scored as predict runs it; its folder is not written to
       const bundle = !o.ensemble && (!o.run || existsSync(join(o.run, 'bundle.json'))) ? resolveModelDir(o.run) : null;
       if (o.run && !bundle && !existsSync(join(o.run, 'config.json'))) {

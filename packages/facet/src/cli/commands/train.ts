@@ -8,6 +8,7 @@ import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js'
 import { DATASET_FORMATS } from '../../data/types.js';
 import { DEFAULT_RECIPE } from '../../train/config.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
+import { PRECISIONS, type Precision } from '../../models/precision.js';
 
 const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
@@ -39,6 +40,7 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--eval-limit <n>', 'validation items scored (0: all)', int('--eval-limit'))
     .option('--train-limit <n>', 'training items used (0: all)', int('--train-limit'))
     .option('--threads <n>', 'intra-op threads', threads('--threads'))
+    .option('--precision <p>', 'fp32 (default) | bf16: convolutions and matrix products in bfloat16 on channels-last tensors, float32 weights, optimizer, BatchNorm statistics and losses', oneOf('--precision', PRECISIONS))
     .option('--workers <n>', 'loader worker threads', int('--workers'))
     .option('--cache-dir <dir>', 'where decoded images are cached (default $FACET_CACHE or ~/.cache/facet)')
     .option('--nproc <n>', 'data-parallel: start N ranks as local processes (the threads split between them; --batch stays the global batch)', int('--nproc', 1))
@@ -56,7 +58,7 @@ function addRecipeOptions(cmd: Command): Command {
 interface TrainFlags {
   data?: string[]; format?: RunSettings['format']; out?: string; resume?: string; steps?: number; batch?: number; seed?: number;
   height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
-  checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number;
+  checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number; precision?: Precision;
   optimizer?: OptimizerName; lrSchedule?: LrSchedule; warmupSteps?: number; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
   device?: string; cudnnBenchmark?: boolean; deterministic?: boolean;
   nproc?: number; worldSize?: number; rank?: number; master?: string; distTimeout?: number;
@@ -80,9 +82,13 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
       optimizer: f.optimizer, lrSchedule: f.lrSchedule, warmupSteps: f.warmupSteps, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
       weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
       evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced, classBalance: f.classBalance, locWarmup: f.locWarmup,
-      regionLoss: f.regionLoss,
+      regionLoss: f.regionLoss, precision: f.precision,
     }),
   };
+  if (f.precision === 'bf16' && !f.quiet) {
+    const note = (await import('../../models/bf16_hardware.js')).bf16Note();
+    if (note) console.error(note);
+  }
   const { resolveWorld, joinWorld } = await import('../../train/world.js');
   if (device !== 'cpu' && ((f.nproc ?? 1) > 1 || resolveWorld(f))) {
     throw new Error(`--device ${device}: data-parallel training runs on the CPU only (its process group is Gloo's)`);

@@ -1,7 +1,7 @@
 // Attribute training (spec §3–§6): every method, the frozen parser feeding those that
 // need region masks, optional balanced BCE.
 import { type Tensor, tensor, cat, tidy, noGrad, nn } from '@facet/torch';
-import { AttributeNet } from '../../models/attribute_net.js';
+import { AttributeNet, type RegionInputs } from '../../models/attribute_net.js';
 import { buildModel } from '../../models/registry.js';
 import { Parser } from '../../models/parser.js';
 import { RegionMasks } from '../../models/region_masks.js';
@@ -15,6 +15,8 @@ import type { AttributeMethod, RunConfig } from '../config.js';
 import type { TrainingTask, Validation } from '../task.js';
 import { landmarksAtInput } from '../landmarks.js';
 import { deviceOf, place } from '../device.js';
+import type { Precision } from '../../models/precision.js';
+import { inPrecision, prepareInput, toFloat32 } from '../../models/mixed_precision.js';
 
 const MODEL_OF: Record<AttributeMethod, 'basic' | 'spp' | 'naive' | 'bbox' | 'ssp' | 'ssg'> = {
   avg: 'basic', spp: 'spp', naive: 'naive', bbox: 'bbox', ssp: 'ssp', ssg: 'ssg',
@@ -41,13 +43,19 @@ export function loadFrozenParser(parserRun: string, inputNorm: RunConfig['normal
 
 /** Runs an attribute model on a batch, making the inputs its method needs. */
 export class AttributeForward {
+  /** precision: the attribute net's (models/precision.ts); the frozen parser runs in float32. */
   constructor(readonly net: AttributeNet, readonly method: AttributeMethod, readonly masks: RegionMasks | null,
-    readonly source: SplitSource) {}
+    readonly source: SplitSource, readonly precision: Precision = 'fp32') {}
+
+  /** The net's forward in the run's precision; float32 logits either way. */
+  #net(x: Tensor, masks: RegionInputs = {}): Tensor {
+    return inPrecision(this.precision, () => toFloat32(this.net.forward(prepareInput(x, this.precision), masks)));
+  }
 
   logits(images: Tensor, b: HostBatch): Tensor {
     return tidy(() => {
       const m = this.method;
-      if (m === 'avg' || m === 'spp') return this.net.forward(images);
+      if (m === 'avg' || m === 'spp') return this.#net(images);
       if (m === 'bbox') {
         const { height, width } = this.source.header;
         const lm = b.plan.indices.map((i, n) => {
@@ -55,11 +63,11 @@ export class AttributeForward {
           if (!raw) throw new Error(`${this.source.items[i]!.imagePath}: BBox needs landmarks, this item has none`);
           return landmarksAtInput(raw, this.source.header.sourceSizes[i]!, height, width, b.plan.flips[n]!);
         });
-        return this.net.forward(images, { masksHalf: boxMasks(lm, height, width, { device: images.device }) });
+        return this.#net(images, { masksHalf: boxMasks(lm, height, width, { device: images.device }) });
       }
       const r = this.masks!.compute(images);
-      if (m === 'naive') return this.net.forward(cat([images, r.full], 1));
-      return this.net.forward(images, { masksHalf: r.half, masksQuarter: r.quarter });
+      if (m === 'naive') return this.#net(cat([images, r.full], 1));
+      return this.#net(images, { masksHalf: r.half, masksQuarter: r.quarter });
     });
   }
 
@@ -67,8 +75,9 @@ export class AttributeForward {
   sspOutputs(images: Tensor): { logits: Tensor; regionWeights: Tensor; regionScores: Tensor } {
     if (this.method !== 'ssp') throw new Error(`sspOutputs: method ${this.method} has no region outputs`);
     return tidy(() => {
-      const out = this.net.forwardDetailed(images, { masksHalf: this.masks!.compute(images).half });
-      return { logits: out.logits, regionWeights: out.ssp!.regionWeights, regionScores: out.ssp!.regionScores };
+      const masksHalf = this.masks!.compute(images).half;
+      const out = inPrecision(this.precision, () => this.net.forwardDetailed(prepareInput(images, this.precision), { masksHalf }));
+      return { logits: toFloat32(out.logits), regionWeights: toFloat32(out.ssp!.regionWeights), regionScores: toFloat32(out.ssp!.regionScores) };
     });
   }
 

@@ -1,7 +1,9 @@
 // Parser training (spec §2): deep supervision at four scales, on fine 7-region masks
 // and/or coarse ones (LFW Part Labels) through the partial-label loss.
 import { type Tensor, tensor, tidy, noGrad } from '@facet/torch';
-import { Parser, parserLoss } from '../../models/parser.js';
+import { Parser, parserLoss, type ParserOutputs } from '../../models/parser.js';
+import type { Precision } from '../../models/precision.js';
+import { inPrecision, prepareInput, toFloat32 } from '../../models/mixed_precision.js';
 import { DataLoader, type HostBatch } from '../../data/loader/loader.js';
 import { toTensors } from '../../data/loader/to_tensors.js';
 import type { SplitSource } from '../../data/loader/split_source.js';
@@ -31,8 +33,15 @@ export interface ParseEvaluation {
   iou: IoUResult;
 }
 
+/** The parser's four outputs in a precision (models/precision.ts), as float32. */
+export function parserForward(parser: Parser, images: Tensor, precision: Precision = 'fp32'): ParserOutputs {
+  if (precision === 'fp32') return parser.forward(images);
+  return tidy(() => inPrecision(precision, () => parser.forward(prepareInput(images, precision)).map(toFloat32) as ParserOutputs));
+}
+
 /** IoU over the first `limit` items of a loader (fine regions, or the coarse classes). */
-export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0, imagesFor?: (images: Tensor) => Tensor): Promise<ParseEvaluation> {
+export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0, imagesFor?: (images: Tensor) => Tensor,
+  precision: Precision = 'fp32'): Promise<ParseEvaluation> {
   const total = limit > 0 ? Math.min(limit, src.loader.size) : src.loader.size;
   const names = src.coarse ? [...src.coarse.names] : [...REGION_NAMES];
   const acc = new IoUAccumulator(names);
@@ -44,7 +53,7 @@ export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0
       const b = await src.loader.batch(s);
       const pred = noGrad(() => tidy(() => {
         const { images } = toTensors(b, deviceOf(parser));
-        const outs = parser.forward(imagesFor ? imagesFor(images) : images);
+        const outs = parserForward(parser, imagesFor ? imagesFor(images) : images, precision);
         return outs[3].argmax(1).toDtype('uint8').data() as Uint8Array;
       }));
       const plane = b.height * b.width;
@@ -87,7 +96,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
       batches.forEach((b, k) => {
         const { images, labels } = toTensors(b, this.#device);
         const coarse = this.train[k]!.coarse;
-        const l = parserLoss(this.model.forward(images), labels!, coarse
+        const l = parserLoss(parserForward(this.model, images, this.config.recipe.precision), labels!, coarse
           ? { coarseToFine: coarse.coarseToFine, classWeights: this.#coarseWeights[k] ?? null }
           : { classWeights: this.#classWeights });
         total = total ? total.add(l) : l;
@@ -98,7 +107,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
 
   async validate(): Promise<Validation> {
     if (!this.val) return { score: Number.NaN, scoreName: 'none', metrics: {} };
-    const r = await evaluateParser(this.model, this.val, this.config.recipe.evalLimit);
+    const r = await evaluateParser(this.model, this.val, this.config.recipe.evalLimit, undefined, this.config.recipe.precision);
     const perClass = Object.fromEntries(r.classNames.map((n, i) => [`val_iou_${n}`, r.perClass[i]]));
     return { score: r.meanIoU, scoreName: 'val_mean_iou', metrics: { val_mean_iou: r.meanIoU, ...perClass } };
   }
