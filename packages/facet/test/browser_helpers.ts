@@ -2,6 +2,7 @@
 // installs the one and `npm run build` builds the other, so either missing is a broken
 // installation: the tests fail on it rather than skip.
 import { existsSync } from 'node:fs';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { webBuilt } from '../src/serve/server.js';
 
 export const CHROMIUM = process.env.FACET_CHROMIUM ?? '/usr/bin/chromium';
@@ -10,4 +11,23 @@ export function missingBrowserPrerequisite(): string | null {
   if (!existsSync(CHROMIUM)) return `no browser at ${CHROMIUM} (bash scripts/setup.sh installs Debian's chromium)`;
   if (!webBuilt()) return 'the web app is not built (npm run build:web)';
   return null;
+}
+
+/** page.waitForFunction, whose timeout says what the page showed instead (pageState). */
+export async function waitUntil(page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number,
+  pageState: (page: Page) => Promise<string>): Promise<void> {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout });
+  } catch (e) {
+    throw new Error(`waiting for ${what}: ${(e as Error).message.split('\n')[0]}; the page showed ${await pageState(page)}`);
+  }
+}
+
+/** Debian's chromium, offline: no sync, no component updates, no first-run pages. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    timeout: 60_000,
+  });
 }

@@ -14,7 +14,7 @@ import { Parser } from '../src/models/parser.js';
 import { buildModel } from '../src/models/registry.js';
 import { inPrecision, prepareInput, prepareModel, toFloat32 } from '../src/models/mixed_precision.js';
 import { prepareRun } from '../src/train/setup.js';
-import { train } from '../src/train/trainer.js';
+import { trainRun } from './train_helpers.js';
 import { RunDir } from '../src/train/run_dir.js';
 import type { RunConfig } from '../src/train/config.js';
 import { attributePredictions } from '../src/eval/evaluate_run.js';
@@ -239,15 +239,6 @@ test('fp32 is left as it was: no layout change, the same numbers bit for bit', (
     if (p.ndim === 4) assert.ok(p.isContiguous('channels_last'));
   }
 });
-
-async function trainRun(settings: Parameters<typeof prepareRun>[0], resume = false, stopAfter?: number): Promise<void> {
-  const p = await prepareRun(settings, resume);
-  try {
-    await train(p.run, p.config, p.task, { resume, progress: 'quiet', stopAfter });
-  } finally {
-    await p.task.close();
-  }
-}
 
 const losses = (run: string): Array<[number, number]> =>
   new RunDir(run).readLog().filter((e) => 'loss' in e).map((e) => [e.step as number, e.loss as number]);

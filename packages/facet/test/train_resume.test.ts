@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareRun } from '../src/train/setup.js';
-import { train } from '../src/train/trainer.js';
+import { trainRun } from './train_helpers.js';
 import { RunDir } from '../src/train/run_dir.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
 
@@ -15,15 +15,6 @@ const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 function losses(run: string): Array<[number, number]> {
   return new RunDir(run).readLog().filter((e) => 'loss' in e).map((e) => [e.step as number, e.loss as number]);
-}
-
-async function trainRun(settings: Parameters<typeof prepareRun>[0], resume = false, stopAfter?: number): Promise<void> {
-  const p = await prepareRun(settings, resume);
-  try {
-    await train(p.run, p.config, p.task, { resume, progress: 'quiet', stopAfter });
-  } finally {
-    await p.task.close();
-  }
 }
 
 test('a resumed run reproduces the uninterrupted run\'s losses exactly', async () => {

@@ -9,11 +9,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createPredictor } from '../src/serve/predictor.js';
 import { readBundle } from '../src/infer/bundle.js';
 import { exportBundleInt8 } from '../src/infer/onnx/int8_export.js';
-import { CHROMIUM, missingBrowserPrerequisite } from './browser_helpers.js';
+import { launchChromium, missingBrowserPrerequisite, waitUntil as waitUntilShown } from './browser_helpers.js';
 import { faceJpeg, type Running, startServer, testPredictor } from './serve_helpers.js';
 
 // The page's globals, typed just enough for the page.evaluate callbacks below (this
@@ -40,6 +40,9 @@ test('prerequisites: Debian\'s chromium and the built page', () => {
 });
 
 /** What the page shows, for the message of a wait that timed out. */
+const waitUntil = (page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number): Promise<void> =>
+  waitUntilShown(page, what, predicate, arg, timeout, pageState);
+
 async function pageState(page: Page): Promise<string> {
   return page.evaluate(() => JSON.stringify({
     status: document.querySelector('#status')?.textContent,
@@ -48,15 +51,6 @@ async function pageState(page: Page): Promise<string> {
     heat: document.querySelector('#heat-overlay')?.dataset.attribute,
     busy: document.body.classList.contains('busy'),
   })).catch((e: Error) => `(page state unreadable: ${e.message})`);
-}
-
-/** page.waitForFunction, whose timeout says what the page showed instead. */
-async function waitUntil(page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number): Promise<void> {
-  try {
-    await page.waitForFunction(predicate, arg, { timeout });
-  } catch (e) {
-    throw new Error(`waiting for ${what}: ${(e as Error).message.split('\n')[0]}; the page showed ${await pageState(page)}`);
-  }
 }
 
 /** Pixels of a canvas with alpha > 0, and the sum of its RGB. */
@@ -83,11 +77,7 @@ describe('web: the page in chromium', { skip: missingBrowserPrerequisite() ?? fa
 
   before(async () => {
     s = await startServer({ concurrency: 1, queue: 4 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      timeout: 60_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const origin = new URL(s.url).origin;
     page.on('request', (r) => {

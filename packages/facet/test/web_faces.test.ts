@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import sharp from 'sharp';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CELEBA_TEMPLATE } from '../src/face/celeba_template.js';
 import { readBundle } from '../src/infer/bundle.js';
 import { defaultModelDir } from '../src/infer/default_model.js';
 import type { PredictionJson } from '../src/infer/prediction_json.js';
 import { createPredictor, type ServePredictor } from '../src/serve/predictor.js';
 import { sharedData } from './helpers.js';
-import { CHROMIUM, missingBrowserPrerequisite } from './browser_helpers.js';
+import { launchChromium, missingBrowserPrerequisite, waitUntil as waitUntilShown } from './browser_helpers.js';
 import { type Running, startServer } from './serve_helpers.js';
 
 interface PageFace {
@@ -67,6 +67,9 @@ async function composePhoto(pastes: Paste[]): Promise<Buffer> {
   return sharp({ create: { ...PHOTO, channels: 3, background: '#7f8288' } }).composite(layers).png().toBuffer();
 }
 
+const waitUntil = (page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number): Promise<void> =>
+  waitUntilShown(page, what, predicate, arg, timeout, pageState);
+
 async function pageState(page: Page): Promise<string> {
   return page.evaluate(() => JSON.stringify({
     status: document.querySelector('#status')?.textContent,
@@ -74,14 +77,6 @@ async function pageState(page: Page): Promise<string> {
     boxes: document.querySelectorAll('.face-box').length,
     busy: document.body.classList.contains('busy'),
   })).catch((e: Error) => `(page state unreadable: ${e.message})`);
-}
-
-async function waitUntil(page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number): Promise<void> {
-  try {
-    await page.waitForFunction(predicate, arg, { timeout });
-  } catch (e) {
-    throw new Error(`waiting for ${what}: ${(e as Error).message.split('\n')[0]}; the page showed ${await pageState(page)}`);
-  }
 }
 
 describe('web: the page finds the faces of a group photo', { skip: missingBrowserPrerequisite() ?? false }, () => {
@@ -116,11 +111,7 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
     copyFileSync(join(defaultModelDir(), 'weights.safetensors'), join(bundleDir, 'weights.safetensors'));
     predictor = await createPredictor({ bundle: readBundle(bundleDir) }, { threads: 1 });
     s = await startServer({ predictor });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      timeout: 60_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const origin = new URL(s.url).origin;
     page.on('request', (r) => {
