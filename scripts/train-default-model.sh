@@ -37,7 +37,7 @@ size=(--height 109 --width 89)
 schedule=(--optimizer adamw --lr 2e-3 --weight-decay 0.05 --lr-schedule cosine --seed 1 --threads 1)
 
 train parser "$out/parser" --data "$data/lfw-parts,$labels/celeba,$labels/celeba-small" "${size[@]}" \
-  --width-mult 0.125 --batch 16 --steps 800 --warmup-steps 40 --eval-every 200 --eval-limit 500 --checkpoint-every 200 --class-balance "${schedule[@]/2e-3/3e-3}"
+  --width-mult 0.125 --batch 16 --steps 2400 --warmup-steps 100 --eval-every 400 --eval-limit 500 --checkpoint-every 200 --class-balance "${schedule[@]/2e-3/3e-3}"
 
 # the basic network (global average pooling) first; SSP then starts from its trunk and
 # trains the trunk and the SSP head together for a third of the steps
@@ -48,7 +48,7 @@ train attr "$out/ssp" --method ssp --parser "$out/parser" --init-from "$out/avg"
 
 [[ ${SKIP_EXPORT:-0} == 1 ]] && exit 0
 facet export bundle --attributes "$out/ssp" --parser "$out/parser" --out packages/facet/models/default \
-  --description "Trained by facet on real faces: SSP on CelebA (2,340 aligned faces of celeba/'s train split + 8,294 of celeba-small), its parser on LFW Part Labels (hair/skin/background) and FaceMesh pseudo-labels of the same CelebA faces (scripts/train-default-model.sh). Input: aligned faces as CelebA crops them (178×218 or any size of that aspect)."
+  --description "Trained by facet on real faces: SSP on CelebA (2,340 aligned faces of celeba/'s train split + 8,294 of celeba-small), its parser on LFW Part Labels (hair/skin/background) and FaceMesh pseudo-labels of the same CelebA faces (scripts/train-default-model.sh). Input: aligned faces as CelebA crops them (178×218 or any size of that aspect); facet predict finds and aligns the faces of other photos first."
 # Three synthetic sample faces (a seed the training never used), for `facet predict`
 # and `facet serve` without arguments: CelebA's and LFW's photos are licensed for
 # non-commercial research only, so none ship in the package.
