@@ -125,7 +125,8 @@ describe('web: the page in chromium', { skip: missingBrowserPrerequisite() ?? fa
     };
     const serverProbs = Object.values(server.faces[0]!.attributes);
     const diff = Math.max(...serverProbs.map((p, i) => Math.abs(p - browserProbs[i]!)));
-    assert.ok(diff < 0.02, `browser vs server probabilities differ by ${diff}`);
+    // the same float graph in wasm and in Node: float rounding only (1.2e-7 measured)
+    assert.ok(diff < 1e-5, `browser vs server probabilities differ by ${diff}`);
     console.log(`# upload → 40 bars in ${Date.now() - t0} ms; browser vs server max |Δp| = ${diff.toExponential(2)}`);
   });
 
@@ -207,7 +208,7 @@ describe('web: the page in chromium', { skip: missingBrowserPrerequisite() ?? fa
         faces: Array<{ attributes: Record<string, number> }>;
       };
       const diff = Math.max(...Object.values(server.faces[0]!.attributes).map((v, i) => Math.abs(v - browserProbs[i]!)));
-      assert.ok(diff < 0.02, `int8: browser vs server probabilities differ by ${diff}`);
+      assert.ok(diff < 1e-5, `int8: browser vs server probabilities differ by ${diff}`);
       console.log(`# int8 model (${readFileSync(file).length} bytes) in the page: browser vs server max |Δp| = ${diff.toExponential(2)}`);
     } finally {
       await p.close();
