@@ -47,6 +47,8 @@ export interface PredictOptions {
   runtime?: Runtime;
   /** runtime 'onnx': an exported model (`facet export onnx`) instead of exporting `run` in memory */
   onnx?: string;
+  /** runtime 'onnx': an exported model already in memory (serve exports or reads it once), named by source */
+  onnxModel?: { bytes: Uint8Array; source: string };
   /** intra-op threads of the runtime (default: its own choice) */
   threads?: number;
   /** runtime 'torch': fp32 (default) or bf16 (models/precision.ts) */
@@ -175,7 +177,7 @@ export class Predictor {
   ) {}
 
   static async open(options: PredictOptions = {}): Promise<Predictor> {
-    const runtime = options.runtime ?? (options.onnx !== undefined ? 'onnx' : 'torch');
+    const runtime = options.runtime ?? (options.onnx !== undefined || options.onnxModel !== undefined ? 'onnx' : 'torch');
     if (!(RUNTIMES as readonly string[]).includes(runtime)) throw new Error(`runtime must be one of ${RUNTIMES.join(', ')}, got '${runtime}'`);
     const align = options.align ?? 'detect';
     if (!(ALIGN_MODES as readonly string[]).includes(align)) throw new Error(`align must be one of ${ALIGN_MODES.join(', ')}, got '${align}'`);
@@ -194,7 +196,13 @@ export class Predictor {
       if ((options.device ?? 'cpu') !== 'cpu') throw new Error(`--device ${options.device}: only --runtime torch runs on a chosen device (onnxruntime-node here runs on the CPU)`);
       const { OnnxPipeline } = await import('./onnx/onnx_pipeline.js');
       const o = threads === undefined ? {} : { threads };
-      if (options.onnx !== undefined) {
+      if (options.onnxModel !== undefined) {
+        const { bytes, source } = options.onnxModel;
+        const pipe = await OnnxPipeline.fromBytes(bytes, o).catch((e: Error) => {
+          throw new Error(`${source}: ${e.message}`, { cause: e });
+        });
+        p = make(pipe.config, source, { run: (x) => pipe.run(x), dispose: () => pipe.dispose() });
+      } else if (options.onnx !== undefined) {
         if (options.run !== undefined) throw new Error('give either --run DIR or --onnx FILE, not both');
         const pipe = await OnnxPipeline.fromFile(options.onnx, o);
         p = make(pipe.config, options.onnx, { run: (x) => pipe.run(x), dispose: () => pipe.dispose() });
@@ -205,7 +213,7 @@ export class Predictor {
         p = make(bundle.config, dir, { run: (x) => pipe.run(x), dispose: () => pipe.dispose() });
       }
     } else {
-      if (options.onnx !== undefined) throw new Error('an ONNX model (--onnx) runs on --runtime onnx, not torch');
+      if (options.onnx !== undefined || options.onnxModel !== undefined) throw new Error('an ONNX model (--onnx) runs on --runtime onnx, not torch');
       // before the bundle is read: a CUDA request this libtorch cannot serve fails at once
       const { resolveDevice } = await import('../train/device.js');
       const device = resolveDevice(options.device);

@@ -105,11 +105,18 @@ export async function createPredictor(model: ServeModel, o: PredictorOptions = {
   // the same predictor as `facet predict` (preprocessing, runtimes, JSON); one image per call
   if ('onnxFile' in model) {
     if (runtime !== 'onnx') throw new Error(`an ONNX model (--onnx) runs on --runtime onnx, not ${runtime}`);
-    predictor = await Predictor.open({ onnx: model.onnxFile, runtime, threads, batch: 1, align });
-    onnx = new Uint8Array(readFileSync(model.onnxFile));
+    try {
+      onnx = new Uint8Array(readFileSync(model.onnxFile));
+    } catch (e) {
+      throw new Error(`${model.onnxFile}: ${(e as Error).message}`, { cause: e });
+    }
+    predictor = await Predictor.open({ onnxModel: { bytes: onnx, source: model.onnxFile }, runtime, threads, batch: 1, align });
   } else {
+    // exported once: the page downloads these bytes and the onnx runtime runs the same ones
     onnx = exportBundleToOnnx(model.bundle);
-    predictor = await Predictor.open({ run: model.bundle.dir, runtime, threads, batch: 1, align });
+    predictor = runtime === 'onnx'
+      ? await Predictor.open({ onnxModel: { bytes: onnx, source: model.bundle.dir }, runtime, threads, batch: 1, align })
+      : await Predictor.open({ run: model.bundle.dir, runtime, threads, batch: 1, align });
   }
   const config = predictor.config;
   return {
