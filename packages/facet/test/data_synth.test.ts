@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
   writeSynth, synthFace, readCelebA, readHelen, openDataset, detectFormats, loadMask, decodeItem, flipHorizontal,
-  CELEBA_ATTRIBUTES, DRAWN_ATTRIBUTES, Region, Rng, encodeGrayPngSync,
+  CELEBA_ATTRIBUTES, DRAWN_ATTRIBUTES, Rng, encodeGrayPngSync,
 } from '../src/data/index.js';
+import { Region } from '../src/regions.js';
 import { runDataCheck } from '../src/cli/commands/data.js';
 import { parseSize } from '../src/cli/commands/synth.js';
 import { adaptiveBins } from '../src/infer/onnx/ops.js';

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IoUAccumulator, coarsen } from '../src/eval/iou.js';
-import { LFW_PARTS_LABELS, REGION_NAMES } from '../src/data/regions.js';
+import { REGION_NAMES } from '../src/regions.js';
+import { LFW_PARTS_LABELS } from '../src/data/label_sets.js';
 
 const u8 = (xs: number[]): Uint8Array => new Uint8Array(xs);
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { attributeMetrics } from '../src/eval/metrics.js';
 import { IoUAccumulator } from '../src/eval/iou.js';
 import { renderReport, pct, markdownTable, TABLE2_METHODS, constantBalancedAccuracy } from '../src/eval/report.js';
-import { REGION_NAMES } from '../src/data/regions.js';
+import { REGION_NAMES } from '../src/regions.js';
 import { addRegionHits } from '../src/experiment/analysis.js';
 import { formatEvaluation } from '../src/eval/format.js';
 

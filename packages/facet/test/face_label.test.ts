@@ -17,7 +17,7 @@ import { detectFormat } from '../src/data/detect.js';
 import { DataError } from '../src/data/errors.js';
 import { LABELS_FILE, LANDMARKS_FILE, maskPath } from '../src/data/face_labels.js';
 import { loadImage, loadMask, loadMaskSource } from '../src/data/image.js';
-import { MESH_LABELS, MeshLabel } from '../src/data/regions.js';
+import { MESH_LABELS, MeshLabel } from '../src/data/label_sets.js';
 import { sharedData, tempDir } from './helpers.js';
 
 const CELEBA = () => sharedData('celeba');

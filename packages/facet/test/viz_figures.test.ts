@@ -9,7 +9,7 @@ import {
   lossCurves, parseGrid, parseGridLayout, regionWeightMap, regionWeightLayout, heatmapOverlay, overlayHeat, overlay,
   activationComparison, activationComparisonLayout, strongestChannels, viridis, turbo, writeFileAtomic,
 } from '../src/viz/index.js';
-import { REGION_NAMES } from '../src/data/regions.js';
+import { REGION_NAMES } from '../src/regions.js';
 
 let dir: string;
 before(() => {

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ProblemSink } from './errors.js';
 import { readCelebALike } from './celeba.js';
-import { CELEBAMASK_PARTS } from './regions.js';
+import { CELEBAMASK_PARTS } from './label_sets.js';
 import { firstExisting, readLines, readPartition } from './text.js';
 import { ListDataset, type FaceDataset, type MaskSource, type ReadOptions, type Split } from './types.js';
 

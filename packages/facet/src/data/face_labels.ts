@@ -13,7 +13,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { readCelebA } from './celeba.js';
 import { DataError, ProblemSink } from './errors.js';
-import { NUM_REGIONS, type CoarseLabelSet } from './regions.js';
+import { REGION_COUNT } from '../regions.js';
+import { type CoarseLabelSet } from './label_sets.js';
 import { readTable } from './text.js';
 import { LANDMARK_NAMES, ListDataset, type FaceDataset, type FaceItem, type ReadOptions, type Split } from './types.js';
 
@@ -107,8 +108,8 @@ function checkLabelSet(file: string, set: unknown): CoarseLabelSet {
     s !== null && typeof s === 'object' &&
     Array.isArray(s.names) && s.names.every((n) => typeof n === 'string') &&
     Array.isArray(s.coarseToFine) && s.coarseToFine.length === s.names.length &&
-    s.coarseToFine.every((f) => Array.isArray(f) && f.length > 0 && f.every((r) => Number.isInteger(r) && r >= 0 && r < NUM_REGIONS));
-  if (!ok) throw new DataError({ file }, `labelSet must be { names: string[], coarseToFine: region indices 0..${NUM_REGIONS - 1} per name }`);
+    s.coarseToFine.every((f) => Array.isArray(f) && f.length > 0 && f.every((r) => Number.isInteger(r) && r >= 0 && r < REGION_COUNT));
+  if (!ok) throw new DataError({ file }, `labelSet must be { names: string[], coarseToFine: region indices 0..${REGION_COUNT - 1} per name }`);
   return { names: s!.names as string[], coarseToFine: s!.coarseToFine as number[][] };
 }
 

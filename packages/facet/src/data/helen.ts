@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DataError, ProblemSink } from './errors.js';
-import { NUM_HELEN_LABELS } from './regions.js';
+import { NUM_HELEN_LABELS } from './label_sets.js';
 import { excerpt, isPlainFileName, readLines } from './text.js';
 import { ListDataset, type FaceDataset, type FaceItem, type ReadOptions, type Split } from './types.js';
 

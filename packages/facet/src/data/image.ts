@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { DataError } from './errors.js';
-import { CELEBAMASK_PARTS, CELEBAMASK_TO_REGION, HELEN_TO_REGION, NUM_REGIONS, type CoarseLabelSet } from './regions.js';
+import { REGION_COUNT } from '../regions.js';
+import { CELEBAMASK_PARTS, CELEBAMASK_TO_REGION, HELEN_TO_REGION, type CoarseLabelSet } from './label_sets.js';
 import type { FaceItem, LabelMap, MaskSource, RawImage } from './types.js';
 import { type Crop, coverCrop } from './fit.js';
 import { decodeFailure } from './decode_error.js';
@@ -116,10 +117,10 @@ export async function loadMaskSource(src: MaskSource, item?: FaceItem): Promise<
     case 'index-png': {
       const g = await loadGray(src.path, item);
       for (let i = 0; i < g.data.length; i++) {
-        if (g.data[i]! >= NUM_REGIONS) {
+        if (g.data[i]! >= REGION_COUNT) {
           throw new DataError(
             { file: src.path },
-            `unknown label value ${g.data[i]} at pixel x=${i % g.width} y=${Math.floor(i / g.width)} (regions are 0..${NUM_REGIONS - 1})${listedAt(item)}`,
+            `unknown label value ${g.data[i]} at pixel x=${i % g.width} y=${Math.floor(i / g.width)} (regions are 0..${REGION_COUNT - 1})${listedAt(item)}`,
           );
         }
       }

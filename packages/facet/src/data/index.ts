@@ -1,5 +1,5 @@
 export * from './attributes.js';
-export * from './regions.js';
+export * from './label_sets.js';
 export * from './errors.js';
 export * from './types.js';
 export * from './text.js';

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DataError, ProblemSink } from './errors.js';
-import { LFW_PARTS_LABELS } from './regions.js';
+import { LFW_PARTS_LABELS } from './label_sets.js';
 import { excerpt, isPlainFileName, readLines, staysInside } from './text.js';
 import { ListDataset, type FaceDataset, type FaceItem, type ReadOptions, type Split } from './types.js';
 

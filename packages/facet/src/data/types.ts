@@ -1,4 +1,4 @@
-import type { CoarseLabelSet } from './regions.js';
+import type { CoarseLabelSet } from './label_sets.js';
 import type { DataProblem, SourceRef } from './errors.js';
 
 export type Split = 'train' | 'val' | 'test';

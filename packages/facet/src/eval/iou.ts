@@ -8,7 +8,7 @@
 // - A prediction or target outside [0, K) (other than the ignore value) is an error.
 // - A class that never appears in predictions nor in targets has IoU 0/0: reported as
 //   null and left out of the mean (`meanOver` tells how many classes entered).
-import { type CoarseLabelSet, fineToCoarse } from '../data/regions.js';
+import { type CoarseLabelSet, fineToCoarse } from '../data/label_sets.js';
 
 export interface IoUResult {
   classNames: string[];

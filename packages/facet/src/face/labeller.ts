@@ -21,7 +21,7 @@ import {
   formatLandmarkFile, maskPath, readFaceLabelsManifest, relativeSource, type FaceLabelsManifest,
 } from '../data/face_labels.js';
 import { loadImage, resizeRgb } from '../data/image.js';
-import { MESH_LABELS } from '../data/regions.js';
+import { MESH_LABELS } from '../data/label_sets.js';
 import { readTable } from '../data/text.js';
 import type { FaceItem, RawImage, Split } from '../data/types.js';
 import { FACET_VERSION } from '../version.js';

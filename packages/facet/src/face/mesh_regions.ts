@@ -6,7 +6,7 @@
  * polygons. "Left"/"right" there are the subject's: the subject's right eye is on the
  * image's left in an upright, unmirrored photo.
  */
-import { MeshLabel } from '../data/regions.js';
+import { MeshLabel } from '../data/label_sets.js';
 import type { Landmarks } from '../data/types.js';
 import { fillPolygon, polygonCentroid, type XY } from './polygon.js';
 

@@ -1,7 +1,8 @@
 // Pure pixel helpers shared by the figures and by the predict command's HTML report:
 // the region palette, label overlays, colour maps, heat-map colouring, and bilinear
 // upsampling of a float map. Images are packed RGB (row-major, 3 bytes per pixel).
-import { NUM_REGIONS, Region, type CoarseLabelSet } from '../data/regions.js';
+import { REGION_COUNT, Region } from '../regions.js';
+import { type CoarseLabelSet } from '../data/label_sets.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -21,7 +22,7 @@ export const REGION_PALETTE: readonly Rgb[] = [
   [240, 50, 230],
   [255, 225, 25],
 ];
-if (REGION_PALETTE.length !== NUM_REGIONS) throw new Error('REGION_PALETTE: one colour per region');
+if (REGION_PALETTE.length !== REGION_COUNT) throw new Error('REGION_PALETTE: one colour per region');
 
 /**
  * Colours for a coarse label set's classes: a class that covers the background is black

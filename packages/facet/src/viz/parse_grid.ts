@@ -1,6 +1,6 @@
 // The paper's Figure 3: for each face, the photo, the predicted parse over it, and the
 // ground truth over it when there is one, with the region palette as a legend.
-import { REGION_NAMES } from '../data/regions.js';
+import { REGION_NAMES } from '../regions.js';
 import { REGION_PALETTE, overlay, type Rgb } from './color.js';
 import { checkRgb, renderSvgWithCells, type RgbCell } from './io.js';
 import { rect, svgDoc, swatchLegend, swatchLegendWidth, text, textWidth } from './svg.js';

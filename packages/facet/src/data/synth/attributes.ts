@@ -1,6 +1,6 @@
 /** Which CelebA attributes the synthetic faces draw, where, and how often. */
 import { CELEBA_ATTRIBUTES, type CelebAAttribute } from '../attributes.js';
-import { Region } from '../regions.js';
+import { Region } from '../../regions.js';
 import type { Rng } from './prng.js';
 
 /** Drawn attribute → the region it is visible in. */

@@ -2,7 +2,7 @@
  * Draws one synthetic face into an RGB buffer and a Helen-style label map (11
  * labels, mapped to the 7 regions) with the same shapes, so labels are exact.
  */
-import { HELEN_TO_REGION } from '../regions.js';
+import { HELEN_TO_REGION } from '../label_sets.js';
 import type { BBox } from '../types.js';
 import { sampleAttributes, type AttributeSet, type HairColour } from './attributes.js';
 import { CX, CY, REF_H, REF_W, facialHairColour, hairColour, jitter, mix, sampleIdentity, scale, type Identity } from './face.js';

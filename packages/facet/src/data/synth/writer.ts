@@ -8,7 +8,8 @@ import { copyFileSync, linkSync, mkdirSync, writeFileSync, existsSync, unlinkSyn
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { CELEBA_ATTRIBUTES } from '../attributes.js';
-import { NUM_HELEN_LABELS, REGION_NAMES } from '../regions.js';
+import { REGION_NAMES } from '../../regions.js';
+import { NUM_HELEN_LABELS } from '../label_sets.js';
 import { mapLimit } from '../image.js';
 import { LANDMARK_NAMES, type Split } from '../types.js';
 import { DRAWN_ATTRIBUTES, RANDOM_ATTRIBUTES } from './attributes.js';

@@ -9,7 +9,7 @@ import { toTensors } from '../../data/loader/to_tensors.js';
 import type { SplitSource } from '../../data/loader/split_source.js';
 import { IoUAccumulator, coarsen, type IoUResult } from '../../eval/iou.js';
 import { REGION_NAMES } from '../../regions.js';
-import type { CoarseLabelSet } from '../../data/regions.js';
+import type { CoarseLabelSet } from '../../data/label_sets.js';
 import type { RunConfig } from '../config.js';
 import type { TrainingTask, Validation } from '../task.js';
 import { deviceOf } from '../device.js';

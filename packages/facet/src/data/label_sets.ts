@@ -1,12 +1,10 @@
 /**
- * The seven semantic regions of spec §1 and the label mappings from the
- * published parsing data sets onto them.
+ * The label sets of the published parsing data sets (Helen, CelebAMask-HQ, LFW Part
+ * Labels, FaceMesh pseudo-labels) and their mappings onto the seven regions of
+ * spec §1 (src/regions.ts).
  */
 
 import { REGION_NAMES, REGION_COUNT, Region, type RegionName } from '../regions.js';
-
-export { REGION_NAMES, Region, type RegionName };
-export const NUM_REGIONS = REGION_COUNT;
 
 /** Helen (Smith et al.) label names, index = the NN of NAME_lblNN.png. */
 export const HELEN_LABEL_NAMES = [
@@ -87,7 +85,7 @@ export const MeshLabel = {
 
 /** fine region → coarse class, for a coarse label set that partitions the regions. */
 export function fineToCoarse(set: CoarseLabelSet): Int16Array {
-  const out = new Int16Array(NUM_REGIONS).fill(-1);
+  const out = new Int16Array(REGION_COUNT).fill(-1);
   set.coarseToFine.forEach((fine, c) => {
     for (const r of fine) out[r] = c;
   });
