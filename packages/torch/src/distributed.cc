@@ -358,6 +358,23 @@ static Napi::Value destroyGroup(const Napi::CallbackInfo& info) {
 
 static Napi::Value wrapWork(Napi::Env env, WorkBox* w) { return wrapBox(env, w, kWorkTag); }
 
+// A collective on tensors packed by dtype (one flat buffer each): start(buffer) per pack,
+// one Work for all; divisor > 0 divides the result (avg) once waited on.
+template <typename Start>
+static Napi::Value packedWork(Napi::Env env, const char* op, const std::vector<at::Tensor>& tensors, double divisor, Start&& start) {
+  return guard(env, op, [&] {
+    auto* w = new WorkBox();
+    w->op = op;
+    w->packs = pack(tensors);
+    w->divisor = divisor;
+    for (auto& p : w->packs) {
+      std::vector<at::Tensor> one{p.flat};
+      w->works.push_back(start(one));
+    }
+    return wrapWork(env, w);
+  });
+}
+
 static c10d::ReduceOp parseReduceOp(Args& a, const std::string& s) {
   if (s == "sum" || s == "avg") return c10d::ReduceOp::SUM;
   if (s == "product") return c10d::ReduceOp::PRODUCT;
@@ -379,19 +396,10 @@ static Napi::Value allReduce(const Napi::CallbackInfo& info) {
     for (auto& t : tensors)
       if (!at::isFloatingType(t.scalar_type()))
         throw Napi::Error::New(info.Env(), std::string("allReduce: op 'avg' needs floating tensors, got ") + dtypeName(t.scalar_type()));
-  return guard(info.Env(), "allReduce", [&] {
-    auto* w = new WorkBox();
-    w->op = "allReduce";
-    w->packs = pack(tensors);
-    if (opName == "avg") w->divisor = g.getSize();
-    c10d::AllreduceOptions o;
-    o.reduceOp = op;
-    for (auto& p : w->packs) {
-      std::vector<at::Tensor> one{p.flat};
-      w->works.push_back(g.allreduce(one, o));
-    }
-    return wrapWork(info.Env(), w);
-  });
+  c10d::AllreduceOptions o;
+  o.reduceOp = op;
+  return packedWork(info.Env(), "allReduce", tensors, opName == "avg" ? g.getSize() : 0,
+                    [&](std::vector<at::Tensor>& one) { return g.allreduce(one, o); });
 }
 
 // broadcast(pg, tensors, root) -> Work: every rank ends with root's values.
@@ -402,18 +410,10 @@ static Napi::Value broadcast(const Napi::CallbackInfo& info) {
   int64_t root = a.integer(2, "root");
   if (root < 0 || root >= g.getSize()) a.fail("root", "a rank of the group");
   checkTensors(info.Env(), "broadcast", tensors);
-  return guard(info.Env(), "broadcast", [&] {
-    auto* w = new WorkBox();
-    w->op = "broadcast";
-    w->packs = pack(tensors);
-    c10d::BroadcastOptions o;
-    o.rootRank = root;
-    for (auto& p : w->packs) {
-      std::vector<at::Tensor> one{p.flat};
-      w->works.push_back(g.broadcast(one, o));
-    }
-    return wrapWork(info.Env(), w);
-  });
+  c10d::BroadcastOptions o;
+  o.rootRank = root;
+  return packedWork(info.Env(), "broadcast", tensors, 0,
+                    [&](std::vector<at::Tensor>& one) { return g.broadcast(one, o); });
 }
 
 static Napi::Value barrier(const Napi::CallbackInfo& info) {
