@@ -13,9 +13,27 @@ export function missingBrowserPrerequisite(): string | null {
   return null;
 }
 
-/** page.waitForFunction, whose timeout says what the page showed instead (pageState). */
-export async function waitUntil(page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number,
-  pageState: (page: Page) => Promise<string>): Promise<void> {
+// the few DOM members pageState reads, inside the page
+declare const document: {
+  querySelector(selector: string): { textContent: string | null; dataset: Record<string, string | undefined> } | null;
+  querySelectorAll(selector: string): { length: number };
+  body: { classList: { contains(name: string): boolean } };
+};
+
+/** What the page shows (status, rows, boxes, heat map, busy), for the message of a wait that timed out. */
+async function pageState(page: Page): Promise<string> {
+  return page.evaluate(() => JSON.stringify({
+    status: document.querySelector('#status')?.textContent,
+    kind: document.querySelector('#status')?.dataset.kind,
+    rows: document.querySelectorAll('#attributes .attr-row').length,
+    boxes: document.querySelectorAll('.face-box').length,
+    heat: document.querySelector('#heat-overlay')?.dataset.attribute,
+    busy: document.body.classList.contains('busy'),
+  })).catch((e: Error) => `(page state unreadable: ${e.message})`);
+}
+
+/** page.waitForFunction, whose timeout says what the page showed instead. */
+export async function waitUntil(page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number): Promise<void> {
   try {
     await page.waitForFunction(predicate, arg, { timeout });
   } catch (e) {

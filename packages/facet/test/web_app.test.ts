@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createPredictor } from '../src/serve/predictor.js';
 import { readBundle } from '../src/infer/bundle.js';
 import { exportBundleInt8 } from '../src/infer/onnx/int8_export.js';
-import { launchChromium, missingBrowserPrerequisite, waitUntil as waitUntilShown } from './browser_helpers.js';
+import { launchChromium, missingBrowserPrerequisite, waitUntil } from './browser_helpers.js';
 import { faceJpeg, type Running, startServer, testPredictor } from './serve_helpers.js';
 
 // The page's globals, typed just enough for the page.evaluate callbacks below (this
@@ -38,20 +38,6 @@ const SCREENSHOT = process.env.FACET_SCREENSHOT ?? '/tmp/facet-web.png';
 test('prerequisites: Debian\'s chromium and the built page', () => {
   assert.equal(missingBrowserPrerequisite(), null);
 });
-
-/** What the page shows, for the message of a wait that timed out. */
-const waitUntil = (page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number): Promise<void> =>
-  waitUntilShown(page, what, predicate, arg, timeout, pageState);
-
-async function pageState(page: Page): Promise<string> {
-  return page.evaluate(() => JSON.stringify({
-    status: document.querySelector('#status')?.textContent,
-    kind: document.querySelector('#status')?.dataset.kind,
-    rows: document.querySelectorAll('#attributes .attr-row').length,
-    heat: document.querySelector('#heat-overlay')?.dataset.attribute,
-    busy: document.body.classList.contains('busy'),
-  })).catch((e: Error) => `(page state unreadable: ${e.message})`);
-}
 
 /** Pixels of a canvas with alpha > 0, and the sum of its RGB. */
 async function canvasInk(page: Page, selector: string): Promise<{ opaque: number; rgb: number; width: number; height: number }> {

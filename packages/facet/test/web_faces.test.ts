@@ -18,7 +18,7 @@ import { defaultModelDir } from '../src/infer/default_model.js';
 import type { PredictionJson } from '../src/infer/prediction_json.js';
 import { createPredictor, type ServePredictor } from '../src/serve/predictor.js';
 import { sharedData } from './helpers.js';
-import { launchChromium, missingBrowserPrerequisite, waitUntil as waitUntilShown } from './browser_helpers.js';
+import { launchChromium, missingBrowserPrerequisite, waitUntil } from './browser_helpers.js';
 import { type Running, startServer } from './serve_helpers.js';
 
 interface PageFace {
@@ -65,18 +65,6 @@ async function composePhoto(pastes: Paste[]): Promise<Buffer> {
   })));
   // PNG: the page and sharp decode it to the same pixels (a JPEG's decoders may differ by a level)
   return sharp({ create: { ...PHOTO, channels: 3, background: '#7f8288' } }).composite(layers).png().toBuffer();
-}
-
-const waitUntil = (page: Page, what: string, predicate: (arg: string) => boolean, arg: string, timeout: number): Promise<void> =>
-  waitUntilShown(page, what, predicate, arg, timeout, pageState);
-
-async function pageState(page: Page): Promise<string> {
-  return page.evaluate(() => JSON.stringify({
-    status: document.querySelector('#status')?.textContent,
-    kind: document.querySelector('#status')?.dataset.kind,
-    boxes: document.querySelectorAll('.face-box').length,
-    busy: document.body.classList.contains('busy'),
-  })).catch((e: Error) => `(page state unreadable: ${e.message})`);
 }
 
 describe('web: the page finds the faces of a group photo', { skip: missingBrowserPrerequisite() ?? false }, () => {
