@@ -96,9 +96,10 @@ export async function predictAttributes(forward: AttributeForward, loader: DataL
   forward.net.eval();
   try {
     const steps = Math.ceil(total / loader.options.batchSize);
+    const device = deviceOf(forward.net);
     for (let s = 0; s < steps; s++) {
       const b = await loader.batch(s);
-      const p = noGrad(() => tidy(() => forward.logits(toTensors(b, deviceOf(forward.net)).images, b).sigmoid().data() as Float32Array));
+      const p = noGrad(() => tidy(() => forward.logits(toTensors(b, device).images, b).sigmoid().data() as Float32Array));
       for (let n = 0; n < b.count; n++) {
         const row = s * loader.options.batchSize + n;
         if (row >= total) break;
@@ -116,13 +117,15 @@ export class AttributeTask implements TrainingTask<HostBatch> {
   readonly model: AttributeNet;
   readonly imagesPerStep: number;
   readonly #posWeight: Tensor | null;
+  readonly #device: string;
 
   /** val.forward shares the network and parser; it reads the validation split's items (BBox's landmarks). */
   constructor(readonly config: RunConfig, readonly forward: AttributeForward, readonly train: DataLoader,
     readonly val: { loader: DataLoader; forward: AttributeForward } | null) {
     this.model = forward.net;
     this.imagesPerStep = config.recipe.batch;
-    this.#posWeight = config.posWeight ? tensor(new Float32Array(config.posWeight), { device: deviceOf(this.model) }).keep() : null;
+    this.#device = deviceOf(this.model);
+    this.#posWeight = config.posWeight ? tensor(new Float32Array(config.posWeight), { device: this.#device }).keep() : null;
   }
 
   prepare(step: number): Promise<HostBatch> {
@@ -132,7 +135,7 @@ export class AttributeTask implements TrainingTask<HostBatch> {
 
   loss(b: HostBatch): Tensor {
     return tidy(() => {
-      const { images, targets } = toTensors(b, deviceOf(this.model));
+      const { images, targets } = toTensors(b, this.#device);
       const lambda = this.config.recipe.regionLoss ?? 0;
       if (lambda === 0 || !this.model.sspHead) return attributeLoss(this.forward.logits(images, b), targets!, this.#posWeight);
       const { logits, regionScores } = this.forward.sspOutputs(images);
