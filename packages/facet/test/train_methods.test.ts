@@ -207,5 +207,21 @@ test('--init-from: an SSP run starts from a basic run\'s trunk (every shared nam
   } finally {
     await p.task.close();
   }
-  await assert.rejects(prepareRun(tinySettings('parser', data, join(dir, 'parser-warm'), { initFrom: avg })), /--init-from applies to attribute runs only/);
+  await assert.rejects(prepareRun(tinySettings('joint', data, join(dir, 'joint-warm'), { initFrom: avg })), /--init-from applies to attr and parser runs only/);
+});
+
+test('--init-from: a parser run starts from another parser run\'s best weights, every one of them', async () => {
+  const data = await smallSynth();
+  const p = await prepareRun(tinySettings('parser', data, join(dir, 'parser-warm'), { initFrom: parserRun }));
+  try {
+    const { loadSafetensors } = await import('@facet/torch');
+    const best = join(parserRun, 'best.safetensors');
+    const source = loadSafetensors(existsSync(best) ? best : join(parserRun, 'weights.safetensors'));
+    const own = p.task.model.stateDict();
+    assert.deepEqual({ loaded: p.config.initFrom!.loaded, of: p.config.initFrom!.of }, { loaded: own.size, of: own.size });
+    for (const [k, t] of own) assert.deepEqual(t.toList(), source.get(k)!.toList(), k);
+    for (const t of source.values()) t.dispose();
+  } finally {
+    await p.task.close();
+  }
 });

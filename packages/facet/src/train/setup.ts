@@ -1,6 +1,6 @@
 // From command-line settings to a run directory, its config.json and the task to train.
 import { existsSync } from 'node:fs';
-import { manualSeed, setNumThreads } from '@facet/torch';
+import { manualSeed, setNumThreads, type nn } from '@facet/torch';
 import { buildModel } from '../models/registry.js';
 import { Parser } from '../models/parser.js';
 import { JointModel } from '../models/joint.js';
@@ -56,6 +56,13 @@ export interface PreparedRun {
   run: RunDir;
   config: RunConfig;
   task: TrainingTask;
+}
+
+// starts a new run from another run's weights where names and shapes match (a basic
+// net's trunk for SSP, or a parser fine-tuned on other data)
+function initFrom(net: nn.Module, from: string, config: RunConfig): void {
+  const { loaded, of } = new RunDir(from).loadSharedWeights(net, 'best');
+  config.initFrom = { run: from, weights: 'best', loaded, of };
 }
 
 function readSavedConfig(run: RunDir): RunConfig {
@@ -127,7 +134,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const notSSP = settings.kind !== 'attr' || settings.method !== 'ssp';
   if (!saved && notSSP && settings.sspFeatures && settings.sspFeatures !== 'conv62') throw new Error('--ssp-features applies to --method ssp only');
   if (!saved && notSSP && (settings.recipe.regionLoss ?? 0) !== 0) throw new Error('--region-loss applies to --method ssp only');
-  if (!saved && settings.initFrom && settings.kind !== 'attr') throw new Error('--init-from applies to attribute runs only');
+  if (!saved && settings.initFrom && settings.kind === 'joint') throw new Error('--init-from applies to attr and parser runs only');
   let config: RunConfig;
   // A resumed run keeps its recipe; only its length may grow (--resume RUN --steps N).
   const recipe: Recipe = saved
@@ -171,7 +178,9 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
     // the first folder's val split scores a parser (LFW Part Labels' is the real-face benchmark)
     const valSource = await optionalSplit(settings.data.slice(0, 1), settings, recipe, 'masks');
     const val = valSource ? { source: valSource, loader: loader(valSource, config, false, 0, false), coarse: coarseOf(valSource) } : null;
-    const model = place(buildModel('parser', { widthMult: recipe.widthMult }) as Parser, device);
+    const model = buildModel('parser', { widthMult: recipe.widthMult }) as Parser;
+    if (!saved && settings.initFrom) initFrom(model, settings.initFrom, config);
+    place(model, device);
     prepareModel(model, recipe.precision ?? 'fp32');
     writeConfig(config);
     return { run, config, task: new ParserTask(config, model, train, val) };
@@ -203,10 +212,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   if (NEEDS_PARSER.includes(method) && !settings.parserRun) throw new Error(`--method ${method} needs --parser RUN (a trained parser run)`);
   const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(settings.parserRun!, config.normalization, device) : null;
   const net = buildAttributeModel(config);
-  if (!saved && settings.initFrom) {
-    const { loaded, of } = new RunDir(settings.initFrom).loadSharedWeights(net, 'best');
-    config.initFrom = { run: settings.initFrom, weights: 'best', loaded, of };
-  }
+  if (!saved && settings.initFrom) initFrom(net, settings.initFrom, config);
   place(net, device);
   const precision = recipe.precision ?? 'fp32';
   prepareModel(net, precision);

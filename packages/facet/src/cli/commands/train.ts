@@ -139,6 +139,7 @@ export function registerTrainCommand(program: Command): void {
   const t = program.command('train').description('train the parser, an attribute method or the joint model (spec §8)');
   addRecipeOptions(t.command('parser').description('the face parser; coarse masks (LFW Part Labels) train it through the partial-label loss'))
     .option('--class-balance', 'weight the fine loss by median-frequency balancing (thin parts count more)')
+    .option('--init-from <run>', "start from another parser run's best weights (fine-tune it on other data, or for more steps)")
     .action((f: TrainFlags) => run('parser', f));
   addRecipeOptions(t.command('attr').description('an attribute network; naive/ssp/ssg read masks from a frozen parser run'))
     .option('--method <m>', `avg | spp | naive | bbox | ssp | ssg`, oneOf('--method', METHODS), 'avg')
