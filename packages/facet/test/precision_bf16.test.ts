@@ -344,7 +344,7 @@ test('bf16 is refused where it is not supported, naming the option', async () =>
   await assert.rejects(() => prepareRun({ ...joint, recipe: { ...joint.recipe, precision: 'bf16' } }), /train joint: --precision bf16 is not supported/);
   const { Predictor } = await import('../src/infer/predict.js');
   await assert.rejects(() => Predictor.open({ runtime: 'onnx', precision: 'bf16' }), /precision bf16 runs on the torch runtime/);
-  await assert.rejects(() => Predictor.open({ precision: 'fp16' as never }), /precision must be one of fp32, bf16, got 'fp16'/);
+  await assert.rejects(() => Predictor.open({ precision: 'fp16' as never }), /precision must be one of fp32, fp32-cl, bf16, got 'fp16'/);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -30,7 +30,7 @@ export interface EvalOptions {
   batch?: number;
   /** where the networks run (resolved: cpu, cuda, cuda:N; default cpu) */
   device?: string;
-  /** fp32 | bf16 (models/precision.ts); default: the precision the run trained in (bundles: fp32) */
+  /** fp32 | fp32-cl | bf16 (models/precision.ts); default: the precision the run trained in (bundles: fp32) */
   precision?: Precision;
 }
 

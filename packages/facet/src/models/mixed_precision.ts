@@ -5,7 +5,7 @@ import type { Precision } from './precision.js';
 import { CBP } from './blocks.js';
 
 /**
- * bf16: every 4-D parameter (convolution kernels) becomes channels-last in place, so
+ * fp32-cl and bf16: every 4-D parameter (convolution kernels) becomes channels-last in place, so
  * oneDNN reads the kernels without a reorder and its gradients come back channels-last;
  * in inference the conv → BatchNorm blocks fold the BatchNorm into the conv (blocks.ts).
  */
@@ -22,7 +22,7 @@ export function prepareModel(model: nn.Module, precision: Precision): void {
   });
 }
 
-/** bf16: a channels-last copy of a 4-D input (the caller owns it); fp32 or other ranks: x itself. */
+/** fp32-cl and bf16: a channels-last copy of a 4-D input (the caller owns it); fp32 or other ranks: x itself. */
 export function prepareInput(x: Tensor, precision: Precision): Tensor {
   if (precision === 'fp32' || x.shape.length !== 4) return x;
   return x.contiguous('channels_last');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { int, oneOf, positiveNumber, threads } from '../options.js';
 import { MODEL_NAMES, type ModelName } from '../../models/names.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
+import { PRECISIONS, PRECISION_HELP } from '../../models/precision.js';
 
 // Every network but the joint model, which has no single forward to time.
 const BENCH_MODELS = MODEL_NAMES.filter((m) => m !== 'joint');
@@ -12,7 +13,7 @@ export function registerBenchCommand(program: Command): void {
     .description('measure speed; prints one JSON line with the PyTorch peer\'s keys')
     .option('--model <name>', `network (${BENCH_MODELS.join(', ')})`, oneOf('--model', BENCH_MODELS))
     .option('--runtime <name>', 'torch (libtorch, training and inference) | onnx (onnxruntime-node, inference: ssp = parser + SSP, basic)', oneOf('--runtime', ['torch', 'onnx'] as const), 'torch')
-    .option('--precision <p>', 'fp32 | bf16 (--runtime torch: convolutions and matrix products in bfloat16, channels-last) | int8 (--runtime onnx: the graph quantized, calibrated on inputs drawn like the timed ones)', oneOf('--precision', ['fp32', 'bf16', 'int8'] as const), 'fp32')
+    .option('--precision <p>', `--runtime torch: ${PRECISION_HELP}; --runtime onnx: fp32 | int8 (the graph quantized, calibrated on inputs drawn like the timed ones)`, oneOf('--precision', [...PRECISIONS, 'int8'] as const), 'fp32')
     .option('--op <name>', 'a single op (conv2d)')
     .option('--height <n>', 'input height', int('--height', 1), 218)
     .option('--width <n>', 'input width', int('--width', 1), 178)
@@ -65,13 +66,13 @@ export function registerBenchCommand(program: Command): void {
         return;
       }
       if (o.runtime === 'onnx') {
-        if (o.precision === 'bf16') throw new Error('bench --runtime onnx: --precision is fp32 or int8 (bf16 is --runtime torch)');
+        if (o.precision !== 'fp32' && o.precision !== 'int8') throw new Error(`bench --runtime onnx: --precision is fp32 or int8 (${o.precision} is --runtime torch)`);
         const { benchOnnx, ONNX_BENCH_MODELS } = await import('../../bench/onnx_bench.js');
         if (!(ONNX_BENCH_MODELS as readonly string[]).includes(o.model)) throw new Error(`bench --runtime onnx: --model must be one of ${ONNX_BENCH_MODELS.join(', ')}`);
         console.log(JSON.stringify(await benchOnnx({ model: o.model, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch, steps: o.steps, threads: o.threads, seed: o.seed, precision: o.precision })));
         return;
       }
-      if (o.precision === 'int8') throw new Error('bench --runtime torch: --precision is fp32 or bf16 (int8 is --runtime onnx)');
+      if (o.precision === 'int8') throw new Error(`bench --runtime torch: --precision is ${PRECISIONS.join(', ')} (int8 is --runtime onnx)`);
       if (o.data) {
         const { benchData } = await import('../../bench/data_bench.js');
         const widthMult = o.widthMult === 1 ? 0.25 : o.widthMult;

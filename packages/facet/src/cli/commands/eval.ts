@@ -21,7 +21,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--cache-dir <dir>', 'decoded-image cache')
     .option('--device <d>', DEVICE_HELP, parseDeviceOption)
     .option('--json', 'print the metrics as JSON')
-    .option('--precision <p>', "fp32 | bf16 (models/precision.ts); default: the run's own (a bundle: fp32)", oneOf('--precision', PRECISIONS))
+    .option('--precision <p>', `${PRECISIONS.join(' | ')} (models/precision.ts); default: the run's own (a bundle: fp32)`, oneOf('--precision', PRECISIONS))
     .action(async (o) => {
       const { evaluateRun, evaluateEnsemble } = await import('../../eval/evaluate_run.js');
       const { formatEvaluation } = await import('../../eval/format.js');

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { int, oneOf, threads } from '../options.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 import type { PredictionResult } from '../../infer/predict.js';
-import { PRECISIONS, type Precision } from '../../models/precision.js';
+import { PRECISIONS, PRECISION_HELP, type Precision } from '../../models/precision.js';
 
 interface PredictCliOptions {
   run?: string;
@@ -61,7 +61,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--out <dir>', 'write NAME.json (full prediction) and NAME.html (self-contained report) per image')
     .option('--threads <n>', 'intra-op threads of the runtime', threads('--threads'))
     .option('--device <d>', `--runtime torch: ${DEVICE_HELP}`, parseDeviceOption)
-    .option('--precision <p>', '--runtime torch: fp32 (default) | bf16 (convolutions and matrix products in bfloat16, channels-last)', oneOf('--precision', PRECISIONS))
+    .option('--precision <p>', `--runtime torch: ${PRECISION_HELP}`, oneOf('--precision', PRECISIONS))
     .option('--batch <n>', 'faces per forward pass', int('--batch', 1), 8)
     .option('--top <n>', 'table: how many attributes to list per face', int('--top', 1), 10)
     .addHelpText('after', RESIZE_NOTE)

@@ -8,7 +8,7 @@ import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js'
 import { DATASET_FORMATS } from '../../data/types.js';
 import { DEFAULT_RECIPE } from '../../train/config.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
-import { PRECISIONS, type Precision } from '../../models/precision.js';
+import { PRECISIONS, PRECISION_HELP, type Precision } from '../../models/precision.js';
 
 const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
@@ -40,7 +40,7 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--eval-limit <n>', 'validation items scored (0: all)', int('--eval-limit'))
     .option('--train-limit <n>', 'training items used (0: all)', int('--train-limit'))
     .option('--threads <n>', 'intra-op threads', threads('--threads'))
-    .option('--precision <p>', 'fp32 (default) | bf16: convolutions and matrix products in bfloat16 on channels-last tensors, float32 weights, optimizer, BatchNorm statistics and losses', oneOf('--precision', PRECISIONS))
+    .option('--precision <p>', PRECISION_HELP, oneOf('--precision', PRECISIONS))
     .option('--workers <n>', 'loader worker threads', int('--workers'))
     .option('--cache-dir <dir>', 'where decoded images are cached (default $FACET_CACHE or ~/.cache/facet)')
     .option('--nproc <n>', 'data-parallel: start N ranks as local processes (the threads split between them; --batch stays the global batch)', int('--nproc', 1))

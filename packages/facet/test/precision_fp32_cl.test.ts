@@ -1,0 +1,132 @@
+// --precision fp32-cl: float32 arithmetic on channels-last tensors. The same numbers as
+// fp32 up to float32 summation order (the convolutions run other oneDNN kernels), in
+// every network's forward and backward, in training, evaluation and predict.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Tensor, nn, randn, softmax, manualSeed, setNumThreads, tidy, noGrad } from '@facet/torch';
+import { AttributeNet } from '../src/models/attribute_net.js';
+import { Parser } from '../src/models/parser.js';
+import { buildModel } from '../src/models/registry.js';
+import { inPrecision, prepareInput, prepareModel, toFloat32 } from '../src/models/mixed_precision.js';
+import type { Precision } from '../src/models/precision.js';
+import { trainRun } from './train_helpers.js';
+import { RunDir } from '../src/train/run_dir.js';
+import type { RunConfig } from '../src/train/config.js';
+import { readBundle } from '../src/infer/bundle.js';
+import { TorchPipeline } from '../src/infer/torch_pipeline.js';
+import { benchModel } from '../src/bench/model_bench.js';
+import { smallSynth, tempDir, tinySettings } from './helpers.js';
+import { makeTestBundle, randomInputs } from './onnx_helpers.js';
+
+setNumThreads(1);
+
+/**
+ * ‖b − a‖ / ‖a‖, the norm floored at 1e-4 for gradients that are zero in exact
+ * arithmetic (the SSP localization bias under its softmax: rounding noise of ~1e-8).
+ */
+function relErr(a: Tensor, b: Tensor): number {
+  return tidy(() => b.sub(a).square().sum().sqrt().item() / Math.max(a.square().sum().sqrt().item(), 1e-4));
+}
+
+interface Outcome { out: Tensor; grads: Map<string, Tensor> }
+
+function forwardBackward(m: nn.Module, run: (m: nn.Module, x: Tensor) => Tensor, input: Tensor, precision: Precision): Outcome {
+  const out = tidy(() => inPrecision(precision, () => toFloat32(run(m, prepareInput(input, precision)))));
+  const g = tidy(() => { manualSeed(99); return randn(out.shape); });
+  tidy(() => out.mul(g).sum().backward());
+  g.dispose();
+  return { out: out.detach(), grads: new Map([...m.namedParameters()].filter(([, p]) => p.grad).map(([n, p]) => [n, p.grad!])) };
+}
+
+test('fp32-cl whole networks (basic, SSP, SSG, parser): channels-last kernels, outputs and every gradient equal fp32\'s to float32 rounding', () => {
+  manualSeed(6);
+  const [h, w] = [48, 40];
+  const image = randn([2, 3, h, w]);
+  const masksHalf = softmax(randn([2, 7, h / 2, w / 2]), 1);
+  const masksQuarter = softmax(randn([2, 7, h / 4, w / 4]), 1);
+  const nets: Array<[string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor]> = [
+    ...(['basic', 'ssp', 'ssg'] as const).map((name): [string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor] => [name,
+      () => { manualSeed(7); return buildModel(name, { widthMult: 0.0625, attributes: 6 }); },
+      (m, x) => (m as AttributeNet).forward(x, { masksHalf, masksQuarter })]),
+    ['parser', () => { manualSeed(8); return new Parser({ widthMult: 0.0625 }); }, (m, x) => (m as Parser).forward(x)[3]],
+  ];
+  for (const [name, make, run] of nets) {
+    const reference = make(), cl = make();
+    prepareModel(cl, 'fp32-cl');
+    for (const p of cl.parameters()) {
+      assert.equal(p.dtype, 'float32');
+      if (p.ndim === 4) assert.ok(p.isContiguous('channels_last'), `${name}: a kernel left NCHW`);
+    }
+    const f = forwardBackward(reference, run, image, 'fp32');
+    const c = forwardBackward(cl, run, image, 'fp32-cl');
+    const e = relErr(f.out, c.out);
+    assert.ok(e <= 1e-5, `${name}: training-mode output differs by ${e}`);
+    assert.deepEqual([...c.grads.keys()], [...f.grads.keys()], `${name}: the same parameters receive gradients`);
+    for (const [k, gf] of f.grads) {
+      const gc = c.grads.get(k)!;
+      assert.equal(gc.dtype, 'float32');
+      const eg = relErr(gf, gc);
+      // BatchNorm's batch statistics re-scale each layer's rounding: still far below bf16's 1e-2
+      assert.ok(eg <= 1e-3, `${name}: gradient of ${k} differs by ${eg}`);
+    }
+    // inference folds BatchNorm into the convolution
+    reference.eval(); cl.eval();
+    const ef = noGrad(() => run(reference, image));
+    const ec = noGrad(() => tidy(() => inPrecision('fp32-cl', () => toFloat32(run(cl, prepareInput(image, 'fp32-cl'))))));
+    const ee = relErr(ef, ec);
+    assert.ok(ee <= 1e-5, `${name}: eval-mode output differs by ${ee}`);
+  }
+});
+
+test('fp32-cl training: recorded in config.json, losses equal fp32\'s to float32 rounding, a resumed run reproduces its losses exactly', async () => {
+  const data = await smallSynth();
+  const dir = tempDir('fp32-cl');
+  const losses = (run: string): number[] => new RunDir(run).readLog().filter((e) => 'loss' in e).map((e) => e.loss as number);
+  const settings = (out: string, precision: Precision) => {
+    const s = tinySettings('attr', data, out, { method: 'avg' });
+    return { ...s, recipe: { ...s.recipe, precision } };
+  };
+  try {
+    const whole = settings(join(dir, 'whole'), 'fp32-cl');
+    await trainRun(whole);
+    const split = settings(join(dir, 'split'), 'fp32-cl');
+    await trainRun(split, false, 3);
+    await trainRun(split, true);
+    assert.deepEqual(losses(split.out), losses(whole.out));
+    assert.equal(new RunDir(whole.out).readJson<RunConfig>('config.json').recipe.precision, 'fp32-cl');
+    const fp32 = settings(join(dir, 'fp32'), 'fp32');
+    await trainRun(fp32);
+    const [lf, lc] = [losses(fp32.out), losses(whole.out)];
+    assert.equal(lc.length, lf.length);
+    lf.forEach((l, i) => assert.ok(Math.abs(l - lc[i]!) <= 1e-4 * Math.abs(l), `step ${i + 1}: loss ${l} (fp32) and ${lc[i]} (fp32-cl)`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('predict --runtime torch --precision fp32-cl: the pipeline\'s outputs equal fp32\'s to float32 rounding; bench reports the precision', () => {
+  const dir = makeTestBundle(45, 37, { seed: 12 });
+  try {
+    const bundle = readBundle(dir);
+    const inputs = randomInputs(2, 45, 37, 5);
+    const f = new TorchPipeline(bundle);
+    const expected = f.run(inputs);
+    f.dispose();
+    const c = new TorchPipeline(bundle, { precision: 'fp32-cl' });
+    const got = c.run(inputs);
+    c.dispose();
+    expected.forEach((e, i) => {
+      for (const key of ['probabilities', 'regionWeights', 'parse', 'heatmaps'] as const) {
+        const worst = Array.from(e[key]).reduce((m, v, j) => Math.max(m, Math.abs(v - got[i]![key][j]!)), 0);
+        assert.ok(worst <= 1e-4, `image ${i} ${key}: fp32-cl and fp32 differ by up to ${worst}`);
+      }
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const r = benchModel({ model: 'ssp', height: 32, width: 26, widthMult: 0.0625, batch: 2, steps: 1, threads: 1, seed: 0, precision: 'fp32-cl' });
+  assert.equal(r.precision, 'fp32-cl');
+  assert.ok(r.train_img_s > 0 && r.infer_img_s > 0);
+});
