@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { runParity } from '../src/models/parity.js';
+import { runParity } from '../src/bench/parity.js';
 import { buildModel, type ModelName } from '../src/models/registry.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/parity/', import.meta.url));

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { tensor, nn, tidy, prelu } from '@facet/torch';
 import { shrinkMasks } from '../src/models/ssp_head.js';
-import { adaptiveBins, preluForm, preluTestModel, resizeTestModel, shrinkTestModel } from '../src/infer/onnx/ops.js';
+import { adaptiveBins, preluForm } from '../src/infer/onnx/ops.js';
+import { preluTestModel, resizeTestModel, shrinkTestModel } from './helpers/onnx_test_models.js';
 import { MAX_POOLED_REGIONS } from '../src/regions.js';
 import { maxAbsDiff, rng } from './onnx_helpers.js';
 

@@ -1,5 +1,5 @@
 // Shared by serve_*.test.ts and web_*.test.ts: a random-weights bundle written to a temp
-// dir without libtorch (infer/onnx/synthetic.ts weights, widthMult 1/8, 218×178), a
+// dir without libtorch (bench/synthetic_weights.ts weights, widthMult 1/8, 218×178), a
 // server on 127.0.0.1 with an ephemeral port, and small image fixtures.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { type SafetensorsEntry, serializeSafetensors } from '@facet/torch/safetensors-format';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig, readBundle } from '../src/infer/bundle.js';
-import { syntheticWeights } from '../src/infer/onnx/synthetic.js';
+import { syntheticWeights } from '../src/bench/synthetic_weights.js';
 import { CELEBA_ATTRIBUTES } from '../src/data/attributes.js';
 import { REGION_NAMES } from '../src/regions.js';
 import { createPredictor, type ServePredictor } from '../src/serve/predictor.js';

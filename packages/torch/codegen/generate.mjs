@@ -1,6 +1,8 @@
 // Generates the binding's mechanical layer from ops.table.mjs:
 //   src/ops.generated.cc  - one N-API wrapper per op (argument checks, libtorch call, error guard)
 //   lib/ops.generated.ts  - one typed function per op, and TensorOps (the methods of Tensor)
+//   lib/native_ops.generated.ts - NativeOps, the addon's generated functions as they take
+//                           and return handles (lib/native.ts adds the hand-written ones)
 // `--check` fails when the committed files differ from what the table gives (CI runs it).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,33 +14,34 @@ const camel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 // TS names are camelCase; in-place ops keep PyTorch's trailing underscore (add_).
 // `js` in the table renames an op whose name is reserved in TS (var).
 
-// C++ reader per argument type, and the TS type it takes.
+// C++ reader per argument type, the TS type the typed function takes, and the type the
+// addon's function takes (a Tensor passes as its handle).
 const TYPES = {
-  'Tensor':         { read: (i, n) => `at::Tensor& ${n} = a.tensor(${i}, "${n}");`, ts: 'Tensor', pass: (n) => `${n}.handle` },
-  'Tensor?':        { read: (i, n) => `auto ${n} = a.optTensor(${i}, "${n}");`, ts: 'Tensor | null', pass: (n) => `${n} === null ? null : ${n}.handle` },
-  'Tensor[]':       { read: (i, n) => `auto ${n} = a.tensorList(${i}, "${n}");`, ts: 'Tensor[]', pass: (n) => `${n}.map((t) => t.handle)` },
-  'TensorOrScalar': { read: (i, n) => `at::Tensor ${n} = a.tensorOrScalar(${i}, "${n}");`, ts: 'Tensor | number', pass: (n) => `typeof ${n} === 'number' ? ${n} : ${n}.handle` },
-  'Scalar':         { read: (i, n) => `at::Scalar ${n} = a.scalar(${i}, "${n}");`, ts: 'number', pass: (n) => n },
-  'Scalar?':        { read: (i, n) => `auto ${n} = a.optScalar(${i}, "${n}");`, ts: 'number | null', pass: (n) => n },
-  'int':            { read: (i, n) => `int64_t ${n} = a.integer(${i}, "${n}");`, ts: 'number', pass: (n) => n },
-  'int?':           { read: (i, n) => `auto ${n} = a.optInteger(${i}, "${n}");`, ts: 'number | null', pass: (n) => n },
-  'int[]':          { read: (i, n) => `std::vector<int64_t> ${n} = a.intList(${i}, "${n}");`, ts: 'number[]', pass: (n) => n },
-  'int[]?':         { read: (i, n) => `auto ${n}_storage = a.optIntList(${i}, "${n}");\n    at::OptionalIntArrayRef ${n} = ${n}_storage ? at::OptionalIntArrayRef(*${n}_storage) : at::OptionalIntArrayRef();`, ts: 'number[] | null', pass: (n) => n },
-  'float':          { read: (i, n) => `double ${n} = a.real(${i}, "${n}");`, ts: 'number', pass: (n) => n },
-  'float?':         { read: (i, n) => `auto ${n} = a.optReal(${i}, "${n}");`, ts: 'number | null', pass: (n) => n },
-  'bool':           { read: (i, n) => `bool ${n} = a.boolean(${i}, "${n}");`, ts: 'boolean', pass: (n) => n },
-  'str':            { read: (i, n) => `std::string ${n} = a.str(${i}, "${n}");`, ts: 'string', pass: (n) => n },
-  'ScalarType':     { read: (i, n) => `at::ScalarType ${n} = a.dtype(${i}, "${n}");`, ts: 'DType', pass: (n) => n },
-  'ScalarType?':    { read: (i, n) => `auto ${n} = a.optDtype(${i}, "${n}");`, ts: 'DType | null', pass: (n) => n },
-  'MemoryFormat':   { read: (i, n) => `at::MemoryFormat ${n} = a.memoryFormat(${i}, "${n}");`, ts: 'MemoryFormat', pass: (n) => n },
-  'Device':         { read: (i, n) => `at::Device ${n} = a.device(${i}, "${n}");`, ts: 'string', pass: (n) => n },
+  'Tensor':         { read: (i, n) => `at::Tensor& ${n} = a.tensor(${i}, "${n}");`, ts: 'Tensor', native: 'NativeHandle', pass: (n) => `${n}.handle` },
+  'Tensor?':        { read: (i, n) => `auto ${n} = a.optTensor(${i}, "${n}");`, ts: 'Tensor | null', native: 'NativeHandle | null', pass: (n) => `${n} === null ? null : ${n}.handle` },
+  'Tensor[]':       { read: (i, n) => `auto ${n} = a.tensorList(${i}, "${n}");`, ts: 'Tensor[]', native: 'NativeHandle[]', pass: (n) => `${n}.map((t) => t.handle)` },
+  'TensorOrScalar': { read: (i, n) => `at::Tensor ${n} = a.tensorOrScalar(${i}, "${n}");`, ts: 'Tensor | number', native: 'NativeHandle | number', pass: (n) => `typeof ${n} === 'number' ? ${n} : ${n}.handle` },
+  'Scalar':         { read: (i, n) => `at::Scalar ${n} = a.scalar(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
+  'Scalar?':        { read: (i, n) => `auto ${n} = a.optScalar(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
+  'int':            { read: (i, n) => `int64_t ${n} = a.integer(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
+  'int?':           { read: (i, n) => `auto ${n} = a.optInteger(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
+  'int[]':          { read: (i, n) => `std::vector<int64_t> ${n} = a.intList(${i}, "${n}");`, ts: 'number[]', native: 'number[]', pass: (n) => n },
+  'int[]?':         { read: (i, n) => `auto ${n}_storage = a.optIntList(${i}, "${n}");\n    at::OptionalIntArrayRef ${n} = ${n}_storage ? at::OptionalIntArrayRef(*${n}_storage) : at::OptionalIntArrayRef();`, ts: 'number[] | null', native: 'number[] | null', pass: (n) => n },
+  'float':          { read: (i, n) => `double ${n} = a.real(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
+  'float?':         { read: (i, n) => `auto ${n} = a.optReal(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
+  'bool':           { read: (i, n) => `bool ${n} = a.boolean(${i}, "${n}");`, ts: 'boolean', native: 'boolean', pass: (n) => n },
+  'str':            { read: (i, n) => `std::string ${n} = a.str(${i}, "${n}");`, ts: 'string', native: 'string', pass: (n) => n },
+  'ScalarType':     { read: (i, n) => `at::ScalarType ${n} = a.dtype(${i}, "${n}");`, ts: 'DType', native: 'DType', pass: (n) => n },
+  'ScalarType?':    { read: (i, n) => `auto ${n} = a.optDtype(${i}, "${n}");`, ts: 'DType | null', native: 'DType | null', pass: (n) => n },
+  'MemoryFormat':   { read: (i, n) => `at::MemoryFormat ${n} = a.memoryFormat(${i}, "${n}");`, ts: 'MemoryFormat', native: 'MemoryFormat', pass: (n) => n },
+  'Device':         { read: (i, n) => `at::Device ${n} = a.device(${i}, "${n}");`, ts: 'string', native: 'string', pass: (n) => n },
 };
 const RETURNS = {
-  'Tensor':           { cc: (e) => `wrapTensor(env, ${e})`, ts: 'Tensor', wrap: (e) => `wrap(${e})` },
-  'Tensor[]':         { cc: (e) => `wrapList(env, ${e})`, ts: 'Tensor[]', wrap: (e) => `(${e} as NativeHandle[]).map(wrap)` },
-  '(Tensor, Tensor)': { cc: (e) => `wrapPair(env, ${e})`, ts: '[Tensor, Tensor]', wrap: (e) => `wrapPair(${e})` },
-  'bool':             { cc: (e) => `Napi::Boolean::New(env, ${e})`, ts: 'boolean', wrap: (e) => `${e} as boolean` },
-  'self':             { cc: (e) => `(${e}, info[0])`, ts: 'Tensor', wrap: null },
+  'Tensor':           { cc: (e) => `wrapTensor(env, ${e})`, ts: 'Tensor', native: 'NativeHandle', wrap: (e) => `wrap(${e})` },
+  'Tensor[]':         { cc: (e) => `wrapList(env, ${e})`, ts: 'Tensor[]', native: 'NativeHandle[]', wrap: (e) => `${e}.map(wrap)` },
+  '(Tensor, Tensor)': { cc: (e) => `wrapPair(env, ${e})`, ts: '[Tensor, Tensor]', native: '[NativeHandle, NativeHandle]', wrap: (e) => `wrapPair(${e})` },
+  'bool':             { cc: (e) => `Napi::Boolean::New(env, ${e})`, ts: 'boolean', native: 'boolean', wrap: (e) => e },
+  'self':             { cc: (e) => `(${e}, info[0])`, ts: 'Tensor', native: 'NativeHandle', wrap: null },
 };
 const CPP_RESERVED = new Set(['from', 'to', 'default', 'template', 'new', 'delete', 'operator', 'int', 'float']);
 
@@ -120,6 +123,11 @@ function tsMethod(op) {
   return `  ${op.js}(${tsParams(op, true)}): ${RETURNS[op.ret].ts} {\n    return ${op.js}(${['this as unknown as Tensor', ...rest].join(', ')});\n  }`;
 }
 
+function nativeDeclaration(op) {
+  const params = op.args.map((a) => `${camel(a.name)}: ${TYPES[a.type].native}`).join(', ');
+  return `  ${op.name}(${params}): ${RETURNS[op.ret].native};`;
+}
+
 const parsed = ops.map(parse);
 const header = '// GENERATED by codegen/generate.mjs from codegen/ops.table.mjs - do not edit by hand.\n';
 
@@ -159,7 +167,21 @@ ${parsed.filter((op) => op.method).map(tsMethod).join('\n\n')}
 }
 `;
 
-const outputs = [[join(root, 'src/ops.generated.cc'), cc], [join(root, 'lib/ops.generated.ts'), ts]];
+// Every argument is passed: the defaults live in the typed functions above.
+const nativeTs = `${header}import type { NativeHandle } from './native.js';
+import type { DType, MemoryFormat } from './dtype.js';
+
+/** The addon's generated functions (src/ops.generated.cc), as they take and return handles. */
+export interface NativeOps {
+${parsed.map(nativeDeclaration).join('\n')}
+}
+`;
+
+const outputs = [
+  [join(root, 'src/ops.generated.cc'), cc],
+  [join(root, 'lib/ops.generated.ts'), ts],
+  [join(root, 'lib/native_ops.generated.ts'), nativeTs],
+];
 if (process.argv.includes('--check')) {
   const stale = outputs.filter(([p, text]) => !existsSync(p) || readFileSync(p, 'utf8') !== text);
   if (stale.length) {

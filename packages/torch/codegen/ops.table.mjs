@@ -1,9 +1,10 @@
 // The op surface of the binding, declared once. codegen/generate.mjs turns each line
-// into a C++ wrapper (src/ops.generated.cc) and a typed TS function
-// (lib/ops.generated.ts); ops whose first argument is `Tensor self` also become Tensor
-// methods. Argument types are a closed set: Tensor, Tensor?, Tensor[], TensorOrScalar,
-// Scalar, Scalar?, int, int?, int[], int[]?, float, float?, bool, str, ScalarType,
-// ScalarType?, MemoryFormat, Device. Returns: Tensor, Tensor[], (Tensor, Tensor), self.
+// into a C++ wrapper (src/ops.generated.cc), a typed TS function
+// (lib/ops.generated.ts) and its addon declaration (lib/native_ops.generated.ts); ops
+// whose first argument is `Tensor self` also become Tensor methods. Argument types are
+// a closed set: Tensor, Tensor?, Tensor[], TensorOrScalar, Scalar, Scalar?, int, int?,
+// int[], int[]?, float, float?, bool, str, ScalarType, ScalarType?, MemoryFormat, Device.
+// Returns: Tensor, Tensor[], (Tensor, Tensor), bool, self.
 // `cpp` overrides the call (argument names are C++ variables there); the default is
 // at::NAME(args...). Signatures follow PyTorch's native_functions.yaml where they can.
 const opts = 'at::TensorOptions().dtype(dtype).device(device)';

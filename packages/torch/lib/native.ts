@@ -1,14 +1,17 @@
-// Loads the addon and declares its surface. The generated ops are reached through
-// `native[name]`; the hand-written entries are typed one by one.
+// Loads the addon and declares its surface: the generated ops' declarations come from
+// the op table (native_ops.generated.ts), the hand-written entries are typed here.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NativeOps } from './native_ops.generated.js';
+import type { DistInfo, DistNative } from './distributed/native_dist.js';
 
 /** An opaque handle to one at::Tensor in the addon. */
 export type NativeHandle = { readonly __nativeTensor: unique symbol };
 
-export interface NativeBinding {
+/** The hand-written entries of src/special.cc. */
+export interface SpecialNatives {
   fromBuffer(data: ArrayBufferView, shape: number[], dtype: string): NativeHandle;
   toBuffer(t: NativeHandle): ArrayBuffer;
   shape(t: NativeHandle): number[];
@@ -39,8 +42,14 @@ export interface NativeBinding {
   liveTensors(): number;
   isTensor(value: unknown): boolean;
   configInfo(): { version: string; cuda: boolean; mkldnn: boolean; openmp: boolean; parallel: string };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  [op: string]: (...args: any[]) => any;
+}
+
+/**
+ * The whole addon. torch.distributed's entries (src/distributed.cc) exist only in an
+ * addon built with gloo's headers; `distInfo`, which says so, always does.
+ */
+export interface NativeBinding extends NativeOps, SpecialNatives, Partial<DistNative> {
+  distInfo(): DistInfo;
 }
 
 function addonPath(): string {

@@ -302,7 +302,7 @@ export function topk(self: Tensor, k: number, dim: number = -1, largest: boolean
 }
 
 export function allclose(self: Tensor, other: Tensor, rtol: number = 1e-05, atol: number = 1e-08): boolean {
-  return native.allclose(self.handle, other.handle, rtol, atol) as boolean;
+  return native.allclose(self.handle, other.handle, rtol, atol);
 }
 
 export function matmul(self: Tensor, other: Tensor): Tensor {
@@ -430,15 +430,15 @@ export function stack(tensors: Tensor[], dim: number = 0): Tensor {
 }
 
 export function split(self: Tensor, splitSize: number, dim: number = 0): Tensor[] {
-  return (native.split(self.handle, splitSize, dim) as NativeHandle[]).map(wrap);
+  return native.split(self.handle, splitSize, dim).map(wrap);
 }
 
 export function splitWithSizes(self: Tensor, splitSizes: number[], dim: number = 0): Tensor[] {
-  return (native.split_with_sizes(self.handle, splitSizes, dim) as NativeHandle[]).map(wrap);
+  return native.split_with_sizes(self.handle, splitSizes, dim).map(wrap);
 }
 
 export function chunk(self: Tensor, chunks: number, dim: number = 0): Tensor[] {
-  return (native.chunk(self.handle, chunks, dim) as NativeHandle[]).map(wrap);
+  return native.chunk(self.handle, chunks, dim).map(wrap);
 }
 
 export function narrow(self: Tensor, dim: number, start: number, length: number): Tensor {

@@ -35,10 +35,10 @@ function makeOptimizer(f: Fixture, params: Tensor[]): optim.Optimizer<object> {
   const groups = f.config.groups.map(({ params: idx, ...rest }) => ({ params: idx.map((i) => params[i]!), ...rest }));
   const o = f.config.options as never;
   switch (f.config.optimizer) {
-    case 'SGD': return new optim.SGD(groups as never, o) as unknown as optim.Optimizer<object>;
-    case 'Adagrad': return new optim.Adagrad(groups as never, o) as unknown as optim.Optimizer<object>;
-    case 'Adam': return new optim.Adam(groups as never, o) as unknown as optim.Optimizer<object>;
-    case 'AdamW': return new optim.AdamW(groups as never, o) as unknown as optim.Optimizer<object>;
+    case 'SGD': return new optim.SGD(groups as never, o);
+    case 'Adagrad': return new optim.Adagrad(groups as never, o);
+    case 'Adam': return new optim.Adam(groups as never, o);
+    case 'AdamW': return new optim.AdamW(groups as never, o);
   }
 }
 

@@ -5,11 +5,12 @@
 // (onnxruntime does not train), params counts the graph's parameters (ssp: parser + SSP).
 import * as ort from 'onnxruntime-node';
 import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
-import { buildBasicGraph, buildBundleGraph } from '../infer/onnx/export.js';
+import { buildBundleGraph } from '../infer/onnx/export.js';
+import { buildBasicGraph } from './basic_graph.js';
 import { type CalibrationBatch, type GraphFactory, quantizedGraph } from '../infer/onnx/calibrate.js';
 import { FloatConvs } from '../infer/onnx/quantize.js';
 import type { GraphBuilder } from '../infer/onnx/graph.js';
-import { parameterCount, syntheticWeights } from '../infer/onnx/synthetic.js';
+import { parameterCount, syntheticWeights } from './synthetic_weights.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from '../infer/bundle.js';
 import { INPUT_NAME } from '../infer/outputs.js';
 import type { ModelBenchOptions, ModelBenchResult } from './model_bench.js';

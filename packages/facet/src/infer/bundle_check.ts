@@ -6,7 +6,7 @@
 import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
 import { REGION_NAMES } from '../regions.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from './bundle_config.js';
-import { weightShapes } from './onnx/synthetic.js';
+import { weightShapes } from '../models/weight_layout.js';
 
 /** Input sides facet accepts: at least the train command's minimum, and a bounded area. */
 export const MIN_INPUT_SIDE = 8;

@@ -2,13 +2,13 @@
 // paper's "Avg. Pooling" baseline), SPPNet* (§6), SSP (§4); SSG (§5) is this network
 // with gated encoder blocks, Naive (§6) with 10 input channels.
 import { type Tensor, nn, adaptiveMaxPool2d, cat, tidy } from '@facet/torch';
-import { CBP, pool, scaled } from './blocks.js';
+import { CBP, pool } from './blocks.js';
 import { Encoder } from './encoder.js';
 import { SSPHead, type SSPOutputs } from './ssp_head.js';
 import { MAX_POOLED_REGIONS } from '../regions.js';
 import type { SSPFeatureLayer } from './names.js';
-
-export type AttributeHead = 'avg' | 'spp' | 'ssp';
+import { ATTRIBUTE_BLOCKS, SPP_GRIDS, type AttributeHead, headInputs } from './architecture.js';
+import { scaled } from './width.js';
 
 export interface AttributeNetOptions {
   widthMult?: number;
@@ -63,20 +63,22 @@ export class AttributeNet extends nn.Module {
     if (this.sspFeatures !== 'conv62' && this.head !== 'ssp') throw new Error(`AttributeNet: sspFeatures ${this.sspFeatures} needs the SSP head, not '${this.head}'`);
     this.innorm = cin !== 3 ? this.registerModule('innorm', new nn.BatchNorm2d(cin)) : null;
     this.encoder = options.sharedEncoder ?? this.registerModule('encoder', new Encoder({ widthMult: w, inChannels: cin, gated: options.gated }));
-    const c512 = scaled(512, w), c1024 = scaled(1024, w);
+    const [b5, b6] = ATTRIBUTE_BLOCKS;
+    const c5 = { cin: scaled(b5.cin, w), cout: scaled(b5.cout, w) }, c6 = { cin: scaled(b6.cin, w), cout: scaled(b6.cout, w) };
     const upTo5 = this.sspFeatures !== 'conv42', upTo6 = this.sspFeatures === 'conv62';
-    this.conv51 = upTo5 ? this.registerModule('conv51', new CBP(c512, c512)) : null;
-    this.conv52 = upTo5 ? this.registerModule('conv52', new CBP(c512, c512)) : null;
-    this.conv61 = upTo6 ? this.registerModule('conv61', new CBP(c512, c1024)) : null;
-    this.conv62 = upTo6 ? this.registerModule('conv62', new CBP(c1024, c1024)) : null;
+    this.conv51 = upTo5 ? this.registerModule('conv51', new CBP(c5.cin, c5.cout)) : null;
+    this.conv52 = upTo5 ? this.registerModule('conv52', new CBP(c5.cout, c5.cout)) : null;
+    this.conv61 = upTo6 ? this.registerModule('conv61', new CBP(c6.cin, c6.cout)) : null;
+    this.conv62 = upTo6 ? this.registerModule('conv62', new CBP(c6.cout, c6.cout)) : null;
+    const channels = upTo6 ? c6.cout : upTo5 ? c5.cout : this.encoder.outChannels;
     if (this.head === 'ssp') {
       // Registered flat (rec, loc) to keep the PyTorch peer's names.
-      this.sspHead = new SSPHead(upTo6 ? c1024 : c512, this.attributes, options.maxPooled ?? MAX_POOLED_REGIONS);
+      this.sspHead = new SSPHead(headInputs('ssp', channels), this.attributes, options.maxPooled ?? MAX_POOLED_REGIONS);
       for (const [name, child] of this.sspHead.namedChildren()) this.registerModule(name, child);
       this.fc = null;
     } else {
       this.sspHead = null;
-      this.fc = this.registerModule('fc', new nn.Linear(c1024 * (this.head === 'spp' ? 5 : 1), this.attributes));
+      this.fc = this.registerModule('fc', new nn.Linear(headInputs(this.head, channels), this.attributes));
     }
   }
 
@@ -102,7 +104,7 @@ export class AttributeNet extends nn.Module {
     const logits = tidy(() => {
       const pooled = this.head === 'avg'
         ? features.mean([2, 3])
-        : cat([adaptiveMaxPool2d(features, [1, 1]).flatten(1), adaptiveMaxPool2d(features, [2, 2]).flatten(1)], 1);
+        : cat(SPP_GRIDS.map((g) => adaptiveMaxPool2d(features, [g, g]).flatten(1)), 1);
       return this.fc!.forward(pooled);
     });
     return { logits, features };

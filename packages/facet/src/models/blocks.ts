@@ -2,8 +2,6 @@
 // transposed twin dbp, and the 2×2 ceil-mode max pool.
 import { type Tensor, nn, maxPool2d, conv2d, isGradEnabled, tidy } from '@facet/torch';
 
-export { scaled } from './width.js';
-
 export interface CBPOptions {
   kernel?: number;
   transposed?: boolean;

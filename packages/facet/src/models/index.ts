@@ -1,3 +1,5 @@
+export * from './architecture.js';
+export * from './width.js';
 export * from './blocks.js';
 export * from './encoder.js';
 export * from './gate.js';

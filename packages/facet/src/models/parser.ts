@@ -1,17 +1,11 @@
 // The face parser (spec §2, Table 1 of the paper): encoder, mirrored decoder of
 // transposed convs, and a 7-class head before each upsampling (deep supervision).
 import { type Tensor, nn, tidy, logSoftmax, logsumexp, cat, tensor, nllLoss } from '@facet/torch';
-import { CBP, scaled } from './blocks.js';
+import { CBP } from './blocks.js';
 import { Encoder } from './encoder.js';
+import { DECODER_BLOCKS } from './architecture.js';
+import { scaled } from './width.js';
 import { REGION_COUNT } from '../regions.js';
-
-/** Decoder blocks in order of use: name, input and output channels at width 1. */
-const DECODER = [
-  { block: 4, cin: 512, cout: 512 },
-  { block: 3, cin: 512, cout: 256 },
-  { block: 2, cin: 256, cout: 128 },
-  { block: 1, cin: 128, cout: 64 },
-] as const;
 
 export interface ParserOptions {
   widthMult?: number;
@@ -29,7 +23,7 @@ export class Parser extends nn.Module {
     super();
     const w = (this.widthMult = options.widthMult ?? 1);
     this.encoder = this.registerModule('encoder', new Encoder({ widthMult: w }));
-    for (const { block, cin, cout } of DECODER) {
+    for (const { block, cin, cout } of DECODER_BLOCKS) {
       const i = scaled(cin, w), o = scaled(cout, w);
       const first = this.registerModule(`deconv${block}1`, new CBP(i, o, { transposed: true }));
       const second = this.registerModule(`deconv${block}2`, new CBP(o, o, { transposed: true }));

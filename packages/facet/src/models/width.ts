@@ -1,5 +1,5 @@
-// Channel counts at a width multiplier, without the networks: the torch-free ONNX
-// weights (infer/onnx/synthetic.ts) size their tensors with it too.
+// Channel counts at a width multiplier, without the networks: the torch-free state-dict
+// layout (weight_layout.ts) sizes its tensors with it too.
 
 /** Channels at a width multiplier: max(1, ⌊n·w⌋), as the PyTorch peer computes them. */
 export function scaled(n: number, widthMult: number): number {

@@ -36,13 +36,13 @@ export function createOptimizer(config: RunConfig, task: TrainingTask): optim.Op
   const params = task.model.parameters().filter((p) => p.requiresGrad);
   switch (r.optimizer ?? 'adagrad') {
     case 'adagrad':
-      return new optim.Adagrad(params, { lr: r.lr, weightDecay: r.weightDecay, initialAccumulatorValue: r.initialAccumulator, eps: r.eps }) as unknown as optim.Optimizer<object>;
+      return new optim.Adagrad(params, { lr: r.lr, weightDecay: r.weightDecay, initialAccumulatorValue: r.initialAccumulator, eps: r.eps });
     case 'adam':
-      return new optim.Adam(params, { lr: r.lr, weightDecay: r.weightDecay }) as unknown as optim.Optimizer<object>;
+      return new optim.Adam(params, { lr: r.lr, weightDecay: r.weightDecay });
     case 'adamw':
-      return new optim.AdamW(params, { lr: r.lr, weightDecay: r.weightDecay }) as unknown as optim.Optimizer<object>;
+      return new optim.AdamW(params, { lr: r.lr, weightDecay: r.weightDecay });
     case 'sgd':
-      return new optim.SGD(params, { lr: r.lr, momentum: 0.9, weightDecay: r.weightDecay }) as unknown as optim.Optimizer<object>;
+      return new optim.SGD(params, { lr: r.lr, momentum: 0.9, weightDecay: r.weightDecay });
     default:
       throw new Error(`unknown optimizer '${String(r.optimizer)}'`);
   }

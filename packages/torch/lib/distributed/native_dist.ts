@@ -1,6 +1,6 @@
 // The addon's distributed entries (src/distributed.cc), typed. Absent entries mean the
 // addon was built without gloo's headers: every use then throws, saying how to fix it.
-import { native, type NativeHandle } from '../native.js';
+import { native, type NativeBinding, type NativeHandle } from '../native.js';
 
 export type StoreHandle = { readonly __distStore: unique symbol };
 export type GroupHandle = { readonly __distGroup: unique symbol };
@@ -11,8 +11,14 @@ export type StoreSpec =
   | { kind: 'tcp'; host: string; port: number; rank: number; worldSize: number; timeoutMs: number }
   | { kind: 'file'; path: string; rank: number; worldSize: number; timeoutMs: number };
 
+/** What the addon was built with: gloo (CPU collectives) and nccl (CUDA). */
+export interface DistInfo {
+  gloo: boolean;
+  nccl: boolean;
+}
+
 export interface DistNative {
-  distInfo(): { gloo: boolean; nccl: boolean };
+  distInfo(): DistInfo;
   distCreateStore(spec: StoreSpec): Promise<StoreHandle>;
   distStoreSet(s: StoreHandle, key: string, value: string): void;
   distStoreGet(s: StoreHandle, key: string): Promise<string>;
@@ -34,9 +40,8 @@ export interface DistNative {
 }
 
 /** What this addon was built with: gloo (CPU collectives) and nccl (CUDA). */
-export function distributedBackends(): { gloo: boolean; nccl: boolean } {
-  const info = (native as unknown as Partial<DistNative>).distInfo;
-  return info ? info() : { gloo: false, nccl: false };
+export function distributedBackends(): DistInfo {
+  return native.distInfo();
 }
 
 export function isAvailable(): boolean {
@@ -52,5 +57,6 @@ export function dist(): DistNative {
         'with LIBTORCH, its include/ must hold gloo/.',
     );
   }
-  return native as unknown as DistNative;
+  // distInfo said gloo is compiled in, and with it every entry of DistNative.
+  return native as Required<NativeBinding>;
 }

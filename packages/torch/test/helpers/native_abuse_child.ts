@@ -5,6 +5,7 @@
 // argv[2], when given, is a comma-separated list of the functions to walk.
 import { writeSync } from 'node:fs';
 import { native, type NativeHandle } from '../../lib/native.js';
+import { nativeFunctions } from './native_functions.js';
 
 native.setNumThreads(1);
 
@@ -37,17 +38,17 @@ function argSets(): unknown[][] {
 }
 
 const only = process.argv[2]?.split(',');
-const names = Object.keys(native).filter((n) => typeof native[n] === 'function' && (!only || only.includes(n)));
+const functions = [...nativeFunctions()].filter(([name]) => !only || only.includes(name));
 let calls = 0;
 let threw = 0;
 const firstErrors: Record<string, string> = {};
-for (const name of names) {
+for (const [name, f] of functions) {
   const sets = argSets();
   for (let k = 0; k < sets.length; k++) {
     writeSync(1, `call ${name} #${k}\n`);
     calls++;
     try {
-      native[name](...sets[k]);
+      f(...sets[k]);
     } catch (e) {
       threw++;
       firstErrors[name] ??= (e as Error).message;
@@ -58,4 +59,4 @@ for (const name of names) {
   native.setNumThreads(1);
   native.setGradEnabled(true);
 }
-writeSync(1, `${JSON.stringify({ functions: names.length, calls, threw, threads: native.getNumThreads(), firstErrors })}\n`);
+writeSync(1, `${JSON.stringify({ functions: functions.length, calls, threw, threads: native.getNumThreads(), firstErrors })}\n`);

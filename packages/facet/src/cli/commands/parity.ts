@@ -12,7 +12,7 @@ export function registerParityCommand(program: Command): void {
     .requiredOption('--fixture <file>', 'safetensors written by pytorch_reference.py --dump')
     .option('--width-mult <x>', 'width multiplier (inferred from the weights when omitted)', positiveNumber('--width-mult'))
     .action(async (o) => {
-      const { runParity } = await import('../../models/parity.js');
+      const { runParity } = await import('../../bench/parity.js');
       const r = runParity(o.model, o.fixture, o.widthMult);
       console.log(JSON.stringify({ model: r.model, max_abs_diff: r.max_abs_diff }));
       if (!(r.max_abs_diff <= PARITY_TOLERANCE)) process.exitCode = 1;

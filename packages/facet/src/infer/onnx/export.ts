@@ -9,6 +9,7 @@
 // ceil_mode 1; upsampling as Resize (ops.ts); softmax over axis 1.
 import { type SafetensorsEntry, writeFileAtomic } from '@facet/torch/safetensors-format';
 import { MAX_POOLED_REGIONS, REGION_COUNT } from '../../regions.js';
+import { ATTRIBUTE_BLOCKS, DECODER_BLOCKS, ENCODER_BLOCKS } from '../../models/architecture.js';
 import type { Bundle, BundleConfig } from '../bundle.js';
 import { INPUT_NAME } from '../outputs.js';
 import { FACET_VERSION } from '../../version.js';
@@ -46,7 +47,7 @@ function floats(e: SafetensorsEntry, name: string): Float64Array {
 }
 
 /** Reads one model's weights (under a prefix) and turns its blocks into graph nodes. */
-class WeightGraph {
+export class WeightGraph {
   constructor(readonly g: GraphBuilder, readonly weights: Map<string, SafetensorsEntry>, readonly prefix: string,
     readonly convs: ConvWriter = new FloatConvs()) {}
 
@@ -115,10 +116,10 @@ class WeightGraph {
   /** conv11 … conv42 (models/encoder.ts, ungated). */
   encoder(x: string, prefix = 'encoder.'): string {
     let y = x;
-    for (let b = 1; b <= 4; b++) {
-      y = this.cbp(this.cbp(y, `${prefix}conv${b}1`), `${prefix}conv${b}2`);
-      if (b < 4) y = this.pool(y);
-    }
+    ENCODER_BLOCKS.forEach(({ block }, i) => {
+      y = this.cbp(this.cbp(y, `${prefix}conv${block}1`), `${prefix}conv${block}2`);
+      if (i < ENCODER_BLOCKS.length - 1) y = this.pool(y);
+    });
     return y;
   }
 
@@ -134,12 +135,16 @@ class WeightGraph {
 }
 
 const half = (n: number): number => Math.ceil(n / 2);
-/** The attribute net's last conv grid: four ceil-mode pools. */
+/** Ceil-mode pools before the attribute net's last conv: after every encoder block but the last, and between its later blocks. */
+const POOLS = ENCODER_BLOCKS.length - 1 + ATTRIBUTE_BLOCKS.length - 1;
+/** The attribute net's last conv grid. */
 export function gridSize(height: number, width: number): [number, number] {
-  return [half(half(half(half(height)))), half(half(half(half(width))))];
+  let h = height, w = width;
+  for (let i = 0; i < POOLS; i++) [h, w] = [half(h), half(w)];
+  return [h, w];
 }
 
-function batchDim(options: OnnxExportOptions): Dim {
+export function batchDim(options: OnnxExportOptions): Dim {
   const b = options.batch ?? 'dynamic';
   if (b === 'dynamic') return 'N';
   if (!Number.isInteger(b) || b < 1) throw new Error(`onnx export: batch must be 'dynamic' or a positive integer, got ${String(b)}`);
@@ -153,7 +158,7 @@ function parserGraph(p: WeightGraph, x: string, height: number, width: number): 
   const sizes: Array<[number, number] | null> = [h4, h2, [height, width], null];
   let y = p.encoder(x);
   const heads: Record<number, string> = {};
-  [4, 3, 2, 1].forEach((block, i) => {
+  DECODER_BLOCKS.forEach(({ block }, i) => {
     const b = p.cbp(p.cbp(y, `deconv${block}1`, true), `deconv${block}2`, true);
     if (block <= 2) heads[block] = p.head(b, `deconv${block}3`, true); // deconv43/33 feed nothing at inference
     const size = sizes[i];
@@ -163,11 +168,14 @@ function parserGraph(p: WeightGraph, x: string, height: number, width: number): 
 }
 
 /** conv11 … conv62 of the attribute net (models/attribute_net.ts features()). */
-function attributeFeatures(a: WeightGraph, x: string): string {
+export function attributeFeatures(a: WeightGraph, x: string): string {
   if (a.has('innorm.weight')) throw new Error('onnx export: attribute nets with an input BatchNorm (Naive) are not exported');
-  const e = a.encoder(x);
-  const p = a.pool(a.cbp(a.cbp(e, 'conv51'), 'conv52'));
-  return a.cbp(a.cbp(p, 'conv61'), 'conv62');
+  let y = a.encoder(x);
+  ATTRIBUTE_BLOCKS.forEach(({ block }, i) => {
+    if (i > 0) y = a.pool(y);
+    y = a.cbp(a.cbp(y, `conv${block}1`), `conv${block}2`);
+  });
+  return y;
 }
 
 function channelsOf(a: WeightGraph, name: string): number {
@@ -244,21 +252,6 @@ export function exportBundle(bundle: Pick<Bundle, 'config' | 'weights'>, options
     metadata: { [BUNDLE_METADATA_KEY]: JSON.stringify(bundle.config) },
   });
   return { bytes, nodes: g.nodeCount };
-}
-
-/** The plain attribute net ("Avg. Pooling" baseline, spec §3): image → probabilities (sigmoid). For benchmarks. */
-export function buildBasicGraph(weights: Map<string, SafetensorsEntry>, height: number, width: number, options: OnnxExportOptions = {}): GraphBuilder {
-  const N = batchDim(options);
-  const g = new GraphBuilder('facet_basic');
-  const a = new WeightGraph(g, weights, '', options.convs);
-  const A = channelsOf(a, 'fc.weight');
-  const image = g.input(INPUT_NAME, [N, 3, height, width]);
-  const pooled = g.node('Flatten', [g.node('GlobalAveragePool', [attributeFeatures(a, image)])], { axis: 1 });
-  const fc = a.get('fc.weight', 2);
-  const logits = g.node('Gemm', [pooled, g.constFloat('fc.weight', fc.shape, fc.data), g.constFloat('fc.bias', [A], a.get('fc.bias', 1).data)], { transB: 1 });
-  g.node('Sigmoid', [logits], {}, 'probabilities');
-  g.output('probabilities', [N, A]);
-  return g;
 }
 
 /** Writes model bytes atomically (temp file, fsync, rename). */

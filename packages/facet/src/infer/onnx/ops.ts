@@ -1,6 +1,6 @@
 // Graph constructions shared by the exporters, each matching a libtorch op exactly:
 // nearest upsampling to a size (upsample_nearest2d), adaptive average / max pooling
-// of region masks (spec §4), PReLU, and small one-construction models for the tests.
+// of region masks (spec §4), PReLU.
 import { GraphBuilder } from './graph.js';
 
 /**
@@ -103,32 +103,4 @@ export function shrinkMasks(
   if (pieces.length === 1 && !out) return pieces[0]!;
   if (pieces.length === 1) return g.node('Identity', pieces, {}, out);
   return g.node('Concat', pieces, { axis: 1 }, out);
-}
-
-/** One-construction model for tests: x [N,C,H,W] → resized to size. */
-export function resizeTestModel(channels: number, inSize: readonly [number, number], size: readonly [number, number]): Uint8Array {
-  const g = new GraphBuilder('resize_test');
-  const x = g.input('x', ['N', channels, inSize[0], inSize[1]]);
-  const y = resizeNearest(g, x, size);
-  g.node('Identity', [y], {}, 'y');
-  g.output('y', ['N', channels, size[0], size[1]]);
-  return g.encodeModel();
-}
-
-/** One-construction model for tests: x [N,C,H,W] → PReLU with the given slopes. */
-export function preluTestModel(slopes: readonly number[], size: readonly [number, number]): Uint8Array {
-  const g = new GraphBuilder('prelu_test');
-  const x = g.input('x', ['N', slopes.length, size[0], size[1]]);
-  g.node('Identity', [prelu(g, x, 'slope', slopes)], {}, 'y');
-  g.output('y', ['N', slopes.length, size[0], size[1]]);
-  return g.encodeModel();
-}
-
-/** One-construction model for tests: masks [N,R,H,W] → shrunk to size. */
-export function shrinkTestModel(regions: number, inSize: readonly [number, number], size: readonly [number, number], maxPooled: readonly number[]): Uint8Array {
-  const g = new GraphBuilder('shrink_test');
-  const x = g.input('x', ['N', regions, inSize[0], inSize[1]]);
-  shrinkMasks(g, x, regions, inSize, size, maxPooled, 'y');
-  g.output('y', ['N', regions, size[0], size[1]]);
-  return g.encodeModel();
 }

@@ -1,8 +1,9 @@
 // Loads a parity fixture written by the PyTorch peer (`--dump`) and reruns it in facet.
 import { type Tensor, noGrad, tidy, loadSafetensors, sub, cat } from '@facet/torch';
-import { buildModel, type ModelName } from './registry.js';
-import { AttributeNet } from './attribute_net.js';
-import { Parser } from './parser.js';
+import { buildModel, type ModelName } from '../models/registry.js';
+import { AttributeNet } from '../models/attribute_net.js';
+import { Parser } from '../models/parser.js';
+import { ENCODER_BLOCKS } from '../models/architecture.js';
 
 export interface ParityResult {
   model: string;
@@ -10,11 +11,11 @@ export interface ParityResult {
   outputs: number;
 }
 
-/** The width multiplier the fixture's weights were made at (from conv41: 512·w channels). */
+/** The width multiplier the fixture's weights were made at (from conv41's output channels). */
 export function inferWidthMult(weights: Map<string, Tensor>): number {
   const w = weights.get('encoder.conv41.conv.weight');
   if (!w) throw new Error("fixture has no 'encoder.conv41.conv.weight': not a facet/peer model fixture");
-  return w.shape[0]! / 512;
+  return w.shape[0]! / ENCODER_BLOCKS[3].cout;
 }
 
 export function runParity(model: ModelName, fixturePath: string, widthMult?: number): ParityResult {
