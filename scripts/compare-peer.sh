@@ -2,9 +2,9 @@
 # facet against the PyTorch peer (Debian's python3-torch), each pair in the same run,
 # on the configurations the issues name. Prints JSON lines, one per measurement.
 # Usage: scripts/compare-peer.sh [conv|models|parser|memory|onnx|loader|bf16|all] (default all)
-# bf16: facet --precision bf16 against the peer's bf16 (autocast + channels-last) and its
-# fp32, one intra-op thread each ($FACET_THREADS), alternating, train and inference
-# (FACET_CLOCK=cpu: per CPU-second).
+# bf16: facet --precision bf16 (or each of $FACET_PRECISIONS, e.g. "bf16 fp32-cl") against
+# the peer's bf16 (autocast + channels-last) and its fp32, one intra-op thread each
+# ($FACET_THREADS), alternating, train and inference (FACET_CLOCK=cpu: per CPU-second).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 peer=${FACET_PEER:-../shared/peers/pytorch_reference.py}
@@ -62,7 +62,7 @@ if [[ $what == bf16 || $what == all ]]; then
   for m in basic ssp ssg; do
     for cfg in small large; do
       declare -n args=$cfg
-      facet bench --model $m --precision bf16 "${args[@]}" "${threads[@]}" "${clock[@]}"
+      for p in ${FACET_PRECISIONS:-bf16}; do facet bench --model $m --precision "$p" "${args[@]}" "${threads[@]}" "${clock[@]}"; done
       $py "$clocked" --model $m --precision bf16 "${args[@]}" "${threads[@]}"
       $py "$clocked" --model $m --precision fp32 "${args[@]}" "${threads[@]}"
     done
