@@ -11,7 +11,9 @@ import { type Rgb, REGION_PALETTE, overlay, overlayHeat, rgbHex, turbo } from '.
 import { rgbToPng } from '../viz/io.js';
 import { FACET_VERSION } from '../version.js';
 import type { FacePrediction, PredictionResult } from './predict.js';
-import { heatmapOf, topRegions } from './prediction_json.js';
+import { heatmapOf } from './prediction_json.js';
+import { regionFractions } from '../model_io/parse_labels.js';
+import { topRegions } from '../model_io/top_regions.js';
 
 export interface ReportOptions {
   /** where the model came from (shown in the footer) */
@@ -68,12 +70,6 @@ function legendOf(p: PredictionResult, fractions: ArrayLike<number> | null): str
     `<li><span class="sw" style="background:${regionColour(r)}"></span>${esc(name)}${fractions ? `<span class="num">${pct(fractions[r]!)}</span>` : ''}</li>`).join('');
 }
 
-function photoFractions(p: PredictionResult): Float64Array {
-  const f = new Float64Array(p.regionNames.length);
-  for (const l of p.photoLabels) f[l]! += 1 / p.photoLabels.length;
-  return f;
-}
-
 /** The photo's faces as SVG over the preview: numbered boxes and, when detected, the five landmarks. */
 function boxesSvg(p: PredictionResult): string {
   const s = p.preview.scale;
@@ -100,7 +96,7 @@ async function faceSection(p: PredictionResult, f: FacePrediction, i: number, op
   const { width: W, height: H } = p.inputSize;
   const A = p.attributeNames.length;
   const R = p.regionNames.length;
-  const tops = topRegions(f, A, R);
+  const tops = topRegions(f.regionWeights, A, R);
   const order = p.attributeNames.map((_, a) => a).sort((a, b) => f.probabilities[b]! - f.probabilities[a]!);
   const selected = options.selected !== undefined ? p.attributeNames.indexOf(options.selected) : order[0]!;
   if (selected < 0) throw new Error(`report: no attribute '${options.selected}'`);
@@ -273,7 +269,7 @@ footer { padding:0 24px 20px; color:var(--muted); font-size:12px; max-width:1240
 <h3>Photo</h3>
 <div class="views photos">
 <figure><div class="pw"><img id="photo" src="${photoUrl}" alt="the photo with its faces boxed" width="${pv.width}" height="${pv.height}">${boxesSvg(p)}</div><figcaption><b>Photo</b> · ${p.size.width}×${p.size.height}${esc(shown)} · boxes numbered largest first</figcaption></figure>
-<figure><div class="pw"><img id="photo-parse" src="${photoParseUrl}" alt="the parse over the whole photo" width="${pv.width}" height="${pv.height}"></div><figcaption><b>Parse over the photo</b> · background outside the faces</figcaption><ul class="legend">${legendOf(p, photoFractions(p))}</ul></figure>
+<figure><div class="pw"><img id="photo-parse" src="${photoParseUrl}" alt="the parse over the whole photo" width="${pv.width}" height="${pv.height}"></div><figcaption><b>Parse over the photo</b> · background outside the faces</figcaption><ul class="legend">${legendOf(p, regionFractions(p.photoLabels, R))}</ul></figure>
 </div>
 ${n === 0 && p.note ? `<p class="none">${esc(p.note)}</p>` : ''}
 <p class="note">${esc(photoNote)}</p>
