@@ -1,7 +1,9 @@
 // Pixels for the views: the parse as a transparent overlay in the region palette, the
 // localization map (spec §10) upsampled and coloured with turbo, all on canvases.
-// The palette and colour helpers are facet's own (src/viz/color.ts), shared with the CLI figures.
-import { REGION_PALETTE, bilinearResize, heatRange, turbo } from '../../src/viz/color.js';
+// The palette and colour helpers are facet's own (src/viz/color.ts, src/viz/colormap.ts),
+// shared with the CLI figures and the HTML report.
+import { REGION_PALETTE } from '../../src/viz/color.js';
+import { bilinearResize, heatRange, turbo } from '../../src/viz/colormap.js';
 
 export { REGION_PALETTE, turbo };
 
