@@ -7,10 +7,14 @@ import { webBuilt } from '../src/serve/server.js';
 
 export const CHROMIUM = process.env.FACET_CHROMIUM ?? '/usr/bin/chromium';
 
+/** Why Debian's chromium cannot run, or null. */
+export function missingBrowser(): string | null {
+  return existsSync(CHROMIUM) ? null : `no browser at ${CHROMIUM} (bash scripts/setup.sh installs Debian's chromium)`;
+}
+
+/** Why the page's tests cannot run (no browser, or the page not built), or null. */
 export function missingBrowserPrerequisite(): string | null {
-  if (!existsSync(CHROMIUM)) return `no browser at ${CHROMIUM} (bash scripts/setup.sh installs Debian's chromium)`;
-  if (!webBuilt()) return 'the web app is not built (npm run build:web)';
-  return null;
+  return missingBrowser() ?? (webBuilt() ? null : 'the web app is not built (npm run build:web)');
 }
 
 // the few DOM members pageState reads, inside the page

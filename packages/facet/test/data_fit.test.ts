@@ -1,11 +1,11 @@
-// The one fit rule (data/fit.ts): training's store and predict bring any image to the
+// The one fit rule (model_io/fit.ts): training's store and predict bring any image to the
 // network's size through the same crop and the same pixels; landmarks follow the crop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { coverCrop, toInputPixels } from '../src/data/fit.js';
+import { coverCrop, toInputPixels } from '../src/model_io/fit.js';
 import { decodeItem, readCelebA, readLfwParts } from '../src/data/index.js';
 import type { FaceItem } from '../src/data/types.js';
 import { prepareImage } from '../src/infer/preprocess.js';

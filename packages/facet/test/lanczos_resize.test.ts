@@ -1,4 +1,4 @@
-// The page's Lanczos-3 resize (src/data/lanczos_resize.ts) against sharp's, which Node
+// The page's Lanczos-3 resize (src/model_io/lanczos_resize.ts) against sharp's, which Node
 // uses for the same steps: CelebA crops halved (the shipped 89×109 model's input) and a
 // photo shrunk by a fraction (the detector's copy of a large photo). Enlarging (the ×2
 // retry on photos under 320 px) is not matched: libvips upsamples otherwise (measured:
@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import sharp from 'sharp';
-import { resizeLanczos3 } from '../src/data/lanczos_resize.js';
+import { resizeLanczos3 } from '../src/model_io/lanczos_resize.js';
 import { decodeUpright } from '../src/data/image.js';
 import { sharedData } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { TorchPipeline } from '../src/infer/torch_pipeline.js';
 import { OnnxPipeline } from '../src/infer/onnx/onnx_pipeline.js';
 import { exportBundleToOnnx, gridSize } from '../src/infer/onnx/export.js';
 import { readModelInfo } from '../src/infer/onnx/model_info.js';
-import type { RawPrediction } from '../src/infer/outputs.js';
+import type { RawPrediction } from '../src/model_io/outputs.js';
 import { makeTestBundle, maxAbs, maxAbsDiff, randomInputs } from './onnx_helpers.js';
 
 const TOL = 1e-4;

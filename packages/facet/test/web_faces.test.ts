@@ -92,7 +92,7 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
     // the shipped model's weights (its answers differ from face to face, so a click on the
     // wrong face would show), run at CelebA's full frame: the network gets the aligned crop
     // itself, in the page as in Node (at the bundle's own 89×109 the crop is halved, by
-    // sharp in Node and by data/lanczos_resize.ts in the page: the last test)
+    // sharp in Node and by model_io/lanczos_resize.ts in the page: the last test)
     bundleDir = mkdtempSync(join(tmpdir(), 'facet-web-faces-'));
     const shipped = readBundle(defaultModelDir());
     writeFileSync(join(bundleDir, 'bundle.json'), JSON.stringify({ ...shipped.config, height: 218, width: 178 }));

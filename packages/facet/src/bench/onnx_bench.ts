@@ -12,7 +12,7 @@ import { FloatConvs } from '../infer/onnx/quantize.js';
 import type { GraphBuilder } from '../infer/onnx/graph.js';
 import { parameterCount, syntheticWeights } from './synthetic_weights.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from '../infer/bundle.js';
-import { INPUT_NAME } from '../infer/outputs.js';
+import { INPUT_NAME } from '../model_io/outputs.js';
 import type { ModelBenchOptions, ModelBenchResult } from './model_bench.js';
 import { REGION_NAMES } from '../regions.js';
 

@@ -8,10 +8,8 @@ import { DataError } from './errors.js';
 import { REGION_COUNT } from '../regions.js';
 import { CELEBAMASK_PARTS, CELEBAMASK_TO_REGION, HELEN_TO_REGION, type CoarseLabelSet } from './label_sets.js';
 import type { FaceItem, LabelMap, MaskSource, RawImage } from './types.js';
-import { type Crop, coverCrop } from './fit.js';
+import { type Crop, coverCrop } from '../model_io/fit.js';
 import { decodeFailure } from './decode_error.js';
-
-export { type Crop, coverCrop };
 
 function listedAt(item?: FaceItem): string {
   if (!item) return '';
@@ -281,7 +279,7 @@ export interface DecodeOptions {
 }
 
 /**
- * Decodes an item to RGB at a target size by the fit rule (data/fit.ts: cover, centre
+ * Decodes an item to RGB at a target size by the fit rule (model_io/fit.ts: cover, centre
  * crop; the same pixels as predict's prepareImage), and its mask with the same crop,
  * resized by nearest neighbour so labels stay exact.
  */
@@ -344,7 +342,7 @@ export async function resizeRgb(image: UprightImage, width: number, height: numb
 }
 
 /**
- * The fit rule's pixels (data/fit.ts) from decoded RGB: the cover crop cut out, resized
+ * The fit rule's pixels (model_io/fit.ts) from decoded RGB: the cover crop cut out, resized
  * to tw×th (default: the image's own size) by sharp.
  */
 export async function fitRgb(image: UprightImage, tw?: number, th?: number): Promise<{ rgb: Uint8Array; crop: Crop }> {
@@ -362,7 +360,7 @@ export async function fitRgb(image: UprightImage, tw?: number, th?: number): Pro
 }
 
 /**
- * The fit rule's pixels (data/fit.ts): decoded upright (EXIF orientation), sRGB, the
+ * The fit rule's pixels (model_io/fit.ts): decoded upright (EXIF orientation), sRGB, the
  * cover crop cut out, resized to tw×th (default: the image's own size). Training's
  * store and predict both call this, so a model sees the same pixels in both.
  */

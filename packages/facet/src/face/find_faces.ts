@@ -21,7 +21,7 @@ import { fivePoints } from './mesh_regions.js';
 import { applySimilarity } from './similarity.js';
 import type { RgbImage } from './warp.js';
 
-/** Packed RGB resized to width×height, aspect not kept (sharp in Node, data/lanczos_resize.ts in the page). */
+/** Packed RGB resized to width×height, aspect not kept (sharp in Node, model_io/lanczos_resize.ts in the page). */
 export type ResizeRgb = (img: RgbImage, width: number, height: number) => Promise<RgbImage>;
 
 /**

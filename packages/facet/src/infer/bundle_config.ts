@@ -11,7 +11,7 @@ export interface BundleConfig {
   /** network input, H×W; other images are brought to it by the fit rule */
   height: number;
   width: number;
-  /** the fit rule (data/fit.ts) its training data was brought to H×W by; absent in older bundles */
+  /** the fit rule (model_io/fit.ts) its training data was brought to H×W by; absent in older bundles */
   fit?: 'cover-centre';
   parserWidthMult: number;
   attributeWidthMult: number;

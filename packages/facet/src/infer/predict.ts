@@ -21,15 +21,14 @@ import type { FaceDetector } from '../face/human.js';
 import { DEFAULT_MAX_FACES, detectorMaxFaces } from '../face/find_faces.js';
 import { boxShrink } from '../face/warp.js';
 import { type BundleConfig, readBundle } from './bundle.js';
-import { coverCrop } from '../data/fit.js';
+import { coverCrop, inputToSource } from '../model_io/fit.js';
 import { resolveModelDir } from './default_model.js';
-import { type RawPrediction, argmaxRegions, nonFiniteOutput } from './outputs.js';
+import { type RawPrediction, nonFiniteOutput } from '../model_io/outputs.js';
+import { argmaxRegions, regionFractions } from '../model_io/parse_labels.js';
 import { type Affine, composeAffine, drawParsesOnPhoto, previewSize } from './photo_parse.js';
 import { type PreparedImage, MAX_INPUT_PIXELS, prepareRgb, readPhoto } from './preprocess.js';
 
-/** Where the parse's per-pixel labels come from (infer/outputs.ts, torch-free). */
-export { argmaxRegions };
-export { type FaceJson, type PredictionJson, type PhotoParseJson, heatmapOf, toJson, topRegions } from './prediction_json.js';
+export { type FaceJson, type PredictionJson, type PhotoParseJson, heatmapOf, toJson } from './prediction_json.js';
 
 export const RUNTIMES = ['torch', 'onnx'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -63,8 +62,12 @@ export interface PredictOptions {
   device?: string;
 }
 
-/** A path, raw bytes (named image-1, image-2, … by position) or named bytes (e.g. an upload). */
-export type ImageInput = string | Uint8Array | { name: string; data: Uint8Array };
+/**
+ * A path, raw bytes (named image-1, image-2, … by position) or named bytes (e.g. an upload);
+ * `header`: the bytes' size as their header gives it, when the caller has read it already
+ * (serve, to check its pixel limit), so that it is not read twice.
+ */
+export type ImageInput = string | Uint8Array | { name: string; data: Uint8Array; header?: ImageSize };
 
 export interface ImageSize {
   width: number;
@@ -154,12 +157,6 @@ interface PreparedPhoto {
 }
 
 const SIM_TO_AFFINE = (s: { a: number; b: number; tx: number; ty: number }): Affine => ({ a: s.a, b: -s.b, c: s.b, d: s.a, tx: s.tx, ty: s.ty });
-
-/** The fit rule as a map: input pixels → source pixels (cover crop, then scale per axis). */
-function fitToSource(w: number, h: number, tw: number, th: number): Affine {
-  const c = coverCrop(w, h, tw, th);
-  return { a: c.width / tw, b: 0, c: 0, d: c.height / th, tx: c.left, ty: c.top };
-}
 
 /** A loaded model on one runtime; predict() as often as wanted, then dispose(). */
 export class Predictor {
@@ -322,9 +319,9 @@ export class Predictor {
       if (!s.isFile()) throw new Error(`${input}: not a file`);
       return readPhoto(input);
     }
-    const data = input instanceof Uint8Array ? input : input.data;
+    const [data, header] = input instanceof Uint8Array ? [input, undefined] : [input.data, input.header];
     try {
-      return await readPhoto(data);
+      return await readPhoto(data, header);
     } catch (e) {
       // preprocess names bytes '<upload>'; name them as the caller did
       throw new Error((e as Error).message.replace(/^<upload>/, name));
@@ -339,7 +336,7 @@ export class Predictor {
     if (!detector) {
       // the image is the face: the fit rule, as training's store
       const img = await prepareRgb(photo, c.height, c.width, c.normalization);
-      const toPhoto = fitToSource(photo.width, photo.height, c.width, c.height);
+      const toPhoto = inputToSource(photo.width, photo.height, c.width, c.height);
       const crop = coverCrop(photo.width, photo.height, c.width, c.height);
       return {
         photo, timings,
@@ -361,7 +358,7 @@ export class Predictor {
       return {
         box: { x, y, width: w, height: h }, score: f.score, landmarks: f.landmarks, aligned: { rgb: a.rgb, width: a.width, height: a.height },
         // input → frame (the fit rule) → photo
-        inputToPhoto: composeAffine(fitToSource(a.width, a.height, c.width, c.height), SIM_TO_AFFINE(a.frameToPhoto)),
+        inputToPhoto: composeAffine(inputToSource(a.width, a.height, c.width, c.height), SIM_TO_AFFINE(a.frameToPhoto)),
         rgb: img.rgb, input: img.input,
       };
     }));
@@ -379,12 +376,9 @@ export class Predictor {
       if (raw.regionWeights.length !== R * A) throw new Error(`model: ${raw.regionWeights.length} region weights, ${R}×${A} expected`);
       if (raw.parse.length !== R * plane) throw new Error(`model: parse of ${raw.parse.length} values, ${R}×${c.height}×${c.width} expected`);
       const labels = argmaxRegions(raw.parse, R, plane);
-      const counts = new Float32Array(R);
-      for (let p = 0; p < plane; p++) counts[labels[p]!]! += 1;
-      for (let r = 0; r < R; r++) counts[r]! /= plane;
       const { input: _input, ...rest } = f;
       return {
-        ...rest, probabilities: raw.probabilities, regionWeights: raw.regionWeights, labels, regionFractions: counts,
+        ...rest, probabilities: raw.probabilities, regionWeights: raw.regionWeights, labels, regionFractions: regionFractions(labels, R),
         heatmaps: raw.heatmaps, gridHeight: raw.gridHeight, gridWidth: raw.gridWidth,
       };
     });

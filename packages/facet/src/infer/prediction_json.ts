@@ -2,15 +2,7 @@
 // `--out` writes (with `full`: heat maps, each face's parse and the parse over the whole
 // photo) and the shape POST /v1/predict answers with.
 import type { AlignMode, FacePrediction, ImageSize, PredictionResult, Runtime } from './predict.js';
-
-/** attribute index → the region with the largest weight */
-export function topRegions(f: Pick<FacePrediction, 'regionWeights'>, attributes: number, regions: number): number[] {
-  return Array.from({ length: attributes }, (_, a) => {
-    let best = 0;
-    for (let r = 1; r < regions; r++) if (f.regionWeights[r * attributes + a]! > f.regionWeights[best * attributes + a]!) best = r;
-    return best;
-  });
-}
+import { topRegions } from '../model_io/top_regions.js';
 
 /** One attribute's heat map, gridHeight×gridWidth. */
 export function heatmapOf(f: FacePrediction, attribute: number): Float32Array {
@@ -82,7 +74,7 @@ function faceJson(p: PredictionResult, f: FacePrediction, full: boolean): FaceJs
   const attributes: Record<string, number> = {};
   const weights: Record<string, Record<string, number>> = {};
   const top: Record<string, string> = {};
-  const tops = topRegions(f, A, p.regionNames.length);
+  const tops = topRegions(f.regionWeights, A, p.regionNames.length);
   p.attributeNames.forEach((name, a) => {
     attributes[name] = f.probabilities[a]!;
     const w: Record<string, number> = {};

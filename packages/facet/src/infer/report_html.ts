@@ -4,14 +4,18 @@
 // probability bars, and for the selected attribute its localization heat map (spec §10)
 // and SSP's region weights. Images are inlined as base64 PNG data: URLs made with sharp;
 // each face's first attribute's heat map is precomputed, the others are drawn by a small
-// inline script from the grid values (so that the page stays a few hundred kB per face)
-// with exactly the rule of viz/color.ts: bilinear upsampling with half-pixel centres,
-// min–max over the grid, turbo, blended at 0.5 over the input.
-import { type Rgb, REGION_PALETTE, overlay, overlayHeat, rgbHex, turbo } from '../viz/color.js';
+// inline script from the grid values (float32, base64: so that the page stays a few
+// hundred kB per face) with viz/colormap.ts itself, whose compiled source the page carries:
+// the same pixels as the figures and the precomputed map.
+import { readFileSync } from 'node:fs';
+import { type Rgb, REGION_PALETTE, overlay, rgbHex } from '../viz/color.js';
+import { heatRange, overlayHeat, turbo } from '../viz/colormap.js';
 import { rgbToPng } from '../viz/io.js';
 import { FACET_VERSION } from '../version.js';
 import type { FacePrediction, PredictionResult } from './predict.js';
-import { heatmapOf, topRegions } from './prediction_json.js';
+import { heatmapOf } from './prediction_json.js';
+import { regionFractions } from '../model_io/parse_labels.js';
+import { topRegions } from '../model_io/top_regions.js';
 
 export interface ReportOptions {
   /** where the model came from (shown in the footer) */
@@ -52,26 +56,9 @@ function round4(x: number): number {
   return Number.isFinite(x) ? Number(x.toPrecision(4)) : 0;
 }
 
-function gridRange(m: Float32Array): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of m) {
-    if (!Number.isFinite(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return lo > hi ? [0, 0] : [lo, hi];
-}
-
 function legendOf(p: PredictionResult, fractions: ArrayLike<number> | null): string {
   return p.regionNames.map((name, r) =>
     `<li><span class="sw" style="background:${regionColour(r)}"></span>${esc(name)}${fractions ? `<span class="num">${pct(fractions[r]!)}</span>` : ''}</li>`).join('');
-}
-
-function photoFractions(p: PredictionResult): Float64Array {
-  const f = new Float64Array(p.regionNames.length);
-  for (const l of p.photoLabels) f[l]! += 1 / p.photoLabels.length;
-  return f;
 }
 
 /** The photo's faces as SVG over the preview: numbered boxes and, when detected, the five landmarks. */
@@ -100,7 +87,7 @@ async function faceSection(p: PredictionResult, f: FacePrediction, i: number, op
   const { width: W, height: H } = p.inputSize;
   const A = p.attributeNames.length;
   const R = p.regionNames.length;
-  const tops = topRegions(f, A, R);
+  const tops = topRegions(f.regionWeights, A, R);
   const order = p.attributeNames.map((_, a) => a).sort((a, b) => f.probabilities[b]! - f.probabilities[a]!);
   const selected = options.selected !== undefined ? p.attributeNames.indexOf(options.selected) : order[0]!;
   if (selected < 0) throw new Error(`report: no attribute '${options.selected}'`);
@@ -115,12 +102,13 @@ async function faceSection(p: PredictionResult, f: FacePrediction, i: number, op
   ]);
   const data = {
     gh: f.gridHeight, gw: f.gridWidth,
+    // A×gh×gw float32, little-endian as every browser's Float32Array
+    heat: Buffer.from(f.heatmaps.buffer, f.heatmaps.byteOffset, f.heatmaps.byteLength).toString('base64'),
     attrs: p.attributeNames.map((name, a) => ({
       name,
       p: round4(f.probabilities[a]!),
       top: tops[a]!,
       weights: p.regionNames.map((_, r) => round4(f.regionWeights[r * A + a]!)),
-      heat: Array.from(heatmapOf(f, a), round4),
     })),
   };
   const attrRows = order.map((a) => {
@@ -138,7 +126,7 @@ async function faceSection(p: PredictionResult, f: FacePrediction, i: number, op
     return `<div class="wr${r === tops[selected] ? ' top' : ''}"><span class="wn"><span class="sw" style="background:${regionColour(r)}"></span>${esc(name)}</span>` +
       `<span class="bar"><span class="fill" style="width:${(100 * w).toFixed(1)}%;background:${regionColour(r)}"></span></span><span class="pv">${w.toFixed(3)}</span></div>`;
   }).join('');
-  const [lo, hi] = gridRange(heatmapOf(f, selected));
+  const [lo, hi] = heatRange(heatmapOf(f, selected));
   const colour = BOX_COLOURS[i % BOX_COLOURS.length]!;
   const where = f.score !== null
     ? `box ${Math.round(f.box.width)}×${Math.round(f.box.height)} at (${Math.round(f.box.x)}, ${Math.round(f.box.y)}) · detector score ${f.score.toFixed(2)}`
@@ -154,7 +142,7 @@ async function faceSection(p: PredictionResult, f: FacePrediction, i: number, op
 <div class="views">
 ${aligned}<figure><img class="photo" src="${inputUrl}" alt="face ${i + 1} as the model saw it" width="${W}" height="${H}"><figcaption><b>Input</b> · ${W}×${H}</figcaption></figure>
 <figure><img src="${parseUrl}" alt="face ${i + 1} parse overlay" width="${W}" height="${H}"><figcaption><b>Parse</b> · share of pixels</figcaption><ul class="legend">${legendOf(p, f.regionFractions)}</ul></figure>
-<figure><img class="heat" src="${heatUrl}" alt="localization heat map" width="${W}" height="${H}"><figcaption><b>Where</b> <span class="heat-name">${esc(pretty(p.attributeNames[selected]!))}</span> lives</figcaption><div class="cbar"></div><div class="cbl"><span class="heat-lo">${round4(lo)}</span><span>low · high</span><span class="heat-hi">${round4(hi)}</span></div></figure>
+<figure><img class="heat" src="${heatUrl}" data-attribute="${esc(p.attributeNames[selected]!)}" alt="localization heat map" width="${W}" height="${H}"><figcaption><b>Where</b> <span class="heat-name">${esc(pretty(p.attributeNames[selected]!))}</span> lives</figcaption><div class="cbar"></div><div class="cbl"><span class="heat-lo">${round4(lo)}</span><span>low · high</span><span class="heat-hi">${round4(hi)}</span></div></figure>
 </div>
 </div>
 <div class="card detail">
@@ -273,7 +261,7 @@ footer { padding:0 24px 20px; color:var(--muted); font-size:12px; max-width:1240
 <h3>Photo</h3>
 <div class="views photos">
 <figure><div class="pw"><img id="photo" src="${photoUrl}" alt="the photo with its faces boxed" width="${pv.width}" height="${pv.height}">${boxesSvg(p)}</div><figcaption><b>Photo</b> · ${p.size.width}×${p.size.height}${esc(shown)} · boxes numbered largest first</figcaption></figure>
-<figure><div class="pw"><img id="photo-parse" src="${photoParseUrl}" alt="the parse over the whole photo" width="${pv.width}" height="${pv.height}"></div><figcaption><b>Parse over the photo</b> · background outside the faces</figcaption><ul class="legend">${legendOf(p, photoFractions(p))}</ul></figure>
+<figure><div class="pw"><img id="photo-parse" src="${photoParseUrl}" alt="the parse over the whole photo" width="${pv.width}" height="${pv.height}"></div><figcaption><b>Parse over the photo</b> · background outside the faces</figcaption><ul class="legend">${legendOf(p, regionFractions(p.photoLabels, R))}</ul></figure>
 </div>
 ${n === 0 && p.note ? `<p class="none">${esc(p.note)}</p>` : ''}
 <p class="note">${esc(photoNote)}</p>
@@ -282,7 +270,8 @@ ${faces.map((f) => f.html).join('\n')}
 </main>
 <footer>facet ${esc(FACET_VERSION)}${options.model ? ` · model ${esc(options.model)}` : ''}${options.description ? ` · ${esc(options.description)}` : ''}</footer>
 <script type="application/json" id="facet-data">${json}</script>
-<script>
+<script type="module">
+${colormapModule()}
 ${REPORT_SCRIPT}
 </script>
 </body>
@@ -295,93 +284,85 @@ function basenameOf(path: string): string {
   return parts[parts.length - 1] || path;
 }
 
-// The inline script: the same bilinear / min–max / turbo / blend as viz/color.ts, for
-// each face section on its own.
-const REPORT_SCRIPT = String.raw`(function () {
-  'use strict';
-  var D = JSON.parse(document.getElementById('facet-data').textContent);
-  function clamp01(x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
-  function turbo(t) {
-    var x = clamp01(t);
-    var r = 0.13572138 + x * (4.6153926 + x * (-42.66032258 + x * (132.13108234 + x * (-152.94239396 + x * 59.28637943))));
-    var g = 0.09140261 + x * (2.19418839 + x * (4.84296658 + x * (-14.18503333 + x * (4.27729857 + x * 2.82956604))));
-    var b = 0.1066733 + x * (12.64194608 + x * (-60.58204836 + x * (110.36276771 + x * (-89.90310912 + x * 27.34824973))));
-    return [Math.round(255 * clamp01(r)), Math.round(255 * clamp01(g)), Math.round(255 * clamp01(b))];
+let colormapSource: string | undefined;
+
+/** viz/colormap.ts as compiled, run by the page as the module its script starts with. */
+function colormapModule(): string {
+  if (colormapSource === undefined) {
+    const src = readFileSync(new URL('../viz/colormap.js', import.meta.url), 'utf8');
+    // inlined, the module cannot import, and must not end the script element early
+    if (/^\s*import\s/m.test(src) || /<\/script/i.test(src)) throw new Error('report: viz/colormap.js must import nothing and hold no </script');
+    colormapSource = src.replace(/^\/\/# sourceMappingURL=.*$/m, '').trimEnd();
   }
-  function bilinear(map, h, w, H, W) {
-    var out = new Float32Array(H * W), sy = h / H, sx = w / W;
-    for (var y = 0; y < H; y++) {
-      var fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), h - 1), y0 = Math.floor(fy), y1 = Math.min(y0 + 1, h - 1), ty = fy - y0;
-      for (var x = 0; x < W; x++) {
-        var fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), w - 1), x0 = Math.floor(fx), x1 = Math.min(x0 + 1, w - 1), tx = fx - x0;
-        var top = map[y0 * w + x0] * (1 - tx) + map[y0 * w + x1] * tx;
-        var bot = map[y1 * w + x0] * (1 - tx) + map[y1 * w + x1] * tx;
-        out[y * W + x] = top * (1 - ty) + bot * ty;
-      }
-    }
-    return out;
-  }
-  function range(m) {
-    var lo = Infinity, hi = -Infinity;
-    for (var i = 0; i < m.length; i++) { var v = m[i]; if (!isFinite(v)) continue; if (v < lo) lo = v; if (v > hi) hi = v; }
-    return lo > hi ? [0, 0] : [lo, hi];
-  }
-  function pretty(n) { return n.replace(/_/g, ' '); }
-  document.querySelectorAll('section.face').forEach(function (sec) {
-    var F = D.faces[Number(sec.dataset.face)];
-    var photo = sec.querySelector('img.photo');
-    var heatImg = sec.querySelector('img.heat');
-    var pixels = null;
-    var current = -1;
-    function photoPixels() {
-      if (pixels) return Promise.resolve(pixels);
-      var ready = photo.decode ? photo.decode() : Promise.resolve();
-      return ready.then(function () {
-        var c = document.createElement('canvas');
+  return colormapSource;
+}
+
+// The page's script, after viz/colormap.js in the same module: each face section on its
+// own, its heat maps drawn by overlayHeat over the input's pixels as read back from its PNG.
+const REPORT_SCRIPT = String.raw`{
+  const D = JSON.parse(document.getElementById('facet-data').textContent);
+  const round4 = (x) => (Number.isFinite(x) ? Number(x.toPrecision(4)) : 0);
+  const pretty = (n) => n.replace(/_/g, ' ');
+  const floats = (b64) => {
+    const s = atob(b64), u = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+    return new Float32Array(u.buffer);
+  };
+  document.querySelectorAll('section.face').forEach((sec) => {
+    const F = D.faces[Number(sec.dataset.face)];
+    const heatmaps = floats(F.heat), cells = F.gh * F.gw;
+    const photo = sec.querySelector('img.photo');
+    const heatImg = sec.querySelector('img.heat');
+    let rgb = null;
+    let current = -1;
+    // the input as packed RGB, read back once from its (lossless) PNG
+    const photoRgb = () => {
+      if (rgb) return Promise.resolve(rgb);
+      return (photo.decode ? photo.decode() : Promise.resolve()).then(() => {
+        const c = document.createElement('canvas');
         c.width = D.w; c.height = D.h;
-        var g = c.getContext('2d');
+        const g = c.getContext('2d');
         g.drawImage(photo, 0, 0, D.w, D.h);
-        pixels = g.getImageData(0, 0, D.w, D.h);
-        return pixels;
+        const s = g.getImageData(0, 0, D.w, D.h).data;
+        rgb = new Uint8Array(D.w * D.h * 3);
+        for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) { rgb[i] = s[j]; rgb[i + 1] = s[j + 1]; rgb[i + 2] = s[j + 2]; }
+        return rgb;
       });
-    }
-    function drawHeat(a) {
-      return photoPixels().then(function (src) {
-        var heat = F.attrs[a].heat, r = range(heat), span = r[1] - r[0];
-        var up = bilinear(heat, F.gh, F.gw, D.h, D.w);
-        var c = document.createElement('canvas');
-        c.width = D.w; c.height = D.h;
-        var g = c.getContext('2d');
-        var img = g.createImageData(D.w, D.h), s = src.data, o = img.data, al = D.alpha;
-        for (var i = 0; i < D.w * D.h; i++) {
-          var t = span > 0 && isFinite(up[i]) ? clamp01((up[i] - r[0]) / span) : 0;
-          var col = turbo(t);
-          for (var k = 0; k < 3; k++) o[4 * i + k] = Math.round((1 - al) * s[4 * i + k] + al * col[k]);
-          o[4 * i + 3] = 255;
-        }
-        g.putImageData(img, 0, 0);
-        if (current === a) heatImg.src = c.toDataURL('image/png');
-        sec.querySelector('.heat-lo').textContent = String(r[0]);
-        sec.querySelector('.heat-hi').textContent = String(r[1]);
-      });
-    }
-    function weightRows(a) {
-      var at = F.attrs[a], html = '';
-      D.regions.forEach(function (reg, r) {
-        var w = at.weights[r];
+    };
+    const drawHeat = (a) => photoRgb().then((src) => {
+      const heat = heatmaps.subarray(a * cells, (a + 1) * cells);
+      const out = overlayHeat(src, D.w, D.h, { data: heat, height: F.gh, width: F.gw }, { alpha: D.alpha });
+      const c = document.createElement('canvas');
+      c.width = D.w; c.height = D.h;
+      const g = c.getContext('2d');
+      const img = g.createImageData(D.w, D.h), o = img.data;
+      for (let i = 0, j = 0; i < out.length; i += 3, j += 4) { o[j] = out[i]; o[j + 1] = out[i + 1]; o[j + 2] = out[i + 2]; o[j + 3] = 255; }
+      g.putImageData(img, 0, 0);
+      if (current !== a) return;
+      heatImg.src = c.toDataURL('image/png');
+      heatImg.dataset.attribute = F.attrs[a].name;
+      const [lo, hi] = heatRange(heat);
+      sec.querySelector('.heat-lo').textContent = String(round4(lo));
+      sec.querySelector('.heat-hi').textContent = String(round4(hi));
+    });
+    const weightRows = (a) => {
+      const at = F.attrs[a];
+      let html = '';
+      D.regions.forEach((reg, r) => {
+        const w = at.weights[r];
         html += '<div class="wr' + (r === at.top ? ' top' : '') + '"><span class="wn"><span class="sw" style="background:' + reg.colour + '"></span></span>' +
           '<span class="bar"><span class="fill" style="width:' + (100 * w).toFixed(1) + '%;background:' + reg.colour + '"></span></span><span class="pv">' + w.toFixed(3) + '</span></div>';
       });
-      var box = sec.querySelector('.weights');
+      const box = sec.querySelector('.weights');
       box.innerHTML = html;
-      box.querySelectorAll('.wn').forEach(function (el, r) { el.appendChild(document.createTextNode(D.regions[r].name)); });
-    }
-    function select(a) {
+      box.querySelectorAll('.wn').forEach((el, r) => el.appendChild(document.createTextNode(D.regions[r].name)));
+    };
+    const select = (a) => {
       if (a === current) return;
       current = a;
-      var at = F.attrs[a];
-      sec.querySelectorAll('button.attr').forEach(function (b) {
-        var on = Number(b.dataset.i) === a;
+      const at = F.attrs[a];
+      sec.querySelectorAll('button.attr').forEach((b) => {
+        const on = Number(b.dataset.i) === a;
         b.classList.toggle('sel', on);
         b.setAttribute('aria-pressed', String(on));
       });
@@ -389,21 +370,21 @@ const REPORT_SCRIPT = String.raw`(function () {
       sec.querySelector('.heat-name').textContent = pretty(at.name);
       sec.querySelector('.sel-sub').textContent = 'probability ' + (100 * at.p).toFixed(1) + '% · region weights (SSP; they sum to 1)';
       weightRows(a);
-      drawHeat(a).catch(function (e) { console.error(e); });
-    }
-    var buttons = Array.prototype.slice.call(sec.querySelectorAll('button.attr'));
-    buttons.forEach(function (b, k) {
+      drawHeat(a).catch((e) => console.error(e));
+    };
+    const buttons = Array.from(sec.querySelectorAll('button.attr'));
+    buttons.forEach((b, k) => {
       if (b.classList.contains('sel')) current = Number(b.dataset.i);
-      b.addEventListener('click', function () { select(Number(b.dataset.i)); });
-      b.addEventListener('keydown', function (e) {
-        var next = e.key === 'ArrowDown' ? buttons[k + 1] : e.key === 'ArrowUp' ? buttons[k - 1] : null;
+      b.addEventListener('click', () => select(Number(b.dataset.i)));
+      b.addEventListener('keydown', (e) => {
+        const next = e.key === 'ArrowDown' ? buttons[k + 1] : e.key === 'ArrowUp' ? buttons[k - 1] : null;
         if (next) { e.preventDefault(); next.focus(); select(Number(next.dataset.i)); }
       });
     });
-    var q = /[?#&]attr=([^&]+)/.exec(location.hash || location.search);
+    const q = /[?#&]attr=([^&]+)/.exec(location.hash || location.search);
     if (q) {
-      var want = decodeURIComponent(q[1]);
-      F.attrs.forEach(function (at, a) { if (at.name === want) select(a); });
+      const want = decodeURIComponent(q[1]);
+      F.attrs.forEach((at, a) => { if (at.name === want) select(a); });
     }
   });
-})();`;
+}`;

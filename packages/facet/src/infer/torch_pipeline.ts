@@ -6,7 +6,7 @@ import { Parser } from '../models/parser.js';
 import { AttributeNet } from '../models/attribute_net.js';
 import { attributeHeatmaps } from '../models/localization.js';
 import { type Bundle, withPrefix } from './bundle.js';
-import type { RawPrediction } from './outputs.js';
+import { type RawPrediction, unpackOutputs } from '../model_io/outputs.js';
 import { place } from '../train/device.js';
 import type { Precision } from '../models/precision.js';
 import { inPrecision, prepareInput, prepareModel, toFloat32 } from '../models/mixed_precision.js';
@@ -79,14 +79,8 @@ export class TorchPipeline {
       const batch = new Float32Array(inputs.length * 3 * h * w);
       inputs.forEach((x, i) => batch.set(x, i * 3 * h * w));
       const o = this.forward(tensor(batch, [inputs.length, 3, h, w], { device: this.device }));
-      const [, , gh, gw] = o.heatmaps.shape as [number, number, number, number];
-      const split = (t: Tensor): Float32Array[] => {
-        const all = t.data() as Float32Array;
-        const per = all.length / inputs.length;
-        return inputs.map((_, i) => all.slice(i * per, (i + 1) * per));
-      };
-      const [p, r, s, m] = [split(o.probabilities), split(o.regionWeights), split(o.parse), split(o.heatmaps)];
-      return inputs.map((_, i) => ({ probabilities: p[i]!, regionWeights: r[i]!, parse: s[i]!, heatmaps: m[i]!, gridHeight: gh, gridWidth: gw }));
+      const byName = { probabilities: o.probabilities, region_weights: o.regionWeights, parse: o.parse, heatmaps: o.heatmaps };
+      return unpackOutputs((name) => ({ data: byName[name].data() as Float32Array, dims: byName[name].shape }), inputs.length);
     });
   }
 

@@ -136,7 +136,7 @@ export async function createPredictor(model: ServeModel, o: PredictorOptions = {
         throw new HttpError(413, `image is ${meta.width}×${meta.height} = ${pixels} pixels, over the limit of ${limit} (--max-pixels)`);
       }
       const t1 = performance.now();
-      const [r] = await predictor.predict([{ name: 'upload', data: bytes }], { align: mode ?? align });
+      const [r] = await predictor.predict([{ name: 'upload', data: bytes, header: { width: meta.width, height: meta.height } }], { align: mode ?? align });
       const t2 = performance.now();
       if (!r) throw new Error('the predictor returned no result');
       if (isFailure(r)) throw new HttpError(400, r.error.replace(/^upload: /, ''));

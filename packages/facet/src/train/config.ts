@@ -4,7 +4,7 @@ import { execSync } from 'node:child_process';
 import { FACET_VERSION } from '../version.js';
 import type { Normalization } from '../data/loader/normalization.js';
 import type { SSPFeatureLayer } from '../models/names.js';
-import { FIT_RULE, type FitRule } from '../data/fit.js';
+import { FIT_RULE, type FitRule } from '../model_io/fit.js';
 import type { LrSchedule } from './lr_schedule.js';
 import type { Precision } from '../models/precision.js';
 
@@ -85,7 +85,7 @@ export interface RunConfig {
   attributeNames: string[];
   regionNames: string[];
   normalization: Normalization;
-  /** how images were brought to the input size (data/fit.ts); absent: stretched (before 0.2) */
+  /** how images were brought to the input size (model_io/fit.ts); absent: stretched (before 0.2) */
   fit?: FitRule;
   /** warm start: the run whose shared weights (names and shapes) initialised this one */
   initFrom?: { run: string; weights: 'best'; loaded: number; of: number };

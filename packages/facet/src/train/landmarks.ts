@@ -1,6 +1,6 @@
 // CelebA's 5 landmarks at the network's input size, mirrored with the image where it was.
 import type { Landmarks } from '../models/bbox.js';
-import { toInputPixels } from '../data/fit.js';
+import { toInputPixels } from '../model_io/fit.js';
 
 /** Landmarks (x,y interleaved, source pixels) → network pixels by the fit rule, mirrored when flip. */
 export function landmarksAtInput(raw: Float32Array, source: [number, number], height: number, width: number, flip: boolean): Landmarks[number] {

@@ -1,7 +1,7 @@
 // The paper's Figure 5: for a few faces, the strongest channels of the last conv layer
 // (conv62, 14×12 at 218×178), upsampled and overlaid on the photo, for two (or more)
 // methods side by side — e.g. global average pooling vs SSP.
-import { type Colormap, type FloatMap, overlayHeat, turbo } from './color.js';
+import { type Colormap, type FloatMap, overlayHeat, turbo } from './colormap.js';
 import { checkRgb, renderSvgWithCells, type RgbCell } from './io.js';
 import { svgDoc, text, line } from './svg.js';
 

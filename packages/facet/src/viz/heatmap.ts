@@ -1,5 +1,5 @@
 // One attribute's localization map (spec §10) over the photo it was computed for.
-import { type FloatMap, type HeatOverlayOptions, heatRange, overlayHeat, turbo } from './color.js';
+import { type FloatMap, type HeatOverlayOptions, heatRange, overlayHeat, turbo } from './colormap.js';
 import { checkRgb, renderSvgWithCells, writeRgbPng } from './io.js';
 import { colorbar, svgDoc, text } from './svg.js';
 

@@ -1,6 +1,7 @@
 // Figures (PNG) for the paper's Figures 3–5, the localization maps of spec §10 and
 // training curves, plus the pixel helpers they share. Every writer is atomic.
 export * from './color.js';
+export * from './colormap.js';
 export * from './io.js';
 export * from './svg.js';
 export * from './loss_curves.js';

@@ -1,7 +1,8 @@
 // The paper's Figure 4: SSP's region weights w[r, a] (softmax over regions per
 // attribute, spec §4), averaged over a data set, as an attributes × regions heat map.
 import sharp from 'sharp';
-import { type Colormap, heatRange, rgbHex, viridis } from './color.js';
+import { rgbHex } from './color.js';
+import { type Colormap, heatRange, viridis } from './colormap.js';
 import { writePng } from './io.js';
 import { colorbar, rect, svgDoc, text, textWidth } from './svg.js';
 

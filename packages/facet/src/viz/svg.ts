@@ -1,6 +1,7 @@
 // Small SVG builders for the figures: text, axes with ticks and labels, line charts,
 // legends and colour bars. Rendered to PNG by sharp (librsvg) with DejaVu Sans.
-import type { Colormap, Rgb } from './color.js';
+import type { Rgb } from './color.js';
+import type { Colormap } from './colormap.js';
 import { rgbHex } from './color.js';
 
 export const FONT = 'DejaVu Sans, sans-serif';

@@ -1,7 +1,9 @@
 // Pixels for the views: the parse as a transparent overlay in the region palette, the
 // localization map (spec §10) upsampled and coloured with turbo, all on canvases.
-// The palette and colour helpers are facet's own (src/viz/color.ts), shared with the CLI figures.
-import { REGION_PALETTE, bilinearResize, heatRange, turbo } from '../../src/viz/color.js';
+// The palette and colour helpers are facet's own (src/viz/color.ts, src/viz/colormap.ts),
+// shared with the CLI figures and the HTML report.
+import { REGION_PALETTE } from '../../src/viz/color.js';
+import { bilinearResize, heatRange, turbo } from '../../src/viz/colormap.js';
 
 export { REGION_PALETTE, turbo };
 
@@ -19,16 +21,12 @@ export function drawPixels(canvas: HTMLCanvasElement, pixels: ImageData): void {
   context(canvas, pixels.width, pixels.height).putImageData(pixels, 0, 0);
 }
 
-/** Most probable region per pixel, coloured; background (region 0) stays transparent. */
-export function drawParse(canvas: HTMLCanvasElement, parse: Float32Array, regions: number, height: number, width: number): Uint32Array {
+/** Region labels (model_io/parse_labels.ts) coloured; background (region 0) stays transparent. */
+export function drawParse(canvas: HTMLCanvasElement, labels: Uint8Array, height: number, width: number): void {
   const ctx = context(canvas, width, height);
   const img = ctx.createImageData(width, height);
-  const plane = height * width;
-  const counts = new Uint32Array(regions);
-  for (let p = 0; p < plane; p++) {
-    let best = 0;
-    for (let k = 1; k < regions; k++) if (parse[k * plane + p]! > parse[best * plane + p]!) best = k;
-    counts[best]!++;
+  for (let p = 0; p < labels.length; p++) {
+    const best = labels[p]!;
     if (best === 0) continue;
     const c = REGION_PALETTE[best] ?? [128, 128, 128];
     img.data[4 * p] = c[0];
@@ -37,7 +35,6 @@ export function drawParse(canvas: HTMLCanvasElement, parse: Float32Array, region
     img.data[4 * p + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
-  return counts;
 }
 
 /** Attribute a's map (A×gh×gw), bilinear to H×W, min–max over the grid, turbo. */

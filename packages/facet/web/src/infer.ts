@@ -1,14 +1,15 @@
 // The model in the browser: bundle config from /model.json, the graph from /model.onnx,
 // run by onnxruntime-web (wasm; threads when the page is cross-origin isolated).
-// Preprocessing follows src/infer/preprocess.ts: the fit rule of src/data/fit.ts (cover
+// Preprocessing and output unpacking are src/model_io/'s, as in Node: the fit rule (cover
 // H×W, the same whole-pixel centre crop, Lanczos-3 as sharp), normalised per channel, planar 3×H×W.
 import * as ort from 'onnxruntime-web/wasm';
-import { coverCrop } from '../../src/data/fit.js';
-import { resizeLanczos3 } from '../../src/data/lanczos_resize.js';
+import { coverCrop, cropRgb } from '../../src/model_io/fit.js';
+import { resizeLanczos3 } from '../../src/model_io/lanczos_resize.js';
+import { normalizePlanar } from '../../src/model_io/normalize.js';
+import { INPUT_NAME, type RawPrediction, unpackOutputs } from '../../src/model_io/outputs.js';
 import type { RgbImage } from '../../src/face/warp.js';
 import { rgbToImageData } from './rgb.js';
 import type { BundleConfig } from '../../src/infer/bundle_config.js';
-import type { RawPrediction } from '../../src/infer/outputs.js';
 
 /** What /model.json serves: the bundle's settings (src/infer/bundle.ts) and the graph's size. */
 export type ModelConfig = Pick<BundleConfig, 'height' | 'width' | 'attributeNames' | 'regionNames' | 'normalization' | 'description'> & {
@@ -69,52 +70,30 @@ export interface Prepared {
 }
 
 /**
- * The fit rule (src/data/fit.ts): the centred cover crop, resized to W×H with Lanczos-3 as
- * sharp does in Node (src/data/lanczos_resize.ts; a W×H image passes unchanged), then
- * planar normalised floats.
+ * The fit rule (src/model_io/fit.ts): the centred cover crop, resized to W×H with Lanczos-3 as
+ * sharp does in Node (src/model_io/lanczos_resize.ts; a W×H image passes unchanged), then
+ * planar normalised floats (src/model_io/normalize.ts).
  */
 export function preprocess(image: RgbImage, config: ModelConfig): Prepared {
   const { width: W, height: H, normalization: norm } = config;
-  const crop = coverCrop(image.width, image.height, W, H);
-  let cut = image;
-  if (crop.width !== image.width || crop.height !== image.height) {
-    const data = new Uint8Array(crop.width * crop.height * 3);
-    for (let y = 0; y < crop.height; y++) {
-      const from = ((crop.top + y) * image.width + crop.left) * 3;
-      data.set(image.data.subarray(from, from + crop.width * 3), y * crop.width * 3);
-    }
-    cut = { data, width: crop.width, height: crop.height };
-  }
-  const rgb = resizeLanczos3(cut, W, H);
-  const plane = W * H;
-  const input = new Float32Array(3 * plane);
-  const d = rgb.data;
-  for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) input[c * plane + p] = (d[3 * p + c]! - norm.mean[c]!) / norm.std[c]!;
-  }
+  const rgb = resizeLanczos3(cropRgb(image, coverCrop(image.width, image.height, W, H)), W, H);
+  const input = normalizePlanar(rgb.data, H, W, norm);
   return { input, pixels: rgbToImageData(rgb) };
 }
 
 export async function predict(model: Model, input: Float32Array): Promise<Prediction> {
   const { height: H, width: W } = model.config;
   const t0 = performance.now();
-  const out = await model.session.run({ image: new ort.Tensor('float32', input, [1, 3, H, W]) });
+  const out = await model.session.run({ [INPUT_NAME]: new ort.Tensor('float32', input, [1, 3, H, W]) });
   const ms = performance.now() - t0;
-  const get = (name: string): ort.Tensor => {
-    const t = out[name];
-    if (!t) throw new Error(`the model has no output '${name}'`);
-    return t;
-  };
-  const heat = get('heatmaps');
-  const result: Prediction = {
-    probabilities: (get('probabilities').data as Float32Array).slice(),
-    regionWeights: (get('region_weights').data as Float32Array).slice(),
-    parse: (get('parse').data as Float32Array).slice(),
-    heatmaps: (heat.data as Float32Array).slice(),
-    gridHeight: heat.dims[2]!,
-    gridWidth: heat.dims[3]!,
-    ms,
-  };
-  for (const t of Object.values(out)) t.dispose();
-  return result;
+  try {
+    const [result] = unpackOutputs((name) => {
+      const t = out[name];
+      if (!t) throw new Error(`the model has no output '${name}'`);
+      return { data: t.data as Float32Array, dims: t.dims };
+    }, 1);
+    return { ...result!, ms };
+  } finally {
+    for (const t of Object.values(out)) t.dispose();
+  }
 }

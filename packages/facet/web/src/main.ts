@@ -4,7 +4,8 @@
 // parse overlay, the selected attribute's heat map and its region weights. A photo that is
 // already an aligned crop goes to the model whole. Everything is computed here, client-side.
 import './style.css';
-import { resizeLanczos3 } from '../../src/data/lanczos_resize.js';
+import { resizeLanczos3 } from '../../src/model_io/lanczos_resize.js';
+import { argmaxRegions, regionFractions } from '../../src/model_io/parse_labels.js';
 import { CELEBA_TEMPLATE } from '../../src/face/celeba_template.js';
 import { type PhotoFace, DEFAULT_MAX_FACES, findFaces } from '../../src/face/find_faces.js';
 import { REGION_PALETTE, clear, drawHeat, drawParse, drawPixels, rgbCss, turbo } from './draw.js';
@@ -91,7 +92,7 @@ function applyOpacity(): void {
   ui.heatOverlay.style.opacity = String(Number(ui.heatOpacity.value) / 100);
 }
 
-function renderLegend(regionNames: string[], counts?: Uint32Array): void {
+function renderLegend(regionNames: string[], fractions?: Float32Array): void {
   ui.legend.replaceChildren(
     ...regionNames.map((name, k) => {
       const item = document.createElement('span');
@@ -100,10 +101,7 @@ function renderLegend(regionNames: string[], counts?: Uint32Array): void {
       sw.style.background = k === 0 ? 'transparent' : rgbCss(REGION_PALETTE[k] ?? [128, 128, 128]);
       if (k === 0) sw.className = 'none';
       item.append(sw, document.createTextNode(name));
-      if (counts) {
-        const total = counts.reduce((a, b) => a + b, 0);
-        item.title = `${name}: ${((100 * counts[k]!) / Math.max(1, total)).toFixed(1)} % of the image`;
-      }
+      if (fractions) item.title = `${name}: ${(100 * fractions[k]!).toFixed(1)} % of the image`;
       return item;
     }),
   );
@@ -208,8 +206,9 @@ function show(model: Model, r: Prediction, pixels: ImageData): void {
   const { height: H, width: W, regionNames: R, attributeNames: A } = model.config;
   drawPixels(ui.photoParse, pixels);
   drawPixels(ui.photoHeat, pixels);
-  const counts = drawParse(ui.parseOverlay, r.parse, R.length, H, W);
-  renderLegend(R, counts);
+  const labels = argmaxRegions(r.parse, R.length, H * W);
+  drawParse(ui.parseOverlay, labels, H, W);
+  renderLegend(R, regionFractions(labels, R.length));
   if (state.selected < 0) {
     let best = 0;
     for (let a = 1; a < A.length; a++) if (r.probabilities[a]! > r.probabilities[best]!) best = a;

@@ -9,6 +9,7 @@ import { int, oneOf, threads } from '../options.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 import type { PredictionResult } from '../../infer/predict.js';
 import { PRECISIONS, PRECISION_HELP, type Precision } from '../../models/precision.js';
+import { topRegions } from '../../model_io/top_regions.js';
 
 interface PredictCliOptions {
   run?: string;
@@ -196,9 +197,9 @@ export function formatTable(r: PredictionResult, top: number, files: { json: str
     }
     const pad = r.align === 'detect' ? '    ' : '  ';
     const order = r.attributeNames.map((_, a) => a).sort((a, b) => f.probabilities[b]! - f.probabilities[a]!);
+    const tops = topRegions(f.regionWeights, A, r.regionNames.length);
     for (const a of order.slice(0, top)) {
-      let best = 0;
-      for (let k = 1; k < r.regionNames.length; k++) if (f.regionWeights[k * A + a]! > f.regionWeights[best * A + a]!) best = k;
+      const best = tops[a]!;
       const p = f.probabilities[a]!;
       lines.push(`${pad}${r.attributeNames[a]!.padEnd(nameW)}  ${p.toFixed(3)} ${bar(p)}  ${r.regionNames[best]} ${f.regionWeights[best * A + a]!.toFixed(2)}`);
     }

@@ -1,7 +1,9 @@
-// Assembles one batch from stored records: normalise to float32 N×3×H×W (planar),
-// mirror where asked, labels N×H×W. Pure TS, so it runs in a worker thread as well.
+// Assembles one batch from stored records: normalise to float32 N×3×H×W (planar, as
+// predict does: model_io/normalize.ts), mirror where asked, labels N×H×W. Pure TS, so it
+// runs in a worker thread as well.
 import type { StoreReader } from './store.js';
 import type { Normalization } from './normalization.js';
+import { normalizeInto } from '../../model_io/normalize.js';
 
 export interface AssembledBatch {
   images: Float32Array;
@@ -19,18 +21,13 @@ export function assembleBatch(store: StoreReader, indices: readonly number[], fl
   const images = new Float32Array(indices.length * 3 * plane);
   const labels = hasMasks ? new Uint8Array(indices.length * plane) : null;
   const rec = new Uint8Array(plane * 4);
-  const scale = norm.std.map((s) => 1 / s);
   indices.forEach((index, n) => {
     store.read(index, rec);
     const flip = flips[n]!;
-    const base = n * 3 * plane;
+    normalizeInto(images, n * 3 * plane, rec, h, w, norm, flip);
+    if (!labels) return;
     for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const src = (y * w + (flip ? w - 1 - x : x));
-        const dst = y * w + x;
-        for (let c = 0; c < 3; c++) images[base + c * plane + dst] = (rec[src * 3 + c]! - norm.mean[c]!) * scale[c]!;
-        if (labels) labels[n * plane + dst] = rec[3 * plane + src]!;
-      }
+      for (let x = 0; x < w; x++) labels[n * plane + y * w + x] = rec[3 * plane + y * w + (flip ? w - 1 - x : x)]!;
     }
   });
   return { images, labels, count: indices.length, height: h, width: w, producedAt: Date.now() };

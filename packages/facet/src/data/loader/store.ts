@@ -11,7 +11,7 @@ import { NormalizationAccumulator, type Normalization } from './normalization.js
 import { fingerprintMismatch, itemFingerprint } from './fingerprint.js';
 
 export const NO_LABEL = 255;
-// 3: images fit by the cover rule (data/fit.ts) rather than stretched
+// 3: images fit by the cover rule (model_io/fit.ts) rather than stretched
 const CACHE_VERSION = 3;
 
 export interface StoreHeader {

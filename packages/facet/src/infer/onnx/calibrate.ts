@@ -3,7 +3,7 @@
 // range is its [min, max] over them. Then the QDQ graph is built with those ranges.
 import * as ort from 'onnxruntime-node';
 import type { GraphBuilder } from './graph.js';
-import { INPUT_NAME } from '../outputs.js';
+import { INPUT_NAME } from '../../model_io/outputs.js';
 import { type ActivationRange, CalibrationConvs, type ConvWriter, QuantizedConvs, type QuantizeOptions, rangesOf } from './quantize.js';
 
 /** Normalised inputs N×3×H×W, as the graph's `image` takes them. */

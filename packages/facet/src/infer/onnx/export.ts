@@ -11,7 +11,7 @@ import { type SafetensorsEntry, writeFileAtomic } from '@facet/torch/safetensors
 import { MAX_POOLED_REGIONS, REGION_COUNT } from '../../regions.js';
 import { ATTRIBUTE_BLOCKS, DECODER_BLOCKS, ENCODER_BLOCKS } from '../../models/architecture.js';
 import type { Bundle, BundleConfig } from '../bundle.js';
-import { INPUT_NAME } from '../outputs.js';
+import { INPUT_NAME } from '../../model_io/outputs.js';
 import { FACET_VERSION } from '../../version.js';
 import { type Dim, GraphBuilder } from './graph.js';
 import { prelu, resizeNearest, shrinkMasks } from './ops.js';

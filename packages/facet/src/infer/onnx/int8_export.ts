@@ -5,8 +5,9 @@
 import type { Bundle } from '../bundle.js';
 import { FACET_VERSION } from '../../version.js';
 import { synthFace } from '../../data/synth/writer.js';
-import { normalizePlanar } from '../preprocess.js';
-import { type RawPrediction, argmaxRegions } from '../outputs.js';
+import { normalizePlanar } from '../../model_io/normalize.js';
+import type { RawPrediction } from '../../model_io/outputs.js';
+import { argmaxRegions } from '../../model_io/parse_labels.js';
 import { BUNDLE_METADATA_KEY, buildBundleGraph, exportBundleToOnnx, type OnnxExportOptions } from './export.js';
 import { type CalibrationBatch, quantizedGraph } from './calibrate.js';
 import type { QuantizeOptions } from './quantize.js';

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { checkThreads } from '@facet/torch/threads';
 import type { Bundle, BundleConfig } from '../bundle.js';
 import { checkBundleConfig } from '../bundle_check.js';
-import { INPUT_NAME, type RawPrediction } from '../outputs.js';
+import { INPUT_NAME, type RawPrediction, unpackOutputs } from '../../model_io/outputs.js';
 import { BUNDLE_METADATA_KEY, exportBundleToOnnx } from './export.js';
 import { readModelInfo } from './model_info.js';
 
@@ -77,7 +77,7 @@ export class OnnxPipeline {
     return new OnnxPipeline(session, config, typeof batch === 'number' ? batch : null);
   }
 
-  /** Predictions for normalised 3×H×W inputs (as infer/preprocess.ts makes them). */
+  /** Predictions for normalised 3×H×W inputs (as model_io/normalize.ts makes them). */
   async run(inputs: Float32Array[]): Promise<RawPrediction[]> {
     const { height: h, width: w } = this.config;
     const per = 3 * h * w;
@@ -93,22 +93,11 @@ export class OnnxPipeline {
       part.forEach((x, i) => batch.set(x, i * per));
       const result = await this.session.run({ [INPUT_NAME]: new ort.Tensor('float32', batch, [chunk, 3, h, w]) });
       try {
-        const get = (name: string): ort.Tensor => {
+        out.push(...unpackOutputs((name) => {
           const t = result[name];
           if (!t) throw new Error(`onnx: the model has no output '${name}'`);
-          return t;
-        };
-        const probs = get('probabilities'), weights = get('region_weights'), parse = get('parse'), heat = get('heatmaps');
-        const [, , gh, gw] = heat.dims as number[];
-        const split = (t: ort.Tensor, i: number): Float32Array => {
-          const all = t.data as Float32Array;
-          const n = all.length / chunk;
-          return all.slice(i * n, (i + 1) * n);
-        };
-        part.forEach((_, i) => out.push({
-          probabilities: split(probs, i), regionWeights: split(weights, i), parse: split(parse, i), heatmaps: split(heat, i),
-          gridHeight: gh!, gridWidth: gw!,
-        }));
+          return { data: t.data as Float32Array, dims: t.dims };
+        }, chunk, part.length));
       } finally {
         for (const t of Object.values(result)) t.dispose();
       }
