@@ -3,7 +3,7 @@
 import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
 import { type OnnxExportOptions, WeightGraph, attributeFeatures, batchDim } from '../infer/onnx/export.js';
 import { GraphBuilder } from '../infer/onnx/graph.js';
-import { INPUT_NAME } from '../infer/outputs.js';
+import { INPUT_NAME } from '../model_io/outputs.js';
 
 /** image → probabilities (sigmoid of fc over the global average of conv62). */
 export function buildBasicGraph(weights: Map<string, SafetensorsEntry>, height: number, width: number, options: OnnxExportOptions = {}): GraphBuilder {

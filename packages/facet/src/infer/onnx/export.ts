@@ -11,7 +11,7 @@ import { type SafetensorsEntry, writeFileAtomic } from '@facet/torch/safetensors
 import { MAX_POOLED_REGIONS, REGION_COUNT } from '../../regions.js';
 import { ATTRIBUTE_BLOCKS, DECODER_BLOCKS, ENCODER_BLOCKS } from '../../models/architecture.js';
 import type { Bundle, BundleConfig } from '../bundle.js';
-import { INPUT_NAME } from '../../model_io/outputs.js';
+import { INPUT_NAME, OUTPUT_NAMES } from '../../model_io/outputs.js';
 import { FACET_VERSION } from '../../version.js';
 import { type Dim, GraphBuilder } from './graph.js';
 import { prelu, resizeNearest, shrinkMasks } from './ops.js';
@@ -200,6 +200,7 @@ export function buildBundleGraph(bundle: Pick<Bundle, 'config' | 'weights'>, opt
   const h2: [number, number] = [half(H), half(W)];
 
   const image = g.input(INPUT_NAME, [N, 3, H, W]);
+  const [PROBABILITIES, REGION_WEIGHTS, PARSE, HEATMAPS] = OUTPUT_NAMES;
 
   // Parser input: x·(σ_a/σ_p) + (μ_a-μ_p)/σ_p per channel (TorchPipeline.parserInput), in float32 as there.
   const an = c.normalization, pn = c.parserNormalization;
@@ -207,7 +208,7 @@ export function buildBundleGraph(bundle: Pick<Bundle, 'config' | 'weights'>, opt
   const shift = new Float32Array(an.mean.map((m, k) => (m - pn.mean[k]!) / pn.std[k]!));
   const px = g.node('Add', [g.node('Mul', [image, g.constFloat('parser_scale', [1, 3, 1, 1], scale)]), g.constFloat('parser_shift', [1, 3, 1, 1], shift)]);
   const logits = parserGraph(p, px, H, W);
-  g.node('Softmax', [logits.full], { axis: 1 }, 'parse');
+  g.node('Softmax', [logits.full], { axis: 1 }, PARSE);
   const masksHalf = g.node('Softmax', [logits.half], { axis: 1 });
 
   // SSP (models/ssp_head.ts): masks on conv62's grid, region features, two branches.
@@ -220,21 +221,21 @@ export function buildBundleGraph(bundle: Pick<Bundle, 'config' | 'weights'>, opt
   const f = g.node('Div', [weighted, g.node('Add', [msum, g.constFloat('ssp_eps', [], [1e-6])])]);
   const sRec = a.linear(f, 'rec'); // N,R,A
   const sLoc = a.linear(f, 'loc');
-  const weights = g.node('Softmax', [sLoc], { axis: 1 }, 'region_weights');
+  const weights = g.node('Softmax', [sLoc], { axis: 1 }, REGION_WEIGHTS);
   const logit = g.node('ReduceSum', [g.node('Mul', [weights, sRec]), g.constInt64('axes_1', [1])], { keepdims: 0 }); // N,A
-  g.node('Sigmoid', [logit], {}, 'probabilities');
+  g.node('Sigmoid', [logit], {}, PROBABILITIES);
 
   // Heat maps (models/localization.ts): (Σ_r w[r,a]·m_r) · ⟨W_rec[a], A(x,y)⟩.
   const rec = a.get('rec.weight', 2);
   const scores = g.node('Conv', [features, g.constFloat('rec.weight_1x1', [A, C, 1, 1], rec.data)], { kernel_shape: [1, 1] }); // N,A,gh,gw
   const spread = g.node('MatMul', [g.node('Transpose', [weights], { perm: [0, 2, 1] }), mflat]); // N,A,hw
   const spread4 = g.node('Reshape', [spread, g.constInt64('shape_nahw', [0, A, gh, gw])]);
-  g.node('Mul', [spread4, scores], {}, 'heatmaps');
+  g.node('Mul', [spread4, scores], {}, HEATMAPS);
 
-  g.output('probabilities', [N, A]);
-  g.output('region_weights', [N, R, A]);
-  g.output('parse', [N, R, H, W]);
-  g.output('heatmaps', [N, A, gh, gw]);
+  g.output(PROBABILITIES, [N, A]);
+  g.output(REGION_WEIGHTS, [N, R, A]);
+  g.output(PARSE, [N, R, H, W]);
+  g.output(HEATMAPS, [N, A, gh, gw]);
   return g;
 }
 
