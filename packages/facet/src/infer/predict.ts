@@ -215,7 +215,7 @@ export class Predictor {
     } else {
       if (options.onnx !== undefined || options.onnxModel !== undefined) throw new Error('an ONNX model (--onnx) runs on --runtime onnx, not torch');
       // before the bundle is read: a CUDA request this libtorch cannot serve fails at once
-      const { resolveDevice } = await import('../train/device.js');
+      const { resolveDevice } = await import('../runs/device.js');
       const device = resolveDevice(options.device);
       const dir = resolveModelDir(options.run);
       const bundle = readBundle(dir);
