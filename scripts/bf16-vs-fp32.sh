@@ -23,7 +23,7 @@ for p in fp32 bf16; do
   facet eval --run "$run" --data "$data/celeba" --split test --json --out "$results/test-$p.json" >/dev/null
 done
 node --input-type=module -e "
-import { RunDir } from './packages/facet/dist/src/train/run_dir.js';
+import { RunDir } from './packages/facet/dist/src/runs/run_dir.js';
 import { lossCurves } from './packages/facet/dist/src/viz/loss_curves.js';
 import { readFileSync } from 'node:fs';
 const series = ['fp32', 'bf16'].map((p) => ({ name: p, points: new RunDir('$out/avg-' + p).readLog().filter((e) => 'loss' in e).map((e) => [e.step, e.loss]) }));

@@ -9,7 +9,7 @@ import { coverCrop, toInputPixels } from '../src/model_io/fit.js';
 import { decodeItem, readCelebA, readLfwParts } from '../src/data/index.js';
 import type { FaceItem } from '../src/data/types.js';
 import { prepareImage } from '../src/infer/preprocess.js';
-import { landmarksAtInput } from '../src/train/landmarks.js';
+import { landmarksAtInput } from '../src/runs/landmarks.js';
 import { sharedData, tempDir } from './helpers.js';
 
 const NORM = { mean: [0, 0, 0], std: [1, 1, 1] };

@@ -22,8 +22,8 @@ import { type Tensor, manualSeed, randn, rand, softmax, tidy, buildInfo, loadSaf
 import { buildModel, MODEL_NAMES, type ModelName } from '../src/models/registry.js';
 import { prepareRun, type RunSettings } from '../src/train/setup.js';
 import { createOptimizer, train } from '../src/train/trainer.js';
-import { RunDir } from '../src/train/run_dir.js';
-import { applyKernelChoice, resolveDevice } from '../src/train/device.js';
+import { RunDir } from '../src/runs/run_dir.js';
+import { applyKernelChoice, resolveDevice } from '../src/runs/device.js';
 import { evaluateRun } from '../src/eval/evaluate_run.js';
 import { benchModel } from '../src/bench/model_bench.js';
 import { TorchPipeline } from '../src/infer/torch_pipeline.js';

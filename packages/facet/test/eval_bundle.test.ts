@@ -8,7 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateBundle } from '../src/eval/evaluate_bundle.js';
-import { attributeMetrics } from '../src/eval/metrics.js';
+import { attributeMetrics } from '../src/metrics/metrics.js';
 import { readCelebA } from '../src/data/index.js';
 import { Predictor, isFailure } from '../src/infer/predict.js';
 import { makeTestBundle } from './onnx_helpers.js';

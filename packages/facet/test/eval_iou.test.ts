@@ -1,7 +1,7 @@
 /** Parsing IoU accumulated over a set (spec §9), on cases computed by hand. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IoUAccumulator, coarsen } from '../src/eval/iou.js';
+import { IoUAccumulator, coarsen } from '../src/metrics/iou.js';
 import { REGION_NAMES } from '../src/regions.js';
 import { LFW_PARTS_LABELS } from '../src/data/label_sets.js';
 

@@ -1,7 +1,7 @@
 /** Attribute metrics (spec §9) on cases computed by hand. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attributeMetrics, averagePrecision, balancedAccuracy, prevalence, THRESHOLD } from '../src/eval/metrics.js';
+import { attributeMetrics, averagePrecision, balancedAccuracy, prevalence, THRESHOLD } from '../src/metrics/metrics.js';
 
 const close = (a: number | null, b: number, msg?: string): void => {
   assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${msg ?? ''} got ${a}, expected ${b}`);

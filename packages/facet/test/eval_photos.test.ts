@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { evaluateBundle } from '../src/eval/evaluate_bundle.js';
-import { attributeMetrics } from '../src/eval/metrics.js';
+import { attributeMetrics } from '../src/metrics/metrics.js';
 import { formatEvaluation } from '../src/eval/format.js';
 import { Predictor, isFailure } from '../src/infer/predict.js';
 import { openSplit } from '../src/data/loader/split_source.js';

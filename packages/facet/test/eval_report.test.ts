@@ -1,11 +1,11 @@
 /** The markdown report: Table 2, per-attribute tables, Table 4 and the region-weight table. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attributeMetrics } from '../src/eval/metrics.js';
-import { IoUAccumulator } from '../src/eval/iou.js';
+import { attributeMetrics } from '../src/metrics/metrics.js';
+import { IoUAccumulator } from '../src/metrics/iou.js';
 import { renderReport, pct, markdownTable, TABLE2_METHODS, constantBalancedAccuracy } from '../src/eval/report.js';
 import { REGION_NAMES } from '../src/regions.js';
-import { addRegionHits } from '../src/experiment/analysis.js';
+import { addRegionHits } from '../src/eval/ssp_region_stats.js';
 import { formatEvaluation } from '../src/eval/format.js';
 
 /** The table that follows a heading line (exact), as rows of trimmed cells (header first, separator dropped). */

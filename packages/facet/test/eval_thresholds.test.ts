@@ -2,7 +2,7 @@
 // overfitting a few items, and the fold into the model (p ≥ 0.5 becomes the tuned cut).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logitShift, tuneThresholds } from '../src/eval/thresholds.js';
+import { logitShift, tuneThresholds } from '../src/metrics/thresholds.js';
 
 test('a cut between the classes is found; 0.5 stays where it is already best', () => {
   // attribute 0: positives at 0.3–0.4, negatives at 0.05–0.2 → a cut in (0.2, 0.3)

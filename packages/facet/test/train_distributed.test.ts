@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RunDir } from '../src/train/run_dir.js';
+import { RunDir } from '../src/runs/run_dir.js';
 import { freePort, withoutNproc } from '../src/train/launch.js';
 import { parseMaster, resolveWorld } from '../src/train/world.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';

@@ -164,7 +164,7 @@ test('export bundle --tune-thresholds: the val-tuned cuts are folded into the bi
   await bundleFromRuns({ attributesRun: run, out: plain });
   await bundleFromRuns({ attributesRun: run, out: tuned, tuneOn: data });
   const cuts = JSON.parse(readFileSync(join(tuned, 'bundle.json'), 'utf8')).training.decisionThresholds.thresholds as Record<string, number>;
-  const { attributePredictions } = await import('../src/eval/evaluate_run.js');
+  const { attributePredictions } = await import('../src/runs/attribute_predictions.js');
   const val = await attributePredictions(run, { data, split: 'val' });
   const names = Object.keys(cuts);
   assert.equal(names.length, 40);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareRun } from '../src/train/setup.js';
 import { trainRun } from './train_helpers.js';
-import { RunDir } from '../src/train/run_dir.js';
+import { RunDir } from '../src/runs/run_dir.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));

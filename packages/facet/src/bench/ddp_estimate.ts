@@ -10,6 +10,7 @@ import type { AttributeNet } from '../models/attribute_net.js';
 import { JointModel } from '../models/joint.js';
 import { Parser } from '../models/parser.js';
 import { peerInputs, disposeAll } from './inputs.js';
+import { METHODS } from '../runs/methods.js';
 
 type Layer = nn.Conv2d | nn.ConvTranspose2d | nn.Linear;
 
@@ -54,7 +55,8 @@ export interface NetworkCost {
   gflop_per_image: number;
 }
 
-const FROZEN_PARSER = new Set(['naive', 'ssp', 'ssg']);
+/** the networks of the methods a frozen parser feeds */
+const FROZEN_PARSER = new Set<string>(Object.values(METHODS).filter((m) => m.needsParser).map((m) => m.network));
 
 export function networkCosts(height: number, width: number, widthMult = 1): NetworkCost[] {
   manualSeed(0);

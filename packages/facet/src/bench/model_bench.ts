@@ -12,7 +12,7 @@ import type { Precision } from '../models/precision.js';
 import { bf16Hardware, type Bf16Hardware } from '../models/bf16_hardware.js';
 import { prepareModel, prepareInput, inPrecision, toFloat32 } from '../models/mixed_precision.js';
 import { peerInputs, randomAttributeTargets, randomRegionLabels, disposeAll } from './inputs.js';
-import { place, waitForDevice } from '../train/device.js';
+import { place, waitForDevice } from '../runs/device.js';
 
 export interface ModelBenchOptions {
   model: ModelName;

@@ -1,5 +1,5 @@
 // --device's help and syntax check, without loading libtorch (predict --runtime onnx
-// never loads it); train/device.ts resolves the choice against the libtorch found.
+// never loads it); runs/device.ts resolves the choice against the libtorch found.
 import { InvalidArgumentError } from 'commander';
 
 export const DEVICE_HELP = 'cpu (default) | cuda | cuda:N | auto (cuda when this libtorch has it, else cpu)';

@@ -7,9 +7,10 @@ import { openSplit } from '../data/loader/split_source.js';
 import { toTensors } from '../data/loader/to_tensors.js';
 import { readBundle } from '../infer/bundle.js';
 import { TorchPipeline } from '../infer/torch_pipeline.js';
-import { coarseOf, evaluateParser } from '../train/tasks/parser_task.js';
-import { attributeMetrics } from './metrics.js';
-import { evalLoader, trainPrevalence, type EvalOptions, type RunEvaluation } from './evaluate_run.js';
+import { coarseOf, evaluateParser } from '../runs/parser_evaluation.js';
+import { evalLoader, type EvalOptions } from '../runs/attribute_predictions.js';
+import { attributeMetrics } from '../metrics/metrics.js';
+import { trainPrevalence, type RunEvaluation } from './evaluate_run.js';
 
 /** The attribute data folders a bundle records (bundle.json training.attributes.data). */
 function trainingFolders(training: Record<string, unknown> | undefined): string[] {

@@ -2,37 +2,24 @@
 // set: attribute metrics for attribute and joint runs, parsing IoU for parser and
 // joint runs (spec §9).
 
-import { RunDir } from '../train/run_dir.js';
-import type { RunConfig } from '../train/config.js';
+import { RunDir } from '../runs/run_dir.js';
+import type { RunConfig } from '../runs/config.js';
+import { evalLoader, evalPrecision, attributePredictions, withAttributeRun, type EvalOptions } from '../runs/attribute_predictions.js';
+import { predictAttributes } from '../runs/attribute_forward.js';
+import { coarseOf, evaluateParser, type ParseEvaluation } from '../runs/parser_evaluation.js';
+import { place } from '../runs/device.js';
 import type { Precision } from '../models/precision.js';
 import { prepareModel } from '../models/mixed_precision.js';
-import { AttributeForward, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, predictAttributes } from '../train/tasks/attribute_task.js';
-import { coarseOf, evaluateParser, type ParseEvaluation } from '../train/tasks/parser_task.js';
-import { Parser } from '../models/parser.js';
-import { JointModel } from '../models/joint.js';
+import type { Parser } from '../models/parser.js';
+import type { JointModel } from '../models/joint.js';
 import { buildModel } from '../models/registry.js';
-import { openSplit, type SplitSource } from '../data/loader/split_source.js';
-import { DataLoader } from '../data/loader/loader.js';
-import type { Normalization } from '../data/loader/normalization.js';
+import { openSplit } from '../data/loader/split_source.js';
 import { openDataset } from '../data/detect.js';
 import type { Split } from '../data/types.js';
 import { REGION_NAMES } from '../regions.js';
-import { place } from '../train/device.js';
-import { attributeMetrics, prevalence, type AttributeReport } from './metrics.js';
-import { type SSPRegionStats, sspRegionStats, drawnAttributes, localizationHits } from '../experiment/analysis.js';
-
-export interface EvalOptions {
-  data: string;
-  split: Split;
-  weights?: 'best' | 'weights';
-  limit?: number;
-  cacheDir?: string;
-  batch?: number;
-  /** where the networks run (resolved: cpu, cuda, cuda:N; default cpu) */
-  device?: string;
-  /** fp32 | fp32-cl | bf16 (models/precision.ts); default: the precision the run trained in (bundles: fp32) */
-  precision?: Precision;
-}
+import { attributeMetrics, prevalence, type AttributeReport } from '../metrics/metrics.js';
+import { type SSPRegionStats, sspRegionStats } from './ssp_region_stats.js';
+import { drawnAttributes, localizationHits } from './drawn_attributes.js';
 
 export interface LocalizationReport {
   /** A×R row-major: SSP's region weights averaged over the split */
@@ -58,21 +45,6 @@ export interface RunEvaluation {
   faces?: { photos: number; withFace: number; noFace: string[] };
 }
 
-/** The precision an evaluation runs in: asked for, else the run's own (joint runs: fp32 only). */
-export function evalPrecision(config: RunConfig, o: EvalOptions): Precision {
-  const p = o.precision ?? config.recipe.precision ?? 'fp32';
-  if (config.kind === 'joint' && p !== 'fp32') throw new Error(`eval: a joint run evaluates in fp32 only, not --precision ${p}`);
-  return p;
-}
-
-/** An unshuffled, unflipped loader over a split, normalised as the model expects. */
-export function evalLoader(source: SplitSource, normalization: Normalization, batch: number, withAttributes: boolean): DataLoader {
-  return new DataLoader({
-    store: source.store, batchSize: batch, seed: 0, normalization, flip: false, shuffle: false, workers: 0,
-    attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,
-  });
-}
-
 /**
  * Each attribute's prevalence over the train splits of the folders a model was trained
  * on (the majority-class baseline's guess); undefined where they are gone or differ.
@@ -93,50 +65,14 @@ export function trainPrevalence(folders: readonly string[], attributeNames: read
   }
 }
 
-export interface Predictions {
-  config: RunConfig;
-  probs: Float32Array;
-  labels: Uint8Array;
-  /** SSP runs: w[r, a] averaged over the split and each region's accuracy alone (Figure 4's numbers) */
-  regions?: SSPRegionStats;
-}
-
-/** A run's probabilities (and the labels) on a split, as its evaluation computes them. */
-export async function attributePredictions(runPath: string, o: EvalOptions): Promise<Predictions> {
-  const run = new RunDir(runPath);
-  const config = run.readJson<RunConfig>('config.json');
-  const { height, width } = config.recipe;
-  const source = await openSplit(o.data, o.split, { height, width, require: 'attributes', limit: o.limit, cacheDir: o.cacheDir });
-  const loader = evalLoader(source, config.normalization, o.batch ?? 32, true);
-  try {
-    const precision = evalPrecision(config, o);
-    if (config.kind === 'joint') {
-      const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
-      run.loadWeights(joint, o.weights ?? 'best');
-      place(joint, o.device ?? 'cpu');
-      const forward = new AttributeForward(joint.attributes, 'avg', null, source);
-      const r = await predictAttributes(forward, loader);
-      joint.dispose();
-      return { config, probs: r.probs, labels: r.labels };
-    }
-    const method = config.method!;
-    const net = buildAttributeModel(config);
-    run.loadWeights(net, o.weights ?? 'best');
-    place(net, o.device ?? 'cpu');
-    const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(config.parserRun!, config.normalization, o.device) : null;
-    prepareModel(net, precision);
-    const forward = new AttributeForward(net, method, masks, source, precision);
-    try {
-      const r = await predictAttributes(forward, loader);
-      const regions = method === 'ssp' ? await sspRegionStats(forward, loader, r.count) : undefined;
-      return { config, probs: r.probs, labels: r.labels, regions };
-    } finally {
-      forward.dispose();
-      net.dispose();
-    }
-  } finally {
-    await loader.close();
-  }
+/** An attr or joint run's attribute metrics on a split, with SSP's region statistics for an SSP run. */
+async function attributeEvaluation(runPath: string, o: EvalOptions): Promise<{ attributes: AttributeReport; regions?: SSPRegionStats }> {
+  return withAttributeRun(runPath, o, async ({ config, forward, loader }) => {
+    const r = await predictAttributes(forward, loader);
+    const regions = config.method === 'ssp' ? await sspRegionStats(forward, loader, r.count) : undefined;
+    const attributes = attributeMetrics(r.probs, r.labels, config.attributeNames, { trainPrevalence: trainPrevalence(config.data.map((d) => d.dir), config.attributeNames) });
+    return { attributes, regions };
+  });
 }
 
 async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Promise<ParseEvaluation> {
@@ -170,8 +106,8 @@ export async function evaluateRun(runPath: string, o: EvalOptions): Promise<RunE
   const config = new RunDir(runPath).readJson<RunConfig>('config.json');
   const out: RunEvaluation = { run: runPath, kind: config.kind, method: config.method, data: o.data, split: o.split, precision: evalPrecision(config, o) };
   if (config.kind !== 'parser') {
-    const { probs, labels, regions } = await attributePredictions(runPath, o);
-    out.attributes = attributeMetrics(probs, labels, config.attributeNames, { trainPrevalence: trainPrevalence(config.data.map((d) => d.dir), config.attributeNames) });
+    const { attributes, regions } = await attributeEvaluation(runPath, o);
+    out.attributes = attributes;
     if (regions) out.localization = localizationReport(regions, config.attributeNames, o.data);
   }
   if (config.kind !== 'attr') out.parsing = await parsing(runPath, config, o);

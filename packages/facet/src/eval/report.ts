@@ -10,8 +10,8 @@
 // percentages with 2 decimals ("12.34"), column headers say "(%)"; region weights are
 // fractions with 3 decimals; a missing value (method not run, AP undefined, class absent)
 // is "—". In per-attribute tables the best method of each row is bold.
-import type { AttributeReport } from './metrics.js';
-import type { IoUResult } from './iou.js';
+import type { AttributeReport } from '../metrics/metrics.js';
+import type { IoUResult } from '../metrics/iou.js';
 
 /** The paper's Table 2 rows, in its order. */
 export const TABLE2_METHODS = ['Avg. Pooling (basic)', 'SPPNet*', 'Naive', 'BBox', 'SSP', 'SSG', 'SSP+SSG'] as const;

@@ -16,7 +16,7 @@ import { applySimilarity, fitResidual, fitSimilarity } from '../face/similarity.
 import { detectInPhoto } from '../face/faces_in_photo.js';
 import { readPhoto } from '../infer/preprocess.js';
 import { type PredictOptions, type PredictionResult, Predictor, isFailure } from '../infer/predict.js';
-import { attributeMetrics } from './metrics.js';
+import { attributeMetrics } from '../metrics/metrics.js';
 
 export interface WildEvalOptions {
   /** a CelebA folder of in-the-wild photos (Img/img_celeba) with attribute labels */

@@ -8,10 +8,15 @@ import { join, relative } from 'node:path';
 import { writeFileAtomic } from '@facet/torch/safetensors-format';
 import { prepareRun, type RunSettings } from '../train/setup.js';
 import { train } from '../train/trainer.js';
-import { RunDir } from '../train/run_dir.js';
-import type { AttributeMethod, Recipe, RunConfig } from '../train/config.js';
+import { RunDir } from '../runs/run_dir.js';
+import type { Recipe, RunConfig } from '../runs/config.js';
+import { METHODS, type AttributeMethod } from '../runs/methods.js';
+import { AttributeForward } from '../runs/attribute_forward.js';
+import { buildAttributeModel } from '../runs/attribute_model.js';
+import { loadFrozenParser } from '../runs/frozen_parser.js';
 import { evaluateEnsemble, evaluateRun, type RunEvaluation } from '../eval/evaluate_run.js';
-import { AttributeForward, buildAttributeModel, loadFrozenParser } from '../train/tasks/attribute_task.js';
+import { sspRegionStats } from '../eval/ssp_region_stats.js';
+import { drawnAttributeCheck, drawnAttributes, localizationHits, type DrawnCheck } from '../eval/drawn_attributes.js';
 import { buildModel } from '../models/registry.js';
 import type { Parser } from '../models/parser.js';
 import { openSplit } from '../data/loader/split_source.js';
@@ -23,7 +28,7 @@ import { lossCurves } from '../viz/loss_curves.js';
 import { parseGrid } from '../viz/parse_grid.js';
 import { regionWeightMap } from '../viz/region_weights.js';
 import { activationComparison } from '../viz/activations.js';
-import { sspRegionStats, drawnAttributeCheck, drawnAttributes, localizationHits, parseExamples, strongestActivations, type DrawnCheck } from './analysis.js';
+import { parseExamples, strongestActivations } from './analysis.js';
 
 export interface ExperimentOptions {
   data: string;
@@ -89,7 +94,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
   // 2. Every attribute method.
   const dataset = openDataset(o.data, { checkFiles: false });
   const hasLandmarks = dataset.items('train').some((i) => i.landmarks);
-  const methods = o.methods.filter((m) => m !== 'bbox' || hasLandmarks);
+  const methods = o.methods.filter((m) => !METHODS[m].needsLandmarks || hasLandmarks);
   for (const method of methods) {
     await trainOnce({ ...base, kind: 'attr', method, data: [o.data], out: runs(method), parserRun,
       gated: method === 'ssg' ? [3] : undefined, recipe: attrRecipe }, o);

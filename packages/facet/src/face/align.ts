@@ -8,7 +8,8 @@
 import type { Landmarks } from '../data/types.js';
 import { CELEBA_TEMPLATE } from './celeba_template.js';
 import { type Point, type Similarity, fitResidual, fitSimilarity, invertSimilarity } from './similarity.js';
-import { type RgbImage, warpSimilarity } from './warp.js';
+import { warpSimilarity } from './warp.js';
+import type { RgbImage } from '../model_io/rgb_image.js';
 
 export interface TemplatePoint {
   /** CelebA's landmark name (data/types.ts LANDMARK_NAMES without _x/_y) */

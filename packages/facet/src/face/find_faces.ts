@@ -19,7 +19,7 @@ import { CELEBA_TEMPLATE } from './celeba_template.js';
 import type { DetectedFace, FaceFinder } from './detected_face.js';
 import { fivePoints } from './mesh_regions.js';
 import { applySimilarity } from './similarity.js';
-import type { RgbImage } from './warp.js';
+import type { RgbImage } from '../model_io/rgb_image.js';
 
 /** Packed RGB resized to width×height, aspect not kept (sharp in Node, model_io/lanczos_resize.ts in the page). */
 export type ResizeRgb = (img: RgbImage, width: number, height: number) => Promise<RgbImage>;

@@ -14,13 +14,7 @@
  * over k×k blocks (k = ⌊photo pixels per frame pixel⌋) and then sampled bilinearly.
  */
 import { type Similarity, applySimilarity, composeSimilarity, similarityScale } from './similarity.js';
-
-/** Packed RGB pixels, row-major (what sharp's `.raw()` gives for a 3-channel image). */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+import type { RgbImage } from '../model_io/rgb_image.js';
 
 export function checkRgbImage(img: RgbImage, where: string): void {
   const { width, height, data } = img;

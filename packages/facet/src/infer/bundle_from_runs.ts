@@ -2,13 +2,13 @@
 // default model and what `facet export onnx` and `facet predict` read.
 import { Parser } from '../models/parser.js';
 import { buildModel } from '../models/registry.js';
-import { RunDir } from '../train/run_dir.js';
-import type { RunConfig } from '../train/config.js';
-import { buildAttributeModel } from '../train/tasks/attribute_task.js';
+import { RunDir } from '../runs/run_dir.js';
+import type { RunConfig } from '../runs/config.js';
+import { buildAttributeModel } from '../runs/attribute_model.js';
+import { attributePredictions } from '../runs/attribute_predictions.js';
 import { writeBundle } from './write_bundle.js';
 import { noGrad, tensor } from '@facet/torch';
-import { attributePredictions } from '../eval/evaluate_run.js';
-import { logitShift, tuneThresholds, type TunedThresholds } from '../eval/thresholds.js';
+import { logitShift, tuneThresholds, type TunedThresholds } from '../metrics/thresholds.js';
 
 export interface BundleFromRunsOptions {
   attributesRun: string;
@@ -18,7 +18,7 @@ export interface BundleFromRunsOptions {
   description?: string;
   weights?: 'best' | 'weights';
   /**
-   * Tune each attribute's decision cut on this folder's val split (eval/thresholds.ts)
+   * Tune each attribute's decision cut on this folder's val split (metrics/thresholds.ts)
    * and fold it into the SSP head's recognition bias, so that p ≥ 0.5 is the tuned
    * decision everywhere the bundle runs (torch, ONNX, the page) with no new graph node.
    */

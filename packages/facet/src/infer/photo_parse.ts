@@ -6,19 +6,11 @@
 // falls inside it; where the inputs of several faces overlap (an aligned frame is about
 // 4½ eye distances wide, so neighbours' frames often do), the face whose input centre is
 // nearest in its own input's units wins. Pixels no face claims are background (0).
+import type { Affine } from '../model_io/fit.js';
 
 /** Longest side of the preview and of the photo parse. */
 export const PREVIEW_MAX_SIDE = 512;
 
-/** An affine map x' = a·x + b·y + tx, y' = c·x + d·y + ty (continuous coordinates, 0 = the left/top edge). */
-export interface Affine {
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-  tx: number;
-  ty: number;
-}
 
 export function applyAffine(m: Affine, x: number, y: number): [number, number] {
   return [m.a * x + m.b * y + m.tx, m.c * x + m.d * y + m.ty];

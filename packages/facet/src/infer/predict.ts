@@ -25,7 +25,8 @@ import { coverCrop, inputToSource } from '../model_io/fit.js';
 import { resolveModelDir } from './default_model.js';
 import { type RawPrediction, nonFiniteOutput } from '../model_io/outputs.js';
 import { argmaxRegions, regionFractions } from '../model_io/parse_labels.js';
-import { type Affine, composeAffine, drawParsesOnPhoto, previewSize } from './photo_parse.js';
+import { composeAffine, drawParsesOnPhoto, previewSize } from './photo_parse.js';
+import type { Affine } from '../model_io/fit.js';
 import { type PreparedImage, MAX_INPUT_PIXELS, prepareRgb, readPhoto } from './preprocess.js';
 
 export { type FaceJson, type PredictionJson, type PhotoParseJson, heatmapOf, toJson } from './prediction_json.js';
@@ -212,7 +213,7 @@ export class Predictor {
     } else {
       if (options.onnx !== undefined || options.onnxModel !== undefined) throw new Error('an ONNX model (--onnx) runs on --runtime onnx, not torch');
       // before the bundle is read: a CUDA request this libtorch cannot serve fails at once
-      const { resolveDevice } = await import('../train/device.js');
+      const { resolveDevice } = await import('../runs/device.js');
       const device = resolveDevice(options.device);
       const dir = resolveModelDir(options.run);
       const bundle = readBundle(dir);

@@ -7,7 +7,7 @@ import { AttributeNet } from '../models/attribute_net.js';
 import { attributeHeatmaps } from '../models/localization.js';
 import { type Bundle, withPrefix } from './bundle.js';
 import { type RawPrediction, unpackOutputs } from '../model_io/outputs.js';
-import { place } from '../train/device.js';
+import { place } from '../runs/device.js';
 import type { Precision } from '../models/precision.js';
 import { inPrecision, prepareInput, prepareModel, toFloat32 } from '../models/mixed_precision.js';
 

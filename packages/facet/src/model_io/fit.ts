@@ -4,8 +4,17 @@
 // image of the input's aspect (CelebA's aligned 178×218, and its exact half) keeps
 // every pixel. Free of Node and sharp imports: the browser bundle uses it too (sharp
 // resizes in Node, model_io/lanczos_resize.ts in the page).
-import type { RgbImage } from '../face/warp.js';
-import type { Affine } from '../infer/photo_parse.js';
+import type { RgbImage } from './rgb_image.js';
+
+/** An affine map x' = a·x + b·y + tx, y' = c·x + d·y + ty (continuous coordinates, 0 = the left/top edge). */
+export interface Affine {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  tx: number;
+  ty: number;
+}
 
 export const FIT_RULE = 'cover-centre';
 export type FitRule = typeof FIT_RULE;

@@ -14,7 +14,7 @@
  * shrinking, the kernel is stretched by the factor (antialiasing). Rows first, then columns,
  * the intermediate kept in floats.
  */
-import type { RgbImage } from '../face/warp.js';
+import type { RgbImage } from './rgb_image.js';
 
 const A = 3;
 

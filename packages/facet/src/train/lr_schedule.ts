@@ -1,10 +1,7 @@
 // The learning rate at each step, a pure function of the step: a resumed run gets the
 // same rates as an uninterrupted one. The paper keeps AdaGrad's rate constant; short
 // budgets on real faces gain from a linear warm-up and a cosine decay to zero.
-import type { Recipe } from './config.js';
-
-export type LrSchedule = 'constant' | 'cosine';
-export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+import type { Recipe } from '../runs/config.js';
 
 /** The rate for optimizer step `step` (0-based) of a run of recipe.steps steps. */
 export function learningRate(recipe: Pick<Recipe, 'lr' | 'steps' | 'lrSchedule' | 'warmupSteps'>, step: number): number {

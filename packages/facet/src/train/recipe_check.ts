@@ -2,8 +2,8 @@
 // reads back (hand-edited or damaged: `batch: 0` used to surface as "Cannot read
 // properties of null" deep in the loader). Errors name the file and the field.
 import { isThreadCount, threadRange } from '@facet/torch/threads';
-import { OPTIMIZERS, type Recipe, type RunConfig, type RunKind, ATTRIBUTE_METHODS } from './config.js';
-import { LR_SCHEDULES } from './lr_schedule.js';
+import { LR_SCHEDULES, OPTIMIZERS, type Recipe, type RunConfig, type RunKind } from '../runs/config.js';
+import { METHOD_NAMES } from '../runs/methods.js';
 import { PRECISIONS } from '../models/precision.js';
 
 type Rule = { test: (v: unknown) => boolean; expected: string; optional?: boolean };
@@ -47,8 +47,8 @@ export function checkSavedConfig(config: unknown, source: string): RunConfig {
   const c = config as Record<string, unknown>;
   const kinds: readonly RunKind[] = ['parser', 'attr', 'joint'];
   if (!kinds.includes(c.kind as RunKind)) throw new Error(`${source}: field 'kind' must be one of ${kinds.join(', ')}, got ${shown(c.kind)}`);
-  if (c.kind === 'attr' && !ATTRIBUTE_METHODS.includes(c.method as never)) {
-    throw new Error(`${source}: field 'method' must be one of ${ATTRIBUTE_METHODS.join(', ')}, got ${shown(c.method)}`);
+  if (c.kind === 'attr' && !METHOD_NAMES.includes(c.method as never)) {
+    throw new Error(`${source}: field 'method' must be one of ${METHOD_NAMES.join(', ')}, got ${shown(c.method)}`);
   }
   if (!Array.isArray(c.data) || c.data.length === 0 || !c.data.every((d) => typeof d === 'object' && d !== null && typeof (d as { dir?: unknown }).dir === 'string')) {
     throw new Error(`${source}: field 'data' must be a non-empty list of {dir}, got ${shown(c.data)}`);

@@ -11,15 +11,20 @@ import type { DatasetFormat } from '../data/types.js';
 import type { Shard } from '../data/loader/sampler.js';
 import { openDataset } from '../data/detect.js';
 import { REGION_NAMES } from '../regions.js';
-import { RunDir } from './run_dir.js';
+import { RunDir } from '../runs/run_dir.js';
 import { checkRecipe, checkSavedConfig } from './recipe_check.js';
-import { DEFAULT_RECIPE, versionStamp, type AttributeMethod, type Recipe, type RunConfig, type RunKind } from './config.js';
+import { DEFAULT_RECIPE, versionStamp, type Recipe, type RunConfig, type RunKind } from '../runs/config.js';
+import { METHODS, type AttributeMethod } from '../runs/methods.js';
 import type { TrainingTask } from './task.js';
-import { place, resolveDevice } from './device.js';
+import { place, resolveDevice } from '../runs/device.js';
 import { prepareModel } from '../models/mixed_precision.js';
-import { AttributeForward, AttributeTask, NEEDS_PARSER, buildAttributeModel, loadFrozenParser, positiveWeights } from './tasks/attribute_task.js';
+import { AttributeTask, positiveWeights } from './tasks/attribute_task.js';
+import { AttributeForward } from '../runs/attribute_forward.js';
+import { buildAttributeModel } from '../runs/attribute_model.js';
+import { loadFrozenParser } from '../runs/frozen_parser.js';
 import type { SSPFeatureLayer } from '../models/names.js';
-import { ParserTask, coarseOf, type ParseSource } from './tasks/parser_task.js';
+import { ParserTask } from './tasks/parser_task.js';
+import { coarseOf, type ParseSource } from '../runs/parser_evaluation.js';
 import { JointTask } from './tasks/joint_task.js';
 
 export interface RunSettings {
@@ -209,8 +214,8 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   }
 
   const method = settings.method ?? 'avg';
-  if (NEEDS_PARSER.includes(method) && !settings.parserRun) throw new Error(`--method ${method} needs --parser RUN (a trained parser run)`);
-  const masks = NEEDS_PARSER.includes(method) ? loadFrozenParser(settings.parserRun!, config.normalization, device) : null;
+  if (METHODS[method].needsParser && !settings.parserRun) throw new Error(`--method ${method} needs --parser RUN (a trained parser run)`);
+  const masks = METHODS[method].needsParser ? loadFrozenParser(settings.parserRun!, config.normalization, device) : null;
   const net = buildAttributeModel(config);
   if (!saved && settings.initFrom) initFrom(net, settings.initFrom, config);
   place(net, device);

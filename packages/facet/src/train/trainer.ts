@@ -4,8 +4,8 @@
 // process group: data-parallel (data_parallel.ts), and only rank 0 logs and writes.
 import { tidy, optim, type distributed as D } from '@facet/torch';
 import cliProgress from 'cli-progress';
-import { RunDir, type RunState } from './run_dir.js';
-import type { RunConfig } from './config.js';
+import { RunDir, type RunState } from '../runs/run_dir.js';
+import type { RunConfig } from '../runs/config.js';
 import type { TrainingTask } from './task.js';
 import { learningRate } from './lr_schedule.js';
 import { DataParallel } from './data_parallel.js';

@@ -7,7 +7,7 @@ import { coverCrop, cropRgb } from '../../src/model_io/fit.js';
 import { resizeLanczos3 } from '../../src/model_io/lanczos_resize.js';
 import { normalizePlanar } from '../../src/model_io/normalize.js';
 import { INPUT_NAME, type RawPrediction, unpackOutputs } from '../../src/model_io/outputs.js';
-import type { RgbImage } from '../../src/face/warp.js';
+import type { RgbImage } from '../../src/model_io/rgb_image.js';
 import { rgbToImageData } from './rgb.js';
 import type { BundleConfig } from '../../src/infer/bundle_config.js';
 

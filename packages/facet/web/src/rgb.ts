@@ -1,6 +1,6 @@
 // Packed RGB (what src/face/ works on, as sharp gives it in Node) to and from the page's
 // canvases. Opaque photos only: alpha is dropped on the way in and set to 255 on the way out.
-import type { RgbImage } from '../../src/face/warp.js';
+import type { RgbImage } from '../../src/model_io/rgb_image.js';
 
 function context(width: number, height: number): OffscreenCanvasRenderingContext2D {
   return new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;

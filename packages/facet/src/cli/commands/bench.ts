@@ -86,7 +86,7 @@ export function registerBenchCommand(program: Command): void {
         return;
       }
       if (!o.model) throw new Error('bench: give --model M or --op conv2d');
-      const { resolveDevice } = await import('../../train/device.js');
+      const { resolveDevice } = await import('../../runs/device.js');
       const device = resolveDevice(o.device);
       console.log(JSON.stringify(benchModel({
         model: o.model as ModelName, height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch,

@@ -26,7 +26,7 @@ export function registerEvalCommand(program: Command): void {
       const { evaluateRun, evaluateEnsemble } = await import('../../eval/evaluate_run.js');
       const { formatEvaluation } = await import('../../eval/format.js');
       // refused before any data is read when this libtorch cannot serve it
-      const { resolveDevice } = await import('../../train/device.js');
+      const { resolveDevice } = await import('../../runs/device.js');
       const device = resolveDevice(o.device);
       const opts = { data: o.data, split: o.split, weights: o.weights, limit: o.limit, cacheDir: o.cacheDir, device, precision: o.precision };
       // a bundle (the shipped model without --run) is scored as predict runs it; its folder is not written to

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { int, oneOf, positiveNumber, threads } from '../options.js';
-import type { AttributeMethod } from '../../train/config.js';
+import { METHOD_NAMES } from '../../runs/methods.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
-
-const METHODS: readonly AttributeMethod[] = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'];
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -16,7 +14,7 @@ export function registerExperimentCommand(program: Command): void {
     .requiredOption('--data <dir>', 'attribute data set (with a test split)')
     .option('--parser-data <dir>', 'parsing data set(s) for the parser (default: --data); the first is also the joint model\'s', collect)
     .requiredOption('--out <dir>', 'experiment directory (runs/, figures/, report.md, results.json)')
-    .option('--methods <list>', 'comma-separated attribute methods', 'avg,spp,naive,bbox,ssp,ssg')
+    .option('--methods <list>', 'comma-separated attribute methods', METHOD_NAMES.join(','))
     .option('--steps <n>', 'attribute runs\' steps', int('--steps', 1), 1000)
     .option('--parser-steps <n>', 'the parser\'s steps', int('--parser-steps', 1))
     .option('--parser-batch <n>', 'the parser\'s batch per parsing data set (default: --batch)', int('--parser-batch', 1))
@@ -41,10 +39,10 @@ export function registerExperimentCommand(program: Command): void {
     .option('--quiet', 'no progress bars')
     .action(async (o) => {
       // refused before anything is read or written when this libtorch cannot serve it
-      const { resolveDevice } = await import('../../train/device.js');
+      const { resolveDevice } = await import('../../runs/device.js');
       const device = resolveDevice(o.device);
       const { runExperiment } = await import('../../experiment/experiment.js');
-      const methods = String(o.methods).split(',').map((m) => oneOf('--methods', METHODS)(m.trim()));
+      const methods = String(o.methods).split(',').map((m) => oneOf('--methods', METHOD_NAMES)(m.trim()));
       const recipe = { steps: o.steps, batch: o.batch, height: o.height, width: o.width, widthMult: o.widthMult, optimizer: o.optimizer,
         lr: o.lr, seed: o.seed, evalEvery: o.evalEvery, checkpointEvery: o.evalEvery, threads: o.threads };
       const checks = await runExperiment({

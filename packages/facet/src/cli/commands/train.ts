@@ -2,15 +2,12 @@
 import type { Command } from 'commander';
 import { int, oneOf, positiveNumber, threads } from '../options.js';
 import type { RunSettings } from '../../train/setup.js';
-import { OPTIMIZERS, type AttributeMethod, type OptimizerName, type RunKind } from '../../train/config.js';
-import { LR_SCHEDULES, type LrSchedule } from '../../train/lr_schedule.js';
+import { DEFAULT_RECIPE, LR_SCHEDULES, OPTIMIZERS, type LrSchedule, type OptimizerName, type RunKind } from '../../runs/config.js';
+import { METHOD_NAMES, type AttributeMethod } from '../../runs/methods.js';
 import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js';
 import { DATASET_FORMATS } from '../../data/types.js';
-import { DEFAULT_RECIPE } from '../../train/config.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 import { PRECISIONS, PRECISION_HELP, type Precision } from '../../models/precision.js';
-
-const METHODS = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const;
 
 /** Repeated and comma-separated folders alike: --data a,b --data c → [a, b, c]. */
 function collect(value: string, previous: string[] = []): string[] {
@@ -70,7 +67,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
   if (!out) throw new Error('train: give --out RUN (or --resume RUN)');
   if (!f.resume && !f.data?.length) throw new Error('train: give --data DIR');
   // before any data is read or anything written: a CUDA request this libtorch cannot serve fails here
-  const { resolveDevice, applyKernelChoice } = await import('../../train/device.js');
+  const { resolveDevice, applyKernelChoice } = await import('../../runs/device.js');
   const device = resolveDevice(f.device);
   applyKernelChoice({ cudnnBenchmark: f.cudnnBenchmark, deterministic: f.deterministic });
   const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -142,7 +139,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--init-from <run>', "start from another parser run's best weights (fine-tune it on other data, or for more steps)")
     .action((f: TrainFlags) => run('parser', f));
   addRecipeOptions(t.command('attr').description('an attribute network; naive/ssp/ssg read masks from a frozen parser run'))
-    .option('--method <m>', `avg | spp | naive | bbox | ssp | ssg`, oneOf('--method', METHODS), 'avg')
+    .option('--method <m>', METHOD_NAMES.join(' | '), oneOf('--method', METHOD_NAMES), 'avg')
     .option('--parser <run>', 'trained parser run (naive, ssp, ssg)')
     .option('--gated <blocks>', 'SSG: gated encoder blocks, comma-separated (default 3)')
     .option('--balanced', 'weighted BCE, pos_weight = negatives/positives per attribute')

@@ -4,10 +4,10 @@ import { type Tensor, tidy } from '@facet/torch';
 import { JointModel } from '../../models/joint.js';
 import type { DataLoader, HostBatch } from '../../data/loader/loader.js';
 import { toTensors } from '../../data/loader/to_tensors.js';
-import type { RunConfig } from '../config.js';
+import type { RunConfig } from '../../runs/config.js';
 import type { TrainingTask, Validation } from '../task.js';
-import { evaluateParser, type ParseSource } from './parser_task.js';
-import { deviceOf } from '../device.js';
+import { evaluateParser, type ParseSource } from '../../runs/parser_evaluation.js';
+import { deviceOf } from '../../runs/device.js';
 
 export class JointTask implements TrainingTask<[HostBatch, HostBatch]> {
   readonly imagesPerStep: number;

@@ -5,16 +5,18 @@ import { FACET_VERSION } from '../version.js';
 import type { Normalization } from '../data/loader/normalization.js';
 import type { SSPFeatureLayer } from '../models/names.js';
 import { FIT_RULE, type FitRule } from '../model_io/fit.js';
-import type { LrSchedule } from './lr_schedule.js';
 import type { Precision } from '../models/precision.js';
+import type { AttributeMethod } from './methods.js';
 
 export type RunKind = 'parser' | 'attr' | 'joint';
-export type AttributeMethod = 'avg' | 'spp' | 'naive' | 'bbox' | 'ssp' | 'ssg';
-export const ATTRIBUTE_METHODS: readonly AttributeMethod[] = ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'];
 
 /** Spec §8's recipe: every value a flag. */
 export type OptimizerName = 'adagrad' | 'adam' | 'adamw' | 'sgd';
 export const OPTIMIZERS: readonly OptimizerName[] = ['adagrad', 'adam', 'adamw', 'sgd'];
+
+/** The rate over a run (train/lr_schedule.ts computes it): the paper's constant, or a cosine decay to zero. */
+export type LrSchedule = 'constant' | 'cosine';
+export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
 
 export interface Recipe {
   /** the paper's AdaGrad by default; Adam, AdamW and SGD (momentum 0.9) for shorter budgets */
