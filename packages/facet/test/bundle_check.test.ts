@@ -37,6 +37,7 @@ function variant(edit: { config?: (c: Record<string, unknown>) => void; weights?
 const fill = (value: number) => (e: { data: Uint8Array }) => new Float32Array(e.data.buffer, e.data.byteOffset, e.data.byteLength / 4).fill(value);
 
 const cases: Array<{ what: string; dir: () => string; error: RegExp }> = [
+  { what: "parserFlipAverage = 'yes'", dir: () => variant({ config: (c) => (c.parserFlipAverage = 'yes') }), error: /bundle\.json: field 'parserFlipAverage' must be true, false or absent, got 'yes'/ },
   { what: 'normalization.std = [0,0,0]', dir: () => variant({ config: (c) => ((c.normalization as { std: number[] }).std = [0, 0, 0]) }), error: /bundle\.json: field 'normalization\.std\[0\]' must be a number above 0 and finite, got 0/ },
   { what: 'parserNormalization.mean NaN (null in JSON)', dir: () => variant({ config: (c) => ((c.parserNormalization as { mean: unknown[] }).mean = [null, 1, 2]) }), error: /bundle\.json: field 'parserNormalization\.mean\[0\]' must be a number that is finite, got null/ },
   { what: "method 'nope'", dir: () => variant({ config: (c) => (c.method = 'nope') }), error: /bundle\.json: field 'method' must be 'ssp'.*got 'nope'/ },

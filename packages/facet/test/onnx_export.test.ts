@@ -71,6 +71,47 @@ for (const [h, w] of [[218, 178], [45, 37]] as const) {
   });
 }
 
+/** Planes of C×H×W (batch first or not) mirrored left to right. */
+function mirrored(x: Float32Array, width: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let row = 0; row < x.length / width; row++) {
+    for (let j = 0; j < width; j++) out[row * width + j] = x[row * width + width - 1 - j]!;
+  }
+  return out;
+}
+
+test(`a flip-averaging bundle: its parse of a mirrored image is its parse mirrored, and onnxruntime equals TorchPipeline within ${TOL}`, async () => {
+  const [h, w] = [45, 37];
+  const plainDir = makeTestBundle(h, w, { seed: 5 });
+  const dir = makeTestBundle(h, w, { seed: 5, parserFlipAverage: true });
+  try {
+    const bundle = readBundle(dir);
+    assert.equal(bundle.config.parserFlipAverage, true);
+    const inputs = randomInputs(2, h, w, 9);
+    const torch = new TorchPipeline(bundle);
+    const expected = torch.run(inputs);
+    const [ofMirror] = torch.run([mirrored(inputs[0]!, w)]);
+    torch.dispose();
+    const d = maxAbsDiff(ofMirror!.parse, mirrored(expected[0]!.parse, w));
+    assert.ok(d <= 1e-5, `parse(mirror(x)) and mirror(parse(x)) differ by ${d}`);
+    // the same weights without averaging: not symmetric, so the mean changed something
+    const plain = new TorchPipeline(readBundle(plainDir));
+    const [plainParse] = plain.run([inputs[0]!]);
+    plain.dispose();
+    assert.ok(maxAbsDiff(plainParse!.parse, expected[0]!.parse) > 1e-3, 'flip averaging left the parse as it was');
+    const onnx = await OnnxPipeline.fromBundle(bundle, { threads: 2 });
+    try {
+      compare(expected, await onnx.run(inputs), 'flip-averaged');
+      compare([expected[1]!], await onnx.run([inputs[1]!]), 'flip-averaged single');
+    } finally {
+      await onnx.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(plainDir, { recursive: true, force: true });
+  }
+});
+
 test('the exported model declares image [N,3,H,W] and the four outputs, bundle.json in its metadata', () => {
   const dir = makeTestBundle(45, 37, { perturb: false });
   try {

@@ -24,7 +24,7 @@ export function rng(seed: number): () => number {
  * fresh temp dir, then perturbs every BatchNorm's statistics and affine parameters
  * and every PReLU slope so that folding and PReLU are really exercised.
  */
-export function makeTestBundle(height: number, width: number, options: { widthMult?: number; seed?: number; perturb?: boolean } = {}): string {
+export function makeTestBundle(height: number, width: number, options: { widthMult?: number; seed?: number; perturb?: boolean; parserFlipAverage?: boolean } = {}): string {
   const w = options.widthMult ?? 0.125;
   const dir = mkdtempSync(join(tmpdir(), 'facet-onnx-bundle-'));
   manualSeed(options.seed ?? 0);
@@ -35,6 +35,7 @@ export function makeTestBundle(height: number, width: number, options: { widthMu
     attributeNames: [...CELEBA_ATTRIBUTES], regionNames: [...REGION_NAMES],
     normalization: { mean: [130, 110, 100], std: [60, 55, 55] }, parserNormalization: { mean: [120, 125, 118], std: [64, 61, 66] },
     description: 'random weights (onnx test bundle)',
+    ...(options.parserFlipAverage ? { parserFlipAverage: true } : {}),
   });
   parser.dispose();
   attrs.dispose();

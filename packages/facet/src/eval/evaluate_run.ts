@@ -95,7 +95,7 @@ async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Prom
   try {
     const precision = evalPrecision(config, o);
     prepareModel(parser, precision);
-    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) }, 0, undefined, precision);
+    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) }, { precision });
   } finally {
     owner.dispose();
     await loader.close();

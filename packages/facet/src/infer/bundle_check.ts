@@ -78,6 +78,7 @@ export function checkBundleConfig(config: unknown, source: string): BundleConfig
   f.names(c, 'regionNames', REGION_NAMES);
   f.normalization(c, 'normalization');
   f.normalization(c, 'parserNormalization');
+  if (c.parserFlipAverage !== undefined && typeof c.parserFlipAverage !== 'boolean') f.fail('parserFlipAverage', 'true, false or absent', c.parserFlipAverage);
   if (c.description !== undefined && typeof c.description !== 'string') f.fail('description', 'a string or absent', c.description);
   return config as BundleConfig;
 }

@@ -21,6 +21,8 @@ export interface BundleConfig {
   normalization: { mean: [number, number, number]; std: [number, number, number] };
   /** the parser's own input normalisation (it may have been trained on other data) */
   parserNormalization: { mean: [number, number, number]; std: [number, number, number] };
+  /** the parse is the mean of the image's and its mirror image's (models/flip_average.ts); absent: false */
+  parserFlipAverage?: boolean;
   /** what it was trained on and how, for people */
   description?: string;
   training?: Record<string, unknown>;

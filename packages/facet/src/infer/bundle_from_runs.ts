@@ -23,6 +23,8 @@ export interface BundleFromRunsOptions {
    * decision everywhere the bundle runs (torch, ONNX, the page) with no new graph node.
    */
   tuneOn?: string;
+  /** the bundle's parse averages the image's and its mirror image's (models/flip_average.ts) */
+  parserFlipAverage?: boolean;
 }
 
 export async function bundleFromRuns(o: BundleFromRunsOptions): Promise<void> {
@@ -54,6 +56,7 @@ export async function bundleFromRuns(o: BundleFromRunsOptions): Promise<void> {
       height: ac.recipe.height, width: ac.recipe.width, parserWidthMult: pc.recipe.widthMult, attributeWidthMult: ac.recipe.widthMult,
       attributeNames: ac.attributeNames, regionNames: ac.regionNames, normalization: ac.normalization, parserNormalization: pc.normalization,
       ...(ac.fit ? { fit: ac.fit } : {}),
+      ...(o.parserFlipAverage ? { parserFlipAverage: true } : {}),
       description: o.description,
       training: {
         parser: { data: pc.data.map((d) => d.dir), recipe: pc.recipe, commit: pc.gitCommit },

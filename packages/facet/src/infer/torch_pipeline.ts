@@ -43,7 +43,7 @@ export class TorchPipeline {
       place(model, device);
       prepareModel(model, precision);
     }
-    this.masks = new RegionMasks(this.parser, c.normalization, c.parserNormalization);
+    this.masks = new RegionMasks(this.parser, c.normalization, c.parserNormalization, c.parserFlipAverage ?? false);
   }
 
   /** Tensors for a batch N×3×H×W (normalised with the bundle's statistics). */

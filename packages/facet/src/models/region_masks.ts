@@ -2,6 +2,7 @@
 // SSG (1/4, deconv33) and Naive (full scale, deconv13), spec §2.
 import { type Tensor, tensor, noGrad, tidy, softmax } from '@facet/torch';
 import type { Parser } from './parser.js';
+import { flipAveraged } from './flip_average.js';
 
 export interface Norm {
   mean: readonly number[];
@@ -18,8 +19,11 @@ export class RegionMasks {
   readonly #scale: Tensor;
   readonly #shift: Tensor;
 
-  /** inputNorm: how the images given to compute() were normalised; parserNorm: what the parser was trained on. */
-  constructor(readonly parser: Parser, inputNorm: Norm, parserNorm: Norm) {
+  /**
+   * inputNorm: how the images given to compute() were normalised; parserNorm: what the
+   * parser was trained on; flipAverage: average the parse with its mirror view's (flip_average.ts).
+   */
+  constructor(readonly parser: Parser, inputNorm: Norm, parserNorm: Norm, readonly flipAverage = false) {
     parser.eval();
     // on the parser's device: build RegionMasks after placing the parser
     const device = parser.parameters()[0]?.device ?? 'cpu';
@@ -34,7 +38,8 @@ export class RegionMasks {
 
   compute(x: Tensor): RegionProbabilities {
     return noGrad(() => tidy(() => {
-      const [, quarter, half, full] = this.parser.forward(this.parserInput(x));
+      const px = this.parserInput(x);
+      const [, quarter, half, full] = this.flipAverage ? flipAveraged((y) => this.parser.forward(y), px) : this.parser.forward(px);
       return { quarter: softmax(quarter, 1), half: softmax(half, 1), full: softmax(full, 1) };
     }));
   }

@@ -10,6 +10,7 @@ import { toTensors } from '../data/loader/to_tensors.js';
 import type { SplitSource } from '../data/loader/split_source.js';
 import type { CoarseLabelSet } from '../data/label_sets.js';
 import { IoUAccumulator, coarsen, type IoUResult } from '../metrics/iou.js';
+import { flipAveraged } from '../models/flip_average.js';
 import { REGION_NAMES } from '../regions.js';
 import { deviceOf } from './device.js';
 
@@ -38,9 +39,17 @@ export function parserForward(parser: Parser, images: Tensor, precision: Precisi
   return tidy(() => inPrecision(precision, () => parser.forward(prepareInput(images, precision)).map(toFloat32) as ParserOutputs));
 }
 
-/** IoU over the first `limit` items of a loader (fine regions, or the coarse classes). */
-export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0, imagesFor?: (images: Tensor) => Tensor,
-  precision: Precision = 'fp32'): Promise<ParseEvaluation> {
+export interface ParseEvalOptions {
+  /** the first items only (0: all) */
+  limit?: number;
+  precision?: Precision;
+  /** average each parse with its mirror view's (models/flip_average.ts), as a bundle may */
+  flipAverage?: boolean;
+}
+
+/** IoU over the items of a loader (fine regions, or the coarse classes). */
+export async function evaluateParser(parser: Parser, src: ParseSource, o: ParseEvalOptions = {}): Promise<ParseEvaluation> {
+  const { limit = 0, precision = 'fp32' } = o;
   const total = limit > 0 ? Math.min(limit, src.loader.size) : src.loader.size;
   const names = src.coarse ? [...src.coarse.names] : [...REGION_NAMES];
   const acc = new IoUAccumulator(names);
@@ -52,7 +61,8 @@ export async function evaluateParser(parser: Parser, src: ParseSource, limit = 0
       const b = await src.loader.batch(s);
       const pred = noGrad(() => tidy(() => {
         const { images } = toTensors(b, deviceOf(parser));
-        const outs = parserForward(parser, imagesFor ? imagesFor(images) : images, precision);
+        const forward = (x: Tensor) => parserForward(parser, x, precision);
+        const outs = o.flipAverage ? flipAveraged(forward, images) : forward(images);
         return outs[3].argmax(1).toDtype('uint8').data() as Uint8Array;
       }));
       const plane = b.height * b.width;

@@ -100,9 +100,11 @@ export function registerExportCommand(program: Command): void {
     .option('--description <text>', 'what it was trained on, for people')
     .option('--weights <which>', 'best | weights (the last checkpoint)', 'best')
     .option('--tune-thresholds <dir>', "tune each attribute's decision cut on this folder's val split and fold it into the model (p ≥ 0.5 is then the tuned decision)")
-    .action(async (o: { attributes: string; parser?: string; out: string; description?: string; weights: 'best' | 'weights'; tuneThresholds?: string }) => {
+    .option('--parser-flip-average', "the parse averages the image's and its mirror image's (twice the parser's cost; +0.7 points of LFW mean IoU for the shipped parser)")
+    .action(async (o: { attributes: string; parser?: string; out: string; description?: string; weights: 'best' | 'weights'; tuneThresholds?: string; parserFlipAverage?: boolean }) => {
       const { bundleFromRuns } = await import('../../infer/bundle_from_runs.js');
-      await bundleFromRuns({ attributesRun: o.attributes, parserRun: o.parser, out: o.out, description: o.description, weights: o.weights, tuneOn: o.tuneThresholds });
+      await bundleFromRuns({ attributesRun: o.attributes, parserRun: o.parser, out: o.out, description: o.description, weights: o.weights, tuneOn: o.tuneThresholds,
+        parserFlipAverage: o.parserFlipAverage });
       console.log(JSON.stringify({ out: o.out }));
     });
 }

@@ -167,6 +167,23 @@ function parserGraph(p: WeightGraph, x: string, height: number, width: number): 
   return { half: heads[2]!, full: heads[1]! };
 }
 
+/** x mirrored left to right (its last axis): a Slice with step −1 (ends clamp to the first column). */
+function mirror(g: GraphBuilder, x: string): string {
+  const [start, end, axis, step] = [[-1], [Number.MIN_SAFE_INTEGER], [3], [-1]].map((v, i) => g.constInt64(`mirror_${['start', 'end', 'axis', 'step'][i]}`, v));
+  return g.node('Slice', [x, start!, end!, axis!, step!]);
+}
+
+/** The parser on the image and its mirror image as one batch of 2N, each output the mean of the two views (models/flip_average.ts). */
+function flipAveragedParserGraph(p: WeightGraph, x: string, height: number, width: number): { half: string; full: string } {
+  const g = p.g;
+  const both = parserGraph(p, g.node('Concat', [x, mirror(g, x)], { axis: 0 }), height, width);
+  const average = (t: string): string => {
+    const [plain, mirrored] = g.nodeMulti('Split', [t], 2, { axis: 0 });
+    return g.node('Mul', [g.node('Add', [plain!, mirror(g, mirrored!)]), g.constFloat('one_half', [], [0.5])]);
+  };
+  return { half: average(both.half), full: average(both.full) };
+}
+
 /** conv11 … conv62 of the attribute net (models/attribute_net.ts features()). */
 export function attributeFeatures(a: WeightGraph, x: string): string {
   if (a.has('innorm.weight')) throw new Error('onnx export: attribute nets with an input BatchNorm (Naive) are not exported');
@@ -207,7 +224,7 @@ export function buildBundleGraph(bundle: Pick<Bundle, 'config' | 'weights'>, opt
   const scale = new Float32Array(an.std.map((s, k) => s / pn.std[k]!));
   const shift = new Float32Array(an.mean.map((m, k) => (m - pn.mean[k]!) / pn.std[k]!));
   const px = g.node('Add', [g.node('Mul', [image, g.constFloat('parser_scale', [1, 3, 1, 1], scale)]), g.constFloat('parser_shift', [1, 3, 1, 1], shift)]);
-  const logits = parserGraph(p, px, H, W);
+  const logits = c.parserFlipAverage ? flipAveragedParserGraph(p, px, H, W) : parserGraph(p, px, H, W);
   g.node('Softmax', [logits.full], { axis: 1 }, PARSE);
   const masksHalf = g.node('Softmax', [logits.half], { axis: 1 });
 

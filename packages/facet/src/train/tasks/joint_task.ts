@@ -31,7 +31,7 @@ export class JointTask implements TrainingTask<[HostBatch, HostBatch]> {
 
   async validate(): Promise<Validation> {
     if (!this.val) return { score: Number.NaN, scoreName: 'none', metrics: {} };
-    const r = await evaluateParser(this.model.parser, this.val, this.config.recipe.evalLimit);
+    const r = await evaluateParser(this.model.parser, this.val, { limit: this.config.recipe.evalLimit });
     const perClass = Object.fromEntries(r.classNames.map((n, i) => [`val_iou_${n}`, r.perClass[i]]));
     return { score: r.meanIoU, scoreName: 'val_mean_iou', metrics: { val_mean_iou: r.meanIoU, ...perClass } };
   }

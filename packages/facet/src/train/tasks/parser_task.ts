@@ -47,7 +47,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
 
   async validate(): Promise<Validation> {
     if (!this.val) return { score: Number.NaN, scoreName: 'none', metrics: {} };
-    const r = await evaluateParser(this.model, this.val, this.config.recipe.evalLimit, undefined, this.config.recipe.precision);
+    const r = await evaluateParser(this.model, this.val, { limit: this.config.recipe.evalLimit, precision: this.config.recipe.precision });
     const perClass = Object.fromEntries(r.classNames.map((n, i) => [`val_iou_${n}`, r.perClass[i]]));
     return { score: r.meanIoU, scoreName: 'val_mean_iou', metrics: { val_mean_iou: r.meanIoU, ...perClass } };
   }
