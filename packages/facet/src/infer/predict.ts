@@ -25,7 +25,7 @@ import { coverCrop } from '../data/fit.js';
 import { resolveModelDir } from './default_model.js';
 import { type RawPrediction, argmaxRegions, nonFiniteOutput } from './outputs.js';
 import { type Affine, composeAffine, drawParsesOnPhoto, previewSize } from './photo_parse.js';
-import { type PreparedImage, MAX_INPUT_PIXELS, prepareRgb, readPhoto } from './preprocess.js';
+import { MAX_INPUT_PIXELS, prepareRgb, readPhoto } from './preprocess.js';
 
 /** Where the parse's per-pixel labels come from (infer/outputs.ts, torch-free). */
 export { argmaxRegions };
