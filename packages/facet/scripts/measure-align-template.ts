@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureTemplate, templateModule } from '../src/face/measure_template.js';
-import { writeFileAtomic } from '../src/viz/io.js';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 
 const { values: o } = parseArgs({
   options: {
@@ -36,6 +36,6 @@ const command = `node dist/scripts/measure-align-template.js --data ../../../sha
 const text = templateModule(m, command);
 if (o['dry-run']) console.log(text);
 else {
-  await writeFileAtomic(out, Buffer.from(text));
+  writeFileAtomic(out, Buffer.from(text));
   console.log(`wrote ${out}`);
 }

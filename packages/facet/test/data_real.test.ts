@@ -1,18 +1,13 @@
-/** The readers on the real data in ../shared/data (skipped, with a reason, where it is absent). */
+/** The readers on the real data in ../shared/data (failing where it is absent, as every test on it does). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { readCelebA, readLfwParts, loadMask, decodeItem, detectFormat, CELEBA_ATTRIBUTES, LFW_PARTS_LABELS } from '../src/data/index.js';
 import { runDataCheck } from '../src/cli/commands/data.js';
-import { sharedDataDir } from './helpers.js';
+import { sharedData } from './helpers.js';
 
-const DATA = sharedDataDir();
-const skip = DATA ? false : 'real data not found (../shared/data beside the repository, or $FACET_DATA)';
-if (skip) console.log(`# skipping real-data tests: ${skip}`);
-
-test('CelebA reader: 3780 images, every one labelled, splits and identities', { skip }, () => {
-  const ds = readCelebA(join(DATA!, 'celeba'));
-  assert.equal(detectFormat(join(DATA!, 'celeba')), 'celeba');
+test('CelebA reader: 3780 images, every one labelled, splits and identities', () => {
+  const ds = readCelebA(sharedData('celeba'));
+  assert.equal(detectFormat(sharedData('celeba')), 'celeba');
   assert.deepEqual(ds.attributeNames, [...CELEBA_ATTRIBUTES]);
   const all = ds.items();
   assert.equal(all.length, 3780);
@@ -35,8 +30,8 @@ test('CelebA reader: 3780 images, every one labelled, splits and identities', { 
   assert.equal(first.source.line, 3);
 });
 
-test('CelebA at half scale (celeba-small): 8294 labelled train images at 89×109, 4516 identities', { skip }, async () => {
-  const dir = join(DATA!, 'celeba-small');
+test('CelebA at half scale (celeba-small): 8294 labelled train images at 89×109, 4516 identities', async () => {
+  const dir = sharedData('celeba-small');
   assert.equal(detectFormat(dir), 'celeba');
   const ds = readCelebA(dir);
   const all = ds.items();
@@ -52,8 +47,8 @@ test('CelebA at half scale (celeba-small): 8294 labelled train images at 89×109
   assert.deepEqual([d.image.width, d.image.height], [89, 109]);
 });
 
-test('CelebA item decodes to RGB at a target size', { skip }, async () => {
-  const ds = readCelebA(join(DATA!, 'celeba'));
+test('CelebA item decodes to RGB at a target size', async () => {
+  const ds = readCelebA(sharedData('celeba'));
   const it = ds.items()[0]!;
   const d = await decodeItem(it);
   assert.equal(d.image.width, 178);
@@ -63,8 +58,8 @@ test('CelebA item decodes to RGB at a target size', { skip }, async () => {
   assert.equal(s.image.data.length, 89 * 109 * 3);
 });
 
-test('LFW Part Labels reader: 1500/500 pairs, masks decode to coarse labels', { skip }, async () => {
-  const root = join(DATA!, 'lfw-parts');
+test('LFW Part Labels reader: 1500/500 pairs, masks decode to coarse labels', async () => {
+  const root = sharedData('lfw-parts');
   assert.equal(detectFormat(root), 'lfw-parts');
   const ds = readLfwParts(root);
   assert.equal(ds.items('train').length, 1500);
@@ -86,12 +81,12 @@ test('LFW Part Labels reader: 1500/500 pairs, masks decode to coarse labels', { 
   assert.ok(d.mask!.data.every((v) => v <= 2));
 });
 
-test('facet data check on the real data sets exits 0', { skip }, async () => {
+test('facet data check on the real data sets exits 0', async () => {
   const lines: string[] = [];
-  assert.equal(await runDataCheck(join(DATA!, 'celeba'), {}, (s) => lines.push(s)), 0);
+  assert.equal(await runDataCheck(sharedData('celeba'), {}, (s) => lines.push(s)), 0);
   assert.match(lines.join('\n'), /images: 3780\s+labelled: 3780/);
   const json: string[] = [];
-  assert.equal(await runDataCheck(join(DATA!, 'lfw-parts'), { json: true }, (s) => json.push(s)), 0);
+  assert.equal(await runDataCheck(sharedData('lfw-parts'), { json: true }, (s) => json.push(s)), 0);
   const r = JSON.parse(json.join('\n'));
   assert.equal(r.images, 2000);
   assert.equal(r.decoded, 2000);

@@ -1,6 +1,6 @@
 // The label engine: FaceMesh on real CelebA faces, the region maps drawn from it, polygon
 // filling, `facet label` end to end and its output read back as a data set.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -32,18 +32,14 @@ export function tinySettings(kind: RunSettings['kind'], data: string, out: strin
 }
 
 /**
- * The real data beside the repository (../shared/data: CelebA and LFW Part Labels
- * subsets), or $FACET_DATA; null where it is absent.
+ * A path under the real data beside the repository (../shared/data: CelebA and LFW Part
+ * Labels subsets), or $FACET_DATA. It is part of the test setup: where it is absent this
+ * throws, failing the test, rather than skipping it (a skipped test would look green).
  */
-export function sharedDataDir(): string | null {
+export function sharedData(...parts: string[]): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const candidates = [process.env.FACET_DATA, join(here, '../../../../../shared/data'), join(here, '../../../../shared/data')];
-  return candidates.find((d): d is string => Boolean(d) && existsSync(join(d!, 'celeba'))) ?? null;
-}
-
-/** A path under the shared real data; throws (failing the test) where it is absent. */
-export function sharedData(...parts: string[]): string {
-  const dir = sharedDataDir();
+  const dir = candidates.find((d): d is string => Boolean(d) && existsSync(join(d!, 'celeba')));
   if (!dir) throw new Error('the shared real data (../shared/data beside the repository, or $FACET_DATA) is missing');
   return join(dir, ...parts);
 }

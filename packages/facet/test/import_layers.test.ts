@@ -12,13 +12,15 @@ import { ALLOWED_TORCH, importsOf } from './torch_free_helpers.js';
 // compiled to dist/test/: the sources are two folders up
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
-const LEAVES = ['regions.ts', 'version.ts', 'model_io'] as const;
+const LEAVES = ['regions.ts', 'version.ts', 'field_error.ts', 'model_io'] as const;
 const BELOW_RUNS = ['models', 'data', 'metrics', ...LEAVES] as const;
 
 /** unit → the other units its files may import (a unit always imports itself). */
 const LAYERS: Record<string, readonly string[]> = {
   'regions.ts': [],
   'version.ts': [],
+  // the one wording of "field F must be …, got V" for bundle.json and a run's config.json
+  'field_error.ts': [],
   // torch-free preprocessing and outputs, shared by Node, the ONNX path and the page
   model_io: [],
   metrics: ['data'],

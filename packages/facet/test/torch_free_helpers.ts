@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const distSrc = fileURLToPath(new URL('../src/', import.meta.url));
-export const ALLOWED_TORCH = new Set(['@facet/torch/safetensors-format', '@facet/torch/dtype', '@facet/torch/threads']);
+export const ALLOWED_TORCH = new Set(['@facet/torch/safetensors-format', '@facet/torch/write-file-atomic', '@facet/torch/dtype', '@facet/torch/threads']);
 
 /** Module specifiers of a compiled file: static imports and re-exports, and `import(…)` when dynamic. */
 export function importsOf(file: string, dynamic: boolean): string[] {

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import {
   lossCurves, parseGrid, parseGridLayout, regionWeightMap, regionWeightLayout, heatmapOverlay, overlayHeat, overlay,
-  activationComparison, activationComparisonLayout, strongestChannels, viridis, turbo, writeFileAtomic,
+  activationComparison, activationComparisonLayout, strongestChannels, viridis, turbo,
 } from '../src/viz/index.js';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { REGION_NAMES } from '../src/regions.js';
 
 let dir: string;
@@ -36,7 +37,7 @@ function photo(w: number, h: number): Uint8Array {
 }
 
 test('writes are atomic: no temporary file is left, and a failed write leaves nothing', async () => {
-  await writeFileAtomic(join(dir, 'atomic', 'a.bin'), new Uint8Array([1, 2]));
+  writeFileAtomic(join(dir, 'atomic', 'a.bin'), new Uint8Array([1, 2]));
   assert.deepEqual(readdirSync(join(dir, 'atomic')), ['a.bin']);
   await assert.rejects(parseGrid([], join(dir, 'atomic', 'b.png')), /no items/);
   assert.deepEqual(readdirSync(join(dir, 'atomic')), ['a.bin']);

@@ -151,7 +151,7 @@ ${parsed.map((op) => `  exportGuarded(env, exports, "${op.name}", op_${op.name})
 }  // namespace facet
 `;
 
-const ts = `${header}/* eslint-disable */
+const ts = `${header}
 import { native, type NativeHandle } from './native.js';
 import { wrap, wrapPair } from './registry.js';
 import type { Tensor } from './tensor.js';

@@ -59,7 +59,7 @@ export async function benchData(o: DataBenchOptions): Promise<Record<string, num
   const produced: number[] = [];
   const floodSteps = Array.from({ length: 100_000 }, (_, i) => i).slice(0, 2000);
   const floodPromises = flood.request(floodSteps);
-  floodPromises.forEach((p) => p.then((b) => produced.push(b.producedAt ?? Date.now()), () => undefined));
+  for (const p of floodPromises) p.then((b) => produced.push(b.producedAt ?? Date.now()), () => undefined);
   const wallStart = Date.now();
   t = performance.now();
   for (let s = 1; s <= o.steps; s++) await step(s);

@@ -4,7 +4,7 @@
  * spec §1 (src/regions.ts).
  */
 
-import { REGION_NAMES, REGION_COUNT, Region, type RegionName } from '../regions.js';
+import { REGION_COUNT, Region } from '../regions.js';
 
 /** Helen (Smith et al.) label names, index = the NN of NAME_lblNN.png. */
 export const HELEN_LABEL_NAMES = [

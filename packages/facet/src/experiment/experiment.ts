@@ -5,7 +5,7 @@
 // unfinished runs and skips finished ones.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { writeFileAtomic } from '@facet/torch/safetensors-format';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { prepareRun, type RunSettings } from '../train/setup.js';
 import { train } from '../train/trainer.js';
 import { RunDir } from '../runs/run_dir.js';

@@ -25,7 +25,7 @@ import { MESH_LABELS } from '../data/label_sets.js';
 import { readTable } from '../data/text.js';
 import type { FaceItem, RawImage, Split } from '../data/types.js';
 import { FACET_VERSION } from '../version.js';
-import { writeFileAtomic } from '../viz/io.js';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { FaceDetector, type DetectedFace } from './human.js';
 import { fivePoints, meshRegionMap, toPixelIndices } from './mesh_regions.js';
 
@@ -182,7 +182,7 @@ export async function findFace(detector: FaceDetector, img: RawImage, centred = 
 /** Writes a label map as a single-channel PNG, atomically. */
 export async function writeMaskPng(path: string, labels: Uint8Array, width: number, height: number): Promise<void> {
   const png = await sharp(labels, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer();
-  await writeFileAtomic(path, png);
+  writeFileAtomic(path, png);
 }
 
 /** The images of the source to label: a split (or all), sorted by id, the first `limit`. */
@@ -295,9 +295,9 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
     created: finished?.created ?? now,
     updated: now,
   };
-  await writeFileAtomic(join(out, LANDMARKS_FILE), Buffer.from(formatLandmarkFile(labelled.map((id) => ({ id, points: done.get(id)!.points! })))));
+  writeFileAtomic(join(out, LANDMARKS_FILE), Buffer.from(formatLandmarkFile(labelled.map((id) => ({ id, points: done.get(id)!.points! })))));
   // labels.json last: its presence means masks and landmarks are complete
-  await writeFileAtomic(join(out, LABELS_FILE), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+  writeFileAtomic(join(out, LABELS_FILE), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
   rmSync(journal, { force: true });
   return {
     out, manifest, selected: selected.length, labelledNow, missedNow, resumed,

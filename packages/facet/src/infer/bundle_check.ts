@@ -4,6 +4,7 @@
 // else, so a bad one fails here with the file and the field named, not later as NaN
 // rows, a per-image "cannot decode", or a process past 4 GB.
 import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
+import { fieldError } from '../field_error.js';
 import { REGION_NAMES } from '../regions.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from './bundle_config.js';
 import { weightShapes } from '../models/weight_layout.js';
@@ -19,8 +20,7 @@ class Fields {
   constructor(private readonly source: string) {}
 
   fail(field: string, expected: string, got: unknown): never {
-    const shown = typeof got === 'string' ? `'${got}'` : got === undefined ? 'nothing' : JSON.stringify(got) ?? String(got);
-    throw new Error(`${this.source}: field '${field}' must be ${expected}, got ${shown}`);
+    throw fieldError(this.source, field, expected, got);
   }
 
   integer(o: Record<string, unknown>, field: string, min: number, max: number): number {

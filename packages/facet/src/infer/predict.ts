@@ -27,7 +27,7 @@ import { type RawPrediction, nonFiniteOutput } from '../model_io/outputs.js';
 import { argmaxRegions, regionFractions } from '../model_io/parse_labels.js';
 import { composeAffine, drawParsesOnPhoto, previewSize } from './photo_parse.js';
 import type { Affine } from '../model_io/fit.js';
-import { type PreparedImage, MAX_INPUT_PIXELS, prepareRgb, readPhoto } from './preprocess.js';
+import { MAX_INPUT_PIXELS, prepareRgb, readPhoto } from './preprocess.js';
 
 export { type FaceJson, type PredictionJson, type PhotoParseJson, heatmapOf, toJson } from './prediction_json.js';
 

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Tensor, type nn, saveSafetensors } from '@facet/torch';
-import { writeFileAtomic } from '@facet/torch/safetensors-format';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleConfig } from './bundle.js';
 import { checkBundleConfig } from './bundle_check.js';
 

@@ -9,7 +9,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { type nn, type optim, saveSafetensors, loadSafetensors } from '@facet/torch';
-import { writeFileAtomic } from '@facet/torch/safetensors-format';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 
 export interface RunState {
   /** steps completed at the checkpoint */

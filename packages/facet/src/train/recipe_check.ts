@@ -5,6 +5,7 @@ import { isThreadCount, threadRange } from '@facet/torch/threads';
 import { LR_SCHEDULES, OPTIMIZERS, type Recipe, type RunConfig, type RunKind } from '../runs/config.js';
 import { METHOD_NAMES } from '../runs/methods.js';
 import { PRECISIONS } from '../models/precision.js';
+import { fieldError } from '../field_error.js';
 
 type Rule = { test: (v: unknown) => boolean; expected: string; optional?: boolean };
 
@@ -25,18 +26,14 @@ const RECIPE_RULES: Record<keyof Recipe, Rule> = {
   threads: { test: isThreadCount, expected: threadRange() }, precision: optional(oneOf(PRECISIONS)),
 };
 
-function shown(v: unknown): string {
-  return v === undefined ? 'nothing' : typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v);
-}
-
 /** recipe, or an error `${source}: field '${prefix}batch' must be …`. */
 export function checkRecipe(recipe: unknown, source: string, prefix = 'recipe.'): Recipe {
-  if (typeof recipe !== 'object' || recipe === null) throw new Error(`${source}: field '${prefix.slice(0, -1)}' must be an object, got ${shown(recipe)}`);
+  if (typeof recipe !== 'object' || recipe === null) throw fieldError(source, prefix.slice(0, -1), 'an object', recipe);
   const r = recipe as Record<string, unknown>;
   for (const [field, rule] of Object.entries(RECIPE_RULES)) {
     const v = r[field];
     if (v === undefined && rule.optional) continue;
-    if (!rule.test(v)) throw new Error(`${source}: field '${prefix}${field}' must be ${rule.expected}, got ${shown(v)}`);
+    if (!rule.test(v)) throw fieldError(source, `${prefix}${field}`, rule.expected, v);
   }
   return recipe as Recipe;
 }
@@ -46,14 +43,14 @@ export function checkSavedConfig(config: unknown, source: string): RunConfig {
   if (typeof config !== 'object' || config === null) throw new Error(`${source}: not a run configuration (an object expected)`);
   const c = config as Record<string, unknown>;
   const kinds: readonly RunKind[] = ['parser', 'attr', 'joint'];
-  if (!kinds.includes(c.kind as RunKind)) throw new Error(`${source}: field 'kind' must be one of ${kinds.join(', ')}, got ${shown(c.kind)}`);
+  if (!kinds.includes(c.kind as RunKind)) throw fieldError(source, 'kind', `one of ${kinds.join(', ')}`, c.kind);
   if (c.kind === 'attr' && !METHOD_NAMES.includes(c.method as never)) {
-    throw new Error(`${source}: field 'method' must be one of ${METHOD_NAMES.join(', ')}, got ${shown(c.method)}`);
+    throw fieldError(source, 'method', `one of ${METHOD_NAMES.join(', ')}`, c.method);
   }
   if (!Array.isArray(c.data) || c.data.length === 0 || !c.data.every((d) => typeof d === 'object' && d !== null && typeof (d as { dir?: unknown }).dir === 'string')) {
-    throw new Error(`${source}: field 'data' must be a non-empty list of {dir}, got ${shown(c.data)}`);
+    throw fieldError(source, 'data', 'a non-empty list of {dir}', c.data);
   }
   // the recipe itself is checked once merged with what a resume may change (setup.ts)
-  if (typeof c.recipe !== 'object' || c.recipe === null) throw new Error(`${source}: field 'recipe' must be an object, got ${shown(c.recipe)}`);
+  if (typeof c.recipe !== 'object' || c.recipe === null) throw fieldError(source, 'recipe', 'an object', c.recipe);
   return config as RunConfig;
 }

@@ -1,26 +1,11 @@
-// Writing figures: every PNG is written to a temporary file next to its destination and
-// renamed into place, so a reader never sees a half-written figure.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+// Writing figures: every PNG is written atomically (writeFileAtomic), so a reader never
+// sees a half-written figure.
 import sharp from 'sharp';
-
-/** Writes `data` to `path` atomically (temp file in the same folder, then rename). */
-export async function writeFileAtomic(path: string, data: Buffer | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 
 /** Encodes an image (a sharp pipeline) as PNG and writes it atomically. */
 export async function writePng(image: sharp.Sharp, path: string): Promise<void> {
-  await writeFileAtomic(path, await image.png().toBuffer());
+  writeFileAtomic(path, await image.png().toBuffer());
 }
 
 /** Encodes a packed RGB buffer (height × width × 3) as a PNG buffer. */
@@ -31,7 +16,7 @@ export function rgbToPng(rgb: Uint8Array, width: number, height: number): Promis
 
 /** Writes a packed RGB buffer as a PNG file, atomically. */
 export async function writeRgbPng(rgb: Uint8Array, width: number, height: number, path: string): Promise<void> {
-  await writeFileAtomic(path, await rgbToPng(rgb, width, height));
+  writeFileAtomic(path, await rgbToPng(rgb, width, height));
 }
 
 export function checkRgb(rgb: Uint8Array, width: number, height: number, where: string): void {

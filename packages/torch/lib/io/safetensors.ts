@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { native } from '../native.js';
 import { Tensor } from '../tensor.js';
-import { type ParsedSafetensors, type SafetensorsEntry, parseSafetensors, serializeSafetensors, writeFileAtomic } from './safetensors_format.js';
+import { type ParsedSafetensors, type SafetensorsEntry, parseSafetensors, serializeSafetensors } from './safetensors_format.js';
+import { writeFileAtomic } from './write_file_atomic.js';
 
 export * from './safetensors_format.js';
 
@@ -40,7 +41,7 @@ export function tensorsToEntries(tensors: Map<string, Tensor> | Record<string, T
   return entries;
 }
 
-/** Writes bytes to path atomically: a temp file in the same directory, fsync, rename. */
+/** Writes tensors (and string metadata) to a safetensors file, atomically. */
 export function saveSafetensors(
   path: string,
   tensors: Map<string, Tensor> | Record<string, Tensor>,

@@ -11,11 +11,7 @@
 //
 // This module needs no native code: torch-free consumers (ONNX inference) import it
 // as '@facet/torch/safetensors-format'.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { type DType, ELEMENT_SIZE } from '../dtype.js';
-
 
 /** One tensor as stored: its dtype, shape and row-major little-endian bytes. */
 export interface SafetensorsEntry {
@@ -253,32 +249,3 @@ export function serializeSafetensors(entries: Map<string, SafetensorsEntry>, met
   }
   return out;
 }
-
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o644);
-  let ok = false;
-  try {
-    let off = 0;
-    while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
-    fsyncSync(fd);
-    ok = true;
-  } finally {
-    closeSync(fd);
-    if (!ok) try { unlinkSync(tmp); } catch { /* already gone */ }
-  }
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  // Make the rename itself durable (not possible on every platform).
-  try {
-    const dfd = openSync(dir, 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* directories cannot be fsync'd here */ }
-}
-
-/** Writes tensors (and string metadata) to a safetensors file, atomically. */

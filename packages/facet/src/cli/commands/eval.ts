@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeFileAtomic } from '@facet/torch/safetensors-format';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveModelDir } from '../../infer/default_model.js';

@@ -46,8 +46,8 @@ export function registerEvalWildCommand(program: Command): void {
         },
       });
       if (o.out) {
-        const { writeFileAtomic } = await import('../../viz/io.js');
-        await writeFileAtomic(o.out, Buffer.from(JSON.stringify(r, null, 2) + '\n'));
+        const { writeFileAtomic } = await import('@facet/torch/write-file-atomic');
+        writeFileAtomic(o.out, Buffer.from(JSON.stringify(r, null, 2) + '\n'));
       }
       console.log(o.json ? JSON.stringify(r) : formatWildReport(r));
     });

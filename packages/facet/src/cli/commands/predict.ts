@@ -143,7 +143,7 @@ async function writeOutputs(
 ): Promise<{ json: string; html: string }> {
   const { mkdirSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const { writeFileAtomic } = await import('@facet/torch/safetensors-format');
+  const { writeFileAtomic } = await import('@facet/torch/write-file-atomic');
   const { toJson } = await import('../../infer/predict.js');
   const { renderReportHtml } = await import('../../infer/report_html.js');
   mkdirSync(dir, { recursive: true });

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { writeFileAtomic } from '@facet/torch/safetensors-format';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import type { FaceItem } from '../types.js';
 import type { FaceDetector } from '../../face/human.js';
 

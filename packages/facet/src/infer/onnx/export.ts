@@ -7,7 +7,8 @@
 // stride-1 transposed convs (k 3, pad 1) as Conv with the kernel flipped and in/out
 // swapped (pad k-1-p = 1); PReLU as ops.ts prelu(); ceil-mode pooling as MaxPool
 // ceil_mode 1; upsampling as Resize (ops.ts); softmax over axis 1.
-import { type SafetensorsEntry, writeFileAtomic } from '@facet/torch/safetensors-format';
+import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { MAX_POOLED_REGIONS, REGION_COUNT } from '../../regions.js';
 import { ATTRIBUTE_BLOCKS, DECODER_BLOCKS, ENCODER_BLOCKS } from '../../models/architecture.js';
 import type { Bundle, BundleConfig } from '../bundle.js';
