@@ -43,7 +43,9 @@ const pct = (xs, p) => {
 };
 
 async function startServer(extra) {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--threads', '1', '--quiet', '--samples', '1', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--host', '127.0.0.1', '--threads', '1', '--quiet', '--samples', '1', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const line = await new Promise((resolve, reject) => {
@@ -69,7 +71,9 @@ function rssSampler(pid) {
   const timer = setInterval(() => {
     try {
       peak = Math.max(peak, rssMiB(pid));
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }, 100);
   return { stop: () => (clearInterval(timer), peak) };
 }
@@ -136,10 +140,14 @@ async function burst(queueArgs, withSlow) {
     const after = rssMiB(pid);
     const drained = await (await fetch(new URL('/healthz', server.url))).json();
     return {
-      scenario: `${concurrent} concurrent${withSlow ? ' + 20 slow 19 MiB uploads' : ''}`, args: queueArgs.join(' ') || '(default queue 16)',
-      ...summary(results), slow_uploads: withSlow ? slowStatus : undefined,
+      scenario: `${concurrent} concurrent${withSlow ? ' + 20 slow 19 MiB uploads' : ''}`,
+      args: queueArgs.join(' ') || '(default queue 16)',
+      ...summary(results),
+      slow_uploads: withSlow ? slowStatus : undefined,
       rss_mib: { idle: Math.round(idle), peak: Math.round(peak), [`after_${afterS}s`]: Math.round(after) },
-      buffered_during: health.buffered, buffered_after: drained.buffered?.bytes, connections_after: drained.connections?.open,
+      buffered_during: health.buffered,
+      buffered_after: drained.buffered?.bytes,
+      connections_after: drained.connections?.open,
     };
   } finally {
     await stop(server);
@@ -165,7 +173,14 @@ async function soak() {
       if (i % 1000 === 0) process.stderr.write(`soak: ${i}/${soakCount}, rss ${Math.round(rssMiB(pid))} MiB\n`);
     }
     rss.end = Math.round(rssMiB(pid));
-    return { scenario: `${soakCount} sequential POSTs (align ${o['soak-align']})`, seconds: Math.round((performance.now() - t0) / 1000), errors, p50_ms: pct(lat, 50), p95_ms: pct(lat, 95), rss_mib: rss };
+    return {
+      scenario: `${soakCount} sequential POSTs (align ${o['soak-align']})`,
+      seconds: Math.round((performance.now() - t0) / 1000),
+      errors,
+      p50_ms: pct(lat, 50),
+      p95_ms: pct(lat, 95),
+      rss_mib: rss,
+    };
   } finally {
     await stop(server);
   }

@@ -26,11 +26,16 @@ const out = o.out ?? join(pkg, 'src', 'face', 'celeba_template.ts');
 
 const t0 = performance.now();
 const m = await measureTemplate(o.data, {
-  split: o.split as 'train', ...(limit ? { limit } : {}),
-  onProgress: (d, n) => { if (d % 100 === 0 || d === n) process.stderr.write(`\r${d}/${n} `); },
+  split: o.split as 'train',
+  ...(limit ? { limit } : {}),
+  onProgress: (d, n) => {
+    if (d % 100 === 0 || d === n) process.stderr.write(`\r${d}/${n} `);
+  },
 });
 process.stderr.write('\n');
-console.log(`${m.measured.faces} faces (${m.missed.length} missed: ${m.missed.slice(0, 10).join(' ')}) in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${m.measured.detector}`);
+console.log(
+  `${m.measured.faces} faces (${m.missed.length} missed: ${m.missed.slice(0, 10).join(' ')}) in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${m.measured.detector}`,
+);
 for (const p of m.points) console.log(`  ${p.name.padEnd(10)} x ${p.x.toFixed(2)} ± ${p.sdX.toFixed(2)}   y ${p.y.toFixed(2)} ± ${p.sdY.toFixed(2)}`);
 const command = `node dist/scripts/measure-align-template.js --data ../../../shared/data/celeba --split ${o.split}${limit ? ` --limit ${limit}` : ''}`;
 const text = templateModule(m, command);

@@ -11,11 +11,16 @@ test('multiply-adds of a conv, a stride-2 transposed conv and a linear layer', (
   const up = new nn.ConvTranspose2d(8, 4, 2, { stride: 2 });
   const fc = new nn.Linear(4 * 20 * 20, 5);
   const x = randn([2, 3, 10, 10]);
-  const macs = countMacs(() => { fc.forward(up.forward(conv.forward(x)).flatten(1)); });
+  const macs = countMacs(() => {
+    fc.forward(up.forward(conv.forward(x)).flatten(1));
+  });
   // conv: 2·10·10 outputs × 8·3·9; transposed: 2·10·10 inputs × 8·4·2·2; linear: 2 rows × 1600·5
   assert.equal(macs, 2 * 100 * 216 + 2 * 100 * 128 + 2 * 8000);
   // the layers are themselves again afterwards
-  assert.equal(countMacs(() => undefined), 0);
+  assert.equal(
+    countMacs(() => undefined),
+    0,
+  );
   assert.equal(conv.forward(x).shape.join(','), '2,8,10,10');
 });
 

@@ -26,14 +26,18 @@ declare const document: {
 
 /** What the page shows (status, rows, boxes, heat map, busy), for the message of a wait that timed out. */
 async function pageState(page: Page): Promise<string> {
-  return page.evaluate(() => JSON.stringify({
-    status: document.querySelector('#status')?.textContent,
-    kind: document.querySelector('#status')?.dataset.kind,
-    rows: document.querySelectorAll('#attributes .attr-row').length,
-    boxes: document.querySelectorAll('.face-box').length,
-    heat: document.querySelector('#heat-overlay')?.dataset.attribute,
-    busy: document.body.classList.contains('busy'),
-  })).catch((e: Error) => `(page state unreadable: ${e.message})`);
+  return page
+    .evaluate(() =>
+      JSON.stringify({
+        status: document.querySelector('#status')?.textContent,
+        kind: document.querySelector('#status')?.dataset.kind,
+        rows: document.querySelectorAll('#attributes .attr-row').length,
+        boxes: document.querySelectorAll('.face-box').length,
+        heat: document.querySelector('#heat-overlay')?.dataset.attribute,
+        busy: document.body.classList.contains('busy'),
+      }),
+    )
+    .catch((e: Error) => `(page state unreadable: ${e.message})`);
 }
 
 /** page.waitForFunction, whose timeout says what the page showed instead. */

@@ -31,8 +31,12 @@ test('--threads is bounded (a small multiple of the cores) with the option named
 test('every command refuses an unbounded --threads with a facet message, not a libgomp exit or a hang', () => {
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   const commands = [
-    ['predict', '--runtime', 'torch', 'x.jpg'], ['bench', '--op', 'conv2d'], ['train', 'parser', '--out', 'x', '--data', 'y'],
-    ['serve', '--port', '0'], ['experiment', 'x'], ['eval-wild', 'x'],
+    ['predict', '--runtime', 'torch', 'x.jpg'],
+    ['bench', '--op', 'conv2d'],
+    ['train', 'parser', '--out', 'x', '--data', 'y'],
+    ['serve', '--port', '0'],
+    ['experiment', 'x'],
+    ['eval-wild', 'x'],
   ];
   for (const args of commands) {
     for (const n of ['5000', '2147483647', '2147483648']) {

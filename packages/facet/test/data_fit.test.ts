@@ -68,7 +68,13 @@ test('EXIF orientation is honoured by both paths, sizes reported as seen', async
   const raw = Buffer.alloc(60 * 40 * 3);
   for (let y = 0; y < 40; y++) for (let x = 0; x < 60; x++) raw.set([x * 4, y * 6, 128], (y * 60 + x) * 3);
   const file = join(dir, 'turned.png');
-  writeFileSync(file, await sharp(raw, { raw: { width: 60, height: 40, channels: 3 } }).withMetadata({ orientation: 6 }).png().toBuffer());
+  writeFileSync(
+    file,
+    await sharp(raw, { raw: { width: 60, height: 40, channels: 3 } })
+      .withMetadata({ orientation: 6 })
+      .png()
+      .toBuffer(),
+  );
   const p = await prepareImage(file, 60, 40, NORM);
   assert.deepEqual([p.originalWidth, p.originalHeight], [40, 60]);
   const item: FaceItem = { id: 'turned.png', imagePath: file, source: { file } };

@@ -13,14 +13,24 @@ import { toTensors } from '../src/data/loader/to_tensors.js';
 import { smallSynth, tempDir } from './helpers.js';
 
 test('order: a permutation per (seed, epoch); same seed same order; every item once per epoch', () => {
-  const a = epochPermutation(50, 1, 0), b = epochPermutation(50, 1, 0), c = epochPermutation(50, 1, 1), d = epochPermutation(50, 2, 0);
+  const a = epochPermutation(50, 1, 0),
+    b = epochPermutation(50, 1, 0),
+    c = epochPermutation(50, 1, 1),
+    d = epochPermutation(50, 2, 0);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
   assert.notDeepEqual(a, d);
-  assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   const s = new Sampler(10, 4, 3, true);
   const seen = [0, 1, 2].flatMap((k) => s.plan(k).indices).slice(0, 10);
-  assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 10 }, (_, i) => i), 'steps 0–2 cover epoch 0 first');
+  assert.deepEqual(
+    [...seen].sort((x, y) => x - y),
+    Array.from({ length: 10 }, (_, i) => i),
+    'steps 0–2 cover epoch 0 first',
+  );
   assert.deepEqual(new Sampler(10, 4, 3, true).plan(7), s.plan(7), 'the plan of a step needs no history');
 });
 
@@ -33,14 +43,16 @@ test('batches: workers and the calling thread agree; flips mirror image and mask
   const plain = new DataLoader({ ...opts, flip: false, workers: 0 });
   try {
     for (const step of [0, 5, 3]) {
-      const a = await inThread.batch(step), b = await inWorker.batch(step);
+      const a = await inThread.batch(step),
+        b = await inWorker.batch(step);
       assert.deepEqual(a.images, b.images);
       assert.deepEqual(a.labels, b.labels);
       assert.deepEqual(a.plan, b.plan);
     }
     // Find a flipped item and compare it with the unflipped batch at the same step.
     const step = [0, 1, 2, 3, 4, 5, 6, 7].find((s) => inThread.sampler.plan(s).flips.some(Boolean))!;
-    const f = await inThread.batch(step), u = await plain.batch(step);
+    const f = await inThread.batch(step),
+      u = await plain.batch(step);
     assert.deepEqual(f.plan.indices, u.plan.indices);
     const n = f.plan.flips.indexOf(true);
     const { height: h, width: w } = f;
@@ -51,20 +63,37 @@ test('batches: workers and the calling thread agree; flips mirror image and mask
       }
     }
   } finally {
-    await inThread.close(); await inWorker.close(); await plain.close();
+    await inThread.close();
+    await inWorker.close();
+    await plain.close();
   }
 });
 
 test('normalisation: the stored statistics make the training images mean 0, std 1 per channel', async () => {
   const data = await smallSynth();
   const src = await openSplit(data, 'train', { height: 32, width: 26, cacheDir: join(tempDir('cache'), 'c') });
-  const loader = new DataLoader({ store: src.store, batchSize: src.items.length, seed: 0, normalization: src.header.normalization, shuffle: false, workers: 0 });
+  const loader = new DataLoader({
+    store: src.store,
+    batchSize: src.items.length,
+    seed: 0,
+    normalization: src.header.normalization,
+    shuffle: false,
+    workers: 0,
+  });
   const b = await loader.batch(0);
   await loader.close();
   const plane = b.height * b.width;
   for (let c = 0; c < 3; c++) {
-    let s = 0, q = 0, k = 0;
-    for (let n = 0; n < b.count; n++) for (let p = 0; p < plane; p++) { const v = b.images[n * 3 * plane + c * plane + p]!; s += v; q += v * v; k++; }
+    let s = 0,
+      q = 0,
+      k = 0;
+    for (let n = 0; n < b.count; n++)
+      for (let p = 0; p < plane; p++) {
+        const v = b.images[n * 3 * plane + c * plane + p]!;
+        s += v;
+        q += v * v;
+        k++;
+      }
     assert.ok(Math.abs(s / k) < 1e-3, `channel ${c} mean ${s / k}`);
     assert.ok(Math.abs(Math.sqrt(q / k - (s / k) ** 2) - 1) < 1e-3);
   }
@@ -125,8 +154,14 @@ test('the decoded cache is decoded again when its files change in place, and say
 test('tensors: images N×3×H×W float, labels int64, targets N×40', async () => {
   const data = await smallSynth();
   const src = await openSplit(data, 'train', { height: 32, width: 26, cacheDir: join(tempDir('cache'), 'c'), require: 'attributes' });
-  const loader = new DataLoader({ store: src.store, batchSize: 3, seed: 0, normalization: src.header.normalization, workers: 0,
-    attributes: src.items.map((i) => i.attributes ?? null) });
+  const loader = new DataLoader({
+    store: src.store,
+    batchSize: 3,
+    seed: 0,
+    normalization: src.header.normalization,
+    workers: 0,
+    attributes: src.items.map((i) => i.attributes ?? null),
+  });
   const b = await loader.batch(2);
   await loader.close();
   const t = toTensors(b);

@@ -15,7 +15,11 @@ test('CelebA reader: 3780 images, every one labelled, splits and identities', ()
   assert.equal(labelled.length, 3780);
   assert.deepEqual(
     ds.splits.map((s) => [s, ds.items(s).length]),
-    [['train', 2340], ['val', 780], ['test', 660]],
+    [
+      ['train', 2340],
+      ['val', 780],
+      ['test', 660],
+    ],
   );
   assert.equal(labelled.filter((i) => i.split === 'train').length, 2340);
   assert.equal(new Set(all.map((i) => i.identity)).size, 126);
@@ -23,7 +27,10 @@ test('CelebA reader: 3780 images, every one labelled, splits and identities', ()
   assert.equal(first.identity, 5173);
   assert.equal(all.find((i) => i.id === '000161.jpg')!.identity, 6282);
   // 000132.jpg -1 1 1 -1 -1 -1 -1 1 1 -1 ...: 16 positives, Arched_Eyebrows=1, Big_Nose=1, Black_Hair=1
-  assert.equal(first.attributes!.reduce((s, v) => s + v, 0), 16);
+  assert.equal(
+    first.attributes!.reduce((s, v) => s + v, 0),
+    16,
+  );
   assert.deepEqual([...first.attributes!.slice(0, 10)], [0, 1, 1, 0, 0, 0, 0, 1, 1, 0]);
   const male = CELEBA_ATTRIBUTES.indexOf('Male');
   assert.equal(labelled.filter((i) => i.attributes![male]).length, 1300);

@@ -12,8 +12,15 @@ test('the shards of each step make up the unsharded batch, across epoch ends', (
       const plans = shards.map((s) => s.plan(step));
       for (const p of plans) assert.equal(p.indices.length, 12 / worldSize);
       const w = whole.plan(step);
-      assert.deepEqual(plans.flatMap((p) => p.indices), w.indices, `world ${worldSize} step ${step}`);
-      assert.deepEqual(plans.flatMap((p) => p.flips), w.flips);
+      assert.deepEqual(
+        plans.flatMap((p) => p.indices),
+        w.indices,
+        `world ${worldSize} step ${step}`,
+      );
+      assert.deepEqual(
+        plans.flatMap((p) => p.flips),
+        w.flips,
+      );
       assert.equal(plans[worldSize - 1]!.epoch, w.epoch);
     }
   }

@@ -5,8 +5,19 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, existsSync } 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
-  writeSynth, synthFace, readCelebA, readHelen, openDataset, detectFormats, loadMask, decodeItem, flipHorizontal,
-  CELEBA_ATTRIBUTES, DRAWN_ATTRIBUTES, Rng, encodeGrayPngSync,
+  writeSynth,
+  synthFace,
+  readCelebA,
+  readHelen,
+  openDataset,
+  detectFormats,
+  loadMask,
+  decodeItem,
+  flipHorizontal,
+  CELEBA_ATTRIBUTES,
+  DRAWN_ATTRIBUTES,
+  Rng,
+  encodeGrayPngSync,
 } from '../src/data/index.js';
 import { Region } from '../src/regions.js';
 import { runDataCheck } from '../src/cli/commands/data.js';
@@ -42,10 +53,16 @@ test('prng is deterministic and uniform-ish', () => {
   const r1 = new Rng(42);
   const r2 = new Rng(42);
   const xs = Array.from({ length: 1000 }, () => r1.next());
-  assert.deepEqual(xs, Array.from({ length: 1000 }, () => r2.next()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 1000 }, () => r2.next()),
+  );
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   assert.ok(Math.abs(mean - 0.5) < 0.05, `mean ${mean}`);
-  assert.notDeepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => new Rng(43).next()));
+  assert.notDeepEqual(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => new Rng(43).next()),
+  );
 });
 
 test('same seed → same bytes; another seed → other images', async () => {
@@ -80,17 +97,26 @@ test('synth.json and the CelebA annotation files', () => {
 });
 
 test('reading the synthetic CelebA layout back gives the drawn labels', async () => {
-  assert.deepEqual(detectFormats(a).map((d) => d.format), ['celeba', 'helen']);
+  assert.deepEqual(
+    detectFormats(a).map((d) => d.format),
+    ['celeba', 'helen'],
+  );
   const ds = readCelebA(a);
   assert.equal(ds.maskKind, 'regions');
   const items = ds.items();
   assert.equal(items.length, N);
-  assert.deepEqual(ds.splits.map((s) => ds.items(s).length), [24, 3, 3]);
+  assert.deepEqual(
+    ds.splits.map((s) => ds.items(s).length),
+    [24, 3, 3],
+  );
   for (let i = 0; i < N; i++) {
     const f = synthFace(7, i, N);
     const it = items[i]!;
     assert.equal(it.id, String(i + 1).padStart(6, '0') + '.jpg');
-    assert.deepEqual([...it.attributes!], CELEBA_ATTRIBUTES.map((x) => (f.attrs[x] ? 1 : 0)));
+    assert.deepEqual(
+      [...it.attributes!],
+      CELEBA_ATTRIBUTES.map((x) => (f.attrs[x] ? 1 : 0)),
+    );
     assert.deepEqual([...it.landmarks!], f.landmarks);
     assert.deepEqual(it.bbox, f.bbox);
     assert.ok(it.identity! >= 1);
@@ -113,7 +139,10 @@ test('reading the synthetic CelebA layout back gives the drawn labels', async ()
 
 test('the Helen layout decodes to the same exact regions; masks match pixels', async () => {
   const ds = readHelen(a);
-  assert.deepEqual(ds.splits.map((s) => ds.items(s).length), [24, 3, 3]);
+  assert.deepEqual(
+    ds.splits.map((s) => ds.items(s).length),
+    [24, 3, 3],
+  );
   for (const it of ds.items().slice(0, 6)) {
     const i = Number(it.id) - 1;
     const f = synthFace(7, i, N);
@@ -180,7 +209,8 @@ test('facial hair is drawn independently of the hair colour: dark brows say noth
   const lum = new Map<string, { sum: number; n: number }>();
   for (let i = 0; i < 300; i++) {
     const f = synthFace(11, i, 300, 89, 109);
-    let s = 0, n = 0;
+    let s = 0,
+      n = 0;
     f.regions.forEach((r, p) => {
       if (r !== Region.eyebrows) return;
       s += 0.299 * f.rgb[3 * p]! + 0.587 * f.rgb[3 * p + 1]! + 0.114 * f.rgb[3 * p + 2]!;
@@ -203,21 +233,29 @@ test("on SSP's 14×12 grid at 218×178 the brow cells hold little hair (a forehe
   // cells as adaptive pooling bins them; a cell belongs to the brow region when it holds a
   // brow pixel (max pooling, spec §4). Version 1 of the generator gave 0.43 hair there.
   const [H, W] = [218, 178];
-  const rows = adaptiveBins(H, 14), cols = adaptiveBins(W, 12);
+  const rows = adaptiveBins(H, 14),
+    cols = adaptiveBins(W, 12);
   let share = 0;
   const faces = 80;
   for (let i = 0; i < faces; i++) {
     const f = synthFace(5, i, faces, W, H);
-    let hair = 0, pixels = 0;
-    for (const [y0, y1] of rows) for (const [x0, x1] of cols) {
-      let brow = false, h = 0;
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
-        const r = f.regions[y * W + x];
-        if (r === Region.eyebrows) brow = true;
-        if (r === Region.hair) h++;
+    let hair = 0,
+      pixels = 0;
+    for (const [y0, y1] of rows)
+      for (const [x0, x1] of cols) {
+        let brow = false,
+          h = 0;
+        for (let y = y0; y < y1; y++)
+          for (let x = x0; x < x1; x++) {
+            const r = f.regions[y * W + x];
+            if (r === Region.eyebrows) brow = true;
+            if (r === Region.hair) h++;
+          }
+        if (brow) {
+          hair += h;
+          pixels += (y1 - y0) * (x1 - x0);
+        }
       }
-      if (brow) { hair += h; pixels += (y1 - y0) * (x1 - x0); }
-    }
     share += hair / pixels / faces;
   }
   assert.ok(share < 0.2, `hair share of the brow cells ${share.toFixed(3)}`);

@@ -25,7 +25,13 @@ test('celeba-wild: detected as CelebA, read as in-the-wild photos: 1,127 labelle
   const items = ds.items();
   assert.equal(items.length, 1127);
   assert.ok(items.every((i) => i.attributes && i.imagePath.startsWith(join(WILD, 'Img', 'img_celeba'))));
-  assert.deepEqual(ds.splits.map((s) => [s, ds.items(s).length]), [['train', 1037], ['test', 90]]);
+  assert.deepEqual(
+    ds.splits.map((s) => [s, ds.items(s).length]),
+    [
+      ['train', 1037],
+      ['test', 90],
+    ],
+  );
   assert.equal(new Set(items.map((i) => i.identity)).size, 139);
   // asked for the aligned crops explicitly, there are none
   assert.equal(findCelebAFiles(WILD, false).imageDir, undefined);

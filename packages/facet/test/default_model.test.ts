@@ -25,18 +25,21 @@ const MIN_LFW_IOU = 0.75;
 test('the shipped model is small enough to ship (≤ 10 MB) and says what it was trained on', () => {
   const dir = defaultModelDir();
   const bytes = readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile()).reduce((s, e) => s + statSync(join(e.parentPath, e.name)).size, 0);
+    .filter((e) => e.isFile())
+    .reduce((s, e) => s + statSync(join(e.parentPath, e.name)).size, 0);
   assert.ok(bytes <= 10 * 1024 * 1024, `${bytes} bytes`);
   const c = readBundleConfig(dir);
   assert.match(c.description ?? '', /real faces/i);
   assert.equal(c.fit, 'cover-centre');
 });
 
-test('attributes on CelebA\'s test split (660 real faces): error well below the majority answer', async () => {
+test("attributes on CelebA's test split (660 real faces): error well below the majority answer", async () => {
   const r = await evaluateBundle(defaultModelDir(), { data: sharedData('celeba'), split: 'test', cacheDir });
   const a = r.attributes!;
-  console.log(`# shipped model, celeba test: error ${(100 * a.meanError).toFixed(2)} %, mAP ${(100 * a.mAP!).toFixed(2)} %, ` +
-    `balanced accuracy ${(100 * a.meanBalancedAccuracy).toFixed(2)} %, majority answer ${(100 * a.meanBaselineError).toFixed(2)} %`);
+  console.log(
+    `# shipped model, celeba test: error ${(100 * a.meanError).toFixed(2)} %, mAP ${(100 * a.mAP!).toFixed(2)} %, ` +
+      `balanced accuracy ${(100 * a.meanBalancedAccuracy).toFixed(2)} %, majority answer ${(100 * a.meanBaselineError).toFixed(2)} %`,
+  );
   assert.equal(a.count, 660);
   assert.ok(a.meanError <= MAX_ERROR, `mean error ${a.meanError}`);
   assert.ok(a.meanBaselineError - a.meanError >= 0.07, `error ${a.meanError} vs majority ${a.meanBaselineError}`);
@@ -46,11 +49,13 @@ test('attributes on CelebA\'s test split (660 real faces): error well below the 
 test('parse of real LFW faces (validation split): hair, skin and background', async () => {
   const r = await evaluateBundle(defaultModelDir(), { data: sharedData('lfw-parts'), split: 'val', cacheDir });
   const p = r.parsing!;
-  console.log(`# shipped model, LFW val: mean IoU ${(100 * p.meanIoU).toFixed(2)} % (${p.classNames.map((n, k) => `${n} ${(100 * p.perClass[k]!).toFixed(1)}`).join(', ')})`);
+  console.log(
+    `# shipped model, LFW val: mean IoU ${(100 * p.meanIoU).toFixed(2)} % (${p.classNames.map((n, k) => `${n} ${(100 * p.perClass[k]!).toFixed(1)}`).join(', ')})`,
+  );
   assert.ok(p.meanIoU >= MIN_LFW_IOU, `mean IoU ${p.meanIoU}`);
 });
 
-test('on real CelebA faces every region is parsed, where it belongs; SSP\'s region weights are distributions', async () => {
+test("on real CelebA faces every region is parsed, where it belongs; SSP's region weights are distributions", async () => {
   const items = readCelebA(sharedData('celeba')).items('test').slice(0, 24);
   // CelebA's test crops are aligned: the images are the faces
   const predictor = await Predictor.open({ runtime: 'torch', threads: 1, align: 'aligned' });
@@ -66,7 +71,9 @@ test('on real CelebA faces every region is parsed, where it belongs; SSP\'s regi
   const R = REGION_NAMES.length;
   const rows = new Float64Array(R);
   const area = new Float64Array(R);
-  for (const { faces: [p] } of results) {
+  for (const {
+    faces: [p],
+  } of results) {
     for (let i = 0; i < p!.labels.length; i++) {
       rows[p!.labels[i]!]! += Math.floor(i / W);
       area[p!.labels[i]!]! += 1;
@@ -76,10 +83,13 @@ test('on real CelebA faces every region is parsed, where it belongs; SSP\'s regi
   for (let r = 1; r < R; r++) assert.ok(area[r]! > 0, `${REGION_NAMES[r]} is never predicted`);
   // top to bottom: hair, brows, eyes, nose, mouth
   const order = ['hair', 'eyebrows', 'eyes', 'nose', 'mouth'].map((n) => meanRow(REGION_NAMES.indexOf(n as (typeof REGION_NAMES)[number])));
-  for (let k = 1; k < order.length; k++) assert.ok(order[k - 1]! < order[k]!, `regions out of order from the top: ${order.map((v) => v.toFixed(3)).join(' < ')}`);
+  for (let k = 1; k < order.length; k++)
+    assert.ok(order[k - 1]! < order[k]!, `regions out of order from the top: ${order.map((v) => v.toFixed(3)).join(' < ')}`);
   const A = results[0]!.attributeNames.length;
   const mean = new Float64Array(A * R);
-  for (const { faces: [p] } of results) {
+  for (const {
+    faces: [p],
+  } of results) {
     for (let a = 0; a < A; a++) {
       let sum = 0;
       for (let r = 0; r < R; r++) {

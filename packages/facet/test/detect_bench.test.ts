@@ -18,10 +18,13 @@ it('times decode, detection + mesh, the second look, the warps and the model per
   copyFileSync(join(WILD, warm!), join(dir, '0-warm.jpg'));
   copyFileSync(join(WILD, a!), join(dir, '1-a.jpg'));
   copyFileSync(join(WILD, b!), join(dir, '2-b.jpg'));
-  const w = 320, h = 240;
+  const w = 320,
+    h = 240;
   const data = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set([x * 0.8, y, 128], (y * w + x) * 3);
-  await sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toFile(join(dir, '3-gradient.png'));
+  await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(join(dir, '3-gradient.png'));
   const r = await benchDetect({ photos: dir, count: 10, runtime: 'onnx', threads: 1 });
   console.log(`# ${JSON.stringify(r)}`);
   assert.equal(r.case, 'detect-align');

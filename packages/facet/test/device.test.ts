@@ -96,7 +96,11 @@ for (const name of MODEL_NAMES) {
 test('the lazy device catches a tensor left on the CPU (what these tests rely on)', () => {
   // libtorch's lazy backend aborts the process on a CPU operand: run it in a child
   const script = "import { useLazyDevice, randn } from '@facet/torch'; useLazyDevice(); randn([2, 3]).to('lazy').add(randn([2, 3])).data();";
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    timeout: 60_000,
+  });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /not a lazy tensor: CPUFloatType/);
 });
@@ -145,7 +149,8 @@ test('parser (class-balanced): trained on the lazy device, the same losses and v
   assert.equal(JSON.parse(readFileSync(join(dir, 'parser-lazy', 'config.json'), 'utf8')).device, 'lazy');
   assert.equal(JSON.parse(readFileSync(join(dir, 'parser-cpu', 'config.json'), 'utf8')).device, 'cpu');
   // the checkpoint's parameters equal the CPU run's (safetensors are host bytes)
-  const a = loadSafetensors(join(dir, 'parser-lazy', 'weights.safetensors')), b = loadSafetensors(join(parserRun, 'weights.safetensors'));
+  const a = loadSafetensors(join(dir, 'parser-lazy', 'weights.safetensors')),
+    b = loadSafetensors(join(parserRun, 'weights.safetensors'));
   assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
   for (const [k, t] of b) if (!/running_|num_batches/.test(k)) close(a.get(k)!.data() as Float32Array, t.data() as Float32Array, k);
   for (const t of [...a.values(), ...b.values()]) t.dispose();
@@ -164,7 +169,7 @@ for (const method of ['avg', 'spp', 'naive', 'bbox', 'ssp', 'ssg'] as const) {
   });
 }
 
-test('eval on the lazy device: an SSP run\'s attribute metrics and region weights (parser and SSP there) equal the CPU\'s; a parser run\'s IoU too', async () => {
+test("eval on the lazy device: an SSP run's attribute metrics and region weights (parser and SSP there) equal the CPU's; a parser run's IoU too", async () => {
   const data = await smallSynth();
   for (const run of [join(dir, 'ssp-cpu'), parserRun]) {
     const cpu = await evaluateRun(run, { data, split: 'test' });
@@ -184,7 +189,7 @@ test('joint: trained on the lazy device, the same log as on the CPU', async () =
   sameLog(log(join(dir, 'joint-lazy')), log(join(dir, 'joint-cpu')), 'joint');
 });
 
-test('the optimizer state lives on the model\'s device', async () => {
+test("the optimizer state lives on the model's device", async () => {
   const data = await smallSynth();
   const p = await prepareRun(tinySettings('attr', data, join(dir, 'optim-lazy'), { device: LAZY, method: 'avg' }));
   const optimizer = createOptimizer(p.config, p.task);
@@ -222,13 +227,15 @@ test('a run resumes on another device: begun on lazy, finished on the CPU; a con
   assert.equal(JSON.parse(readFileSync(configPath, 'utf8')).device, 'cpu');
 });
 
-test('predict\'s and eval\'s bundle pipeline on the lazy device: every output equals the CPU\'s', () => {
+test("predict's and eval's bundle pipeline on the lazy device: every output equals the CPU's", () => {
   const bundle = readBundle(makeTestBundle(64, 52, { widthMult: 0.0625, seed: 3 }));
   manualSeed(4);
   const inputs = [0, 1].map(() => tidy(() => randn([3, 64, 52]).data() as Float32Array));
-  const cpu = new TorchPipeline(bundle), lazy = new TorchPipeline(bundle, { device: LAZY });
+  const cpu = new TorchPipeline(bundle),
+    lazy = new TorchPipeline(bundle, { device: LAZY });
   try {
-    const a = cpu.run(inputs), b = lazy.run(inputs);
+    const a = cpu.run(inputs),
+      b = lazy.run(inputs);
     a.forEach((r, i) => {
       for (const k of ['probabilities', 'regionWeights', 'parse', 'heatmaps'] as const) close(b[i]![k], r[k], `face ${i} ${k}`);
     });
@@ -238,7 +245,7 @@ test('predict\'s and eval\'s bundle pipeline on the lazy device: every output eq
   }
 });
 
-test('bench --model on the lazy device: every network\'s timed steps run there', () => {
+test("bench --model on the lazy device: every network's timed steps run there", () => {
   for (const model of MODEL_NAMES.filter((m) => m !== 'joint')) {
     const r = benchModel({ model, height: 32, width: 26, widthMult: 0.0625, batch: 2, steps: 1, threads: 1, seed: 0, device: LAZY });
     assert.equal(r.device, LAZY, model);
@@ -246,7 +253,7 @@ test('bench --model on the lazy device: every network\'s timed steps run there',
   }
 });
 
-test('--deterministic turns libtorch\'s deterministic mode on; with --cudnn-benchmark it is refused', () => {
+test("--deterministic turns libtorch's deterministic mode on; with --cudnn-benchmark it is refused", () => {
   assert.throws(() => applyKernelChoice({ deterministic: true, cudnnBenchmark: true }), /--cudnn-benchmark and --deterministic exclude each other/);
   assert.equal(isDeterministic(), false);
   try {
@@ -260,7 +267,10 @@ test('--deterministic turns libtorch\'s deterministic mode on; with --cudnn-benc
 test('--device auto picks the CPU on this libtorch and says so', () => {
   assert.equal(buildInfo().cuda, false, 'these tests expect the CPU-only libtorch of this machine');
   const lines: string[] = [];
-  assert.equal(resolveDevice('auto', (l) => lines.push(l)), 'cpu');
+  assert.equal(
+    resolveDevice('auto', (l) => lines.push(l)),
+    'cpu',
+  );
   assert.match(lines.join('\n'), /--device auto: cpu \(libtorch 1\.13\.\d+ has no CUDA\)/);
 });
 
@@ -269,11 +279,13 @@ function facet(...args: string[]): { status: number | null; stderr: string } {
   return { status: r.status, stderr: r.stderr };
 }
 
-const NO_CUDA = /--device cuda(:1)?: @facet\/torch is built against a libtorch without CUDA \(libtorch 1\.13\.\d+, loaded from \/\S+\)\. Set LIBTORCH to an unpacked CUDA build/;
+const NO_CUDA =
+  /--device cuda(:1)?: @facet\/torch is built against a libtorch without CUDA \(libtorch 1\.13\.\d+, loaded from \/\S+\)\. Set LIBTORCH to an unpacked CUDA build/;
 
 test('--device cuda on this CPU-only libtorch: train, eval and predict fail at once, naming LIBTORCH and the libtorch found, writing nothing', async () => {
   const data = await smallSynth();
-  const out = join(dir, 'cuda-run'), cache = join(dir, 'cuda-cache');
+  const out = join(dir, 'cuda-run'),
+    cache = join(dir, 'cuda-cache');
   const t = facet('train', 'attr', '--data', data, '--out', out, '--cache-dir', cache, '--device', 'cuda', '--steps', '2', '--threads', '1', '--quiet');
   assert.equal(t.status, 2, t.stderr);
   assert.match(t.stderr, NO_CUDA);
@@ -286,7 +298,19 @@ test('--device cuda on this CPU-only libtorch: train, eval and predict fail at o
   assert.equal(existsSync(join(dir, 'cuda-metrics.json')), false);
   assert.equal(existsSync(cache), false);
   // predict refuses before reading the bundle (this one does not exist)
-  const p = facet('predict', '--run', join(dir, 'no-bundle'), '--runtime', 'torch', '--device', 'cuda', '--aligned', '--out', join(dir, 'cuda-predict'), 'x.jpg');
+  const p = facet(
+    'predict',
+    '--run',
+    join(dir, 'no-bundle'),
+    '--runtime',
+    'torch',
+    '--device',
+    'cuda',
+    '--aligned',
+    '--out',
+    join(dir, 'cuda-predict'),
+    'x.jpg',
+  );
   assert.equal(p.status, 2, p.stderr);
   assert.match(p.stderr, NO_CUDA);
   assert.equal(existsSync(join(dir, 'cuda-predict')), false);

@@ -36,7 +36,11 @@ test('a bundle scored by eval gives the metrics of its predict probabilities on 
       probs.set(p.faces[0]!.probabilities, n * 40);
       labels.set(items[n]!.attributes!, n * 40);
     });
-    const expected = attributeMetrics(probs, labels, r.attributes!.attributes.map((a) => a.name));
+    const expected = attributeMetrics(
+      probs,
+      labels,
+      r.attributes!.attributes.map((a) => a.name),
+    );
     assert.ok(Math.abs(expected.meanError - r.attributes!.meanError) < 1e-12, `eval ${r.attributes!.meanError} vs predict ${expected.meanError}`);
     assert.ok(Math.abs((expected.mAP ?? 0) - (r.attributes!.mAP ?? 0)) < 1e-6);
   } finally {
@@ -44,7 +48,7 @@ test('a bundle scored by eval gives the metrics of its predict probabilities on 
   }
 });
 
-test('a bundle on LFW Part Labels: the parser\'s IoU over hair, skin and background', async () => {
+test("a bundle on LFW Part Labels: the parser's IoU over hair, skin and background", async () => {
   const r = await evaluateBundle(bundleDir, { data: sharedData('lfw-parts'), split: 'val', limit: 8, cacheDir });
   assert.equal(r.attributes, undefined);
   assert.deepEqual(r.parsing!.classNames, ['background', 'hair', 'skin']);

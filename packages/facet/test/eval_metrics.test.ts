@@ -128,16 +128,21 @@ test('attributeMetrics: malformed input is an error', () => {
 
 test('attributeMetrics: the 40 × many case agrees with per-attribute AP', () => {
   // a pseudo-random but fixed data set: per-attribute AP equals averagePrecision on the column
-  const N = 500, A = 40;
+  const N = 500,
+    A = 40;
   const p = new Float32Array(N * A);
   const y = new Uint8Array(N * A);
   let s = 12345;
-  const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < N * A; i++) {
     y[i] = rnd() < 0.3 ? 1 : 0;
     p[i] = Math.round((0.5 * rnd() + 0.4 * y[i]!) * 20) / 20; // coarse scores → many ties
   }
-  const r = attributeMetrics(p, y, Array.from({ length: A }, (_, a) => `a${a}`));
+  const r = attributeMetrics(
+    p,
+    y,
+    Array.from({ length: A }, (_, a) => `a${a}`),
+  );
   for (const a of [0, 17, 39]) {
     const col = Array.from({ length: N }, (_, n) => p[n * A + a]!);
     const lab = Array.from({ length: N }, (_, n) => y[n * A + a]!);

@@ -37,10 +37,13 @@ test('in-the-wild photos: aligned once (cached by content), scored on the larges
   mkdirSync(join(dir, 'Anno'));
   mkdirSync(join(dir, 'Eval'));
   for (const id of ids) copyFileSync(join(WILD, 'Img', 'img_celeba', id), join(dir, 'Img', 'img_celeba', id));
-  const w = 320, h = 240;
+  const w = 320,
+    h = 240;
   const px = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px.set([x * 0.8, y, 128], (y * w + x) * 3);
-  await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toFile(join(dir, 'Img', 'img_celeba', 'gradient.png'));
+  await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(join(dir, 'Img', 'img_celeba', 'gradient.png'));
   writeFileSync(join(dir, 'Anno', 'list_attr_celeba.txt'), [String(ids.length + 1), header, ...rows, gradientRow, ''].join('\n'));
   writeFileSync(join(dir, 'Eval', 'list_eval_partition.txt'), [...ids, 'gradient.png'].map((id) => `${id} 2`).join('\n') + '\n');
 
@@ -55,13 +58,22 @@ test('in-the-wild photos: aligned once (cached by content), scored on the larges
   const source = await openSplit(dir, 'test', { height: 109, width: 89, require: 'attributes', cacheDir });
   assert.deepEqual(source.noFace, ['gradient.png']);
   assert.equal(source.photos, 4);
-  assert.deepEqual(source.items.map((i) => i.id), ids);
-  assert.deepEqual(crops.map((f) => statSync(join(cacheDir, 'aligned', f)).mtimeMs), mtimes);
+  assert.deepEqual(
+    source.items.map((i) => i.id),
+    ids,
+  );
+  assert.deepEqual(
+    crops.map((f) => statSync(join(cacheDir, 'aligned', f)).mtimeMs),
+    mtimes,
+  );
   for (const it of source.items) {
     const img = await loadImage(it.imagePath);
     assert.deepEqual([img.width, img.height], [178, 218]);
     // the detected eyes, carried into the crop, sit near the template's (69, 112) and (108, 112)
-    assert.ok(Math.abs(it.landmarks![0]! - 68.7) < 4 && Math.abs(it.landmarks![2]! - 107.2) < 4 && Math.abs(it.landmarks![1]! - 111.4) < 4, `${it.id}: ${Array.from(it.landmarks!)}`);
+    assert.ok(
+      Math.abs(it.landmarks![0]! - 68.7) < 4 && Math.abs(it.landmarks![2]! - 107.2) < 4 && Math.abs(it.landmarks![1]! - 111.4) < 4,
+      `${it.id}: ${Array.from(it.landmarks!)}`,
+    );
   }
   // the same numbers as predict's largest face on each photo
   const predictor = await Predictor.open({ run: bundleDir, align: 'detect' });
@@ -72,9 +84,19 @@ test('in-the-wild photos: aligned once (cached by content), scored on the larges
     results.forEach((p, n) => {
       assert.ok(!isFailure(p) && p.faces.length > 0);
       probs.set(p.faces[0]!.probabilities, n * 40);
-      labels.set(rows[n]!.trim().split(/\s+/).slice(1).map((v) => (v === '1' ? 1 : 0)), n * 40);
+      labels.set(
+        rows[n]!.trim()
+          .split(/\s+/)
+          .slice(1)
+          .map((v) => (v === '1' ? 1 : 0)),
+        n * 40,
+      );
     });
-    const expected = attributeMetrics(probs, labels, r.attributes!.attributes.map((a) => a.name));
+    const expected = attributeMetrics(
+      probs,
+      labels,
+      r.attributes!.attributes.map((a) => a.name),
+    );
     assert.ok(Math.abs(expected.meanError - r.attributes!.meanError) < 1e-12, `eval ${r.attributes!.meanError} vs predict ${expected.meanError}`);
   } finally {
     await predictor.dispose();

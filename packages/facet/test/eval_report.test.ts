@@ -17,7 +17,11 @@ function tableAfter(md: string, heading: string): string[][] {
   const rows: string[][] = [];
   for (; i < lines.length && lines[i]!.startsWith('|'); i++) {
     if (/^\|[-:|]+\|$/.test(lines[i]!)) continue;
-    rows.push(lines[i]!.slice(2, -2).split(' | ').map((c) => c.trim()));
+    rows.push(
+      lines[i]!.slice(2, -2)
+        .split(' | ')
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -51,7 +55,10 @@ test('Table 2: the paper rows in order, values as percentages, absent methods as
   });
   const t = tableAfter(md, '## Attribute prediction (Table 2)');
   assert.deepEqual(t[0], ['Method', 'Mean error (%)', 'Mean accuracy (%)', 'mAP (%)', 'Mean balanced acc. (%)', 'Images', 'Note']);
-  assert.deepEqual(t.slice(1).map((r) => r[0]), [...TABLE2_METHODS, 'My ablation', 'Majority class']);
+  assert.deepEqual(
+    t.slice(1).map((r) => r[0]),
+    [...TABLE2_METHODS, 'My ablation', 'Majority class'],
+  );
   // basic: mean error 3/8, accuracy 5/8, mAP 5/6, BA 5/8
   assert.deepEqual(t[1], ['Avg. Pooling (basic)', '37.50', '62.50', '83.33', '62.50', '4', '']);
   assert.deepEqual(t[2], ['SPPNet*', '—', '—', '—', '—', '—', 'not run']);
@@ -63,7 +70,13 @@ test('Table 2: the paper rows in order, values as percentages, absent methods as
 });
 
 test('per-attribute tables: one column per method that ran, best in bold, a mean row', () => {
-  const md = renderReport({ title: 't', methods: [{ method: 'Avg. Pooling (basic)', report: basic }, { method: 'SSP', report: ssp }] });
+  const md = renderReport({
+    title: 't',
+    methods: [
+      { method: 'Avg. Pooling (basic)', report: basic },
+      { method: 'SSP', report: ssp },
+    ],
+  });
   const err = tableAfter(md, '### Classification error (%) per attribute');
   assert.deepEqual(err[0], ['Attribute', 'Prevalence (%)', 'Majority', 'Avg. Pooling (basic)', 'SSP']);
   assert.deepEqual(err[1], ['Smiling', '50.00', '50.00', '25.00', '**0.00**']);
@@ -91,7 +104,10 @@ test('Table 4: IoU per region and mean, parser alone vs joint', () => {
     title: 't',
     methods: [],
     parsingDataset: 'Helen test',
-    parsing: [{ label: 'Parser alone', iou: alone.result() }, { label: 'Joint (parser + attributes)', iou: joint.result() }],
+    parsing: [
+      { label: 'Parser alone', iou: alone.result() },
+      { label: 'Joint (parser + attributes)', iou: joint.result() },
+    ],
   });
   const t = tableAfter(md, '## Face parsing (Table 4)');
   assert.deepEqual(t[0], ['Model', ...REGION_NAMES, 'Mean', 'Pixel acc.']);
@@ -105,8 +121,20 @@ test('Table 4: IoU per region and mean, parser alone vs joint', () => {
 
 test('region-weight table: attributes × regions, argmax bold, expected marked', () => {
   const w = new Float32Array([
-    0.1, 0.1, 0.1, 0.1, 0.1, 0.4, 0.1, // Smiling: mouth
-    0.05, 0.6, 0.05, 0.1, 0.1, 0.05, 0.05, // Bald: hair, expected hair
+    0.1,
+    0.1,
+    0.1,
+    0.1,
+    0.1,
+    0.4,
+    0.1, // Smiling: mouth
+    0.05,
+    0.6,
+    0.05,
+    0.1,
+    0.1,
+    0.05,
+    0.05, // Bald: hair, expected hair
   ]);
   const md = renderReport({
     title: 't',
@@ -134,19 +162,30 @@ test('figures, reproduction and notes sections', () => {
   assert.ok(md.startsWith('# Run 3\n\n_facet 0.1.0, 2025-01-01_\n'));
   assert.ok(md.includes('![Figure 3: parsing](figures/parse%20grid.png)'));
   assert.ok(md.includes('```sh\nfacet train --model ssp\nfacet eval --model ssp\n```'));
-  assert.deepEqual(tableAfter(md, '## Reproduction').slice(0, 3), [['Budget', 'Value'], ['iterations', '200'], ['batch size', '32']]);
+  assert.deepEqual(tableAfter(md, '## Reproduction').slice(0, 3), [
+    ['Budget', 'Value'],
+    ['iterations', '200'],
+    ['batch size', '32'],
+  ]);
   assert.ok(md.includes('| train | 7 |'));
   assert.ok(md.includes('## Notes\n\n- width 0.25\n'));
   assert.ok(!/\n\n\n/.test(md));
-  assert.throws(() => renderReport({ title: 't', methods: [{ method: 'SSP', report: ssp }, { method: 'SSP', report: basic }] }), /given twice/);
+  assert.throws(
+    () =>
+      renderReport({
+        title: 't',
+        methods: [
+          { method: 'SSP', report: ssp },
+          { method: 'SSP', report: basic },
+        ],
+      }),
+    /given twice/,
+  );
 });
 
 test('per-region recognition hits: each region scored alone against the labels (known values)', () => {
   // 2 items × 3 regions × 2 attributes; labels item0 = [1, 0], item1 = [0, 0]
-  const scores = Float32Array.from([
-    /* item 0 */ 2, -1, /* r1 */ -3, 4, /* r2 */ 0.5, 0,
-    /* item 1 */ -2, -1, /* r1 */ 1, -4, /* r2 */ -0.5, 3,
-  ]);
+  const scores = Float32Array.from([/* item 0 */ 2, -1, /* r1 */ -3, 4, /* r2 */ 0.5, 0, /* item 1 */ -2, -1, /* r1 */ 1, -4, /* r2 */ -0.5, 3]);
   const correct = new Float64Array(2 * 3);
   addRegionHits(scores, [1, 0, 0, 0], 2, correct);
   // attribute 0 (rows of correct are attributes): r0 right twice, r1 never, r2 twice
@@ -157,11 +196,21 @@ test('per-region recognition hits: each region scored alone against the labels (
 test('eval prints, for each localization miss, where the weight went and which region alone is most accurate', () => {
   const names = ['Black_Hair', 'Smiling'];
   const text = formatEvaluation({
-    run: 'r', kind: 'attr', method: 'ssp', data: 'd', split: 'test',
+    run: 'r',
+    kind: 'attr',
+    method: 'ssp',
+    data: 'd',
+    split: 'test',
     attributes: attributeMetrics(Float32Array.from([0.9, 0.2, 0.1, 0.8]), Uint8Array.from([1, 0, 0, 1]), names),
     localization: {
-      regionWeights: [[0, 0.1, 0, 0, 0.8, 0.1, 0], [0, 0, 0, 0, 0, 1, 0]],
-      regionRecognitionAccuracy: [[0.5, 0.9, 0.6, 0.7, 1, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5, 0.5, 1, 0.5]],
+      regionWeights: [
+        [0, 0.1, 0, 0, 0.8, 0.1, 0],
+        [0, 0, 0, 0, 0, 1, 0],
+      ],
+      regionRecognitionAccuracy: [
+        [0.5, 0.9, 0.6, 0.7, 1, 0.5, 0.5],
+        [0.5, 0.5, 0.5, 0.5, 0.5, 1, 0.5],
+      ],
       drawn: { hits: ['Smiling'], misses: ['Black_Hair'], share: 0.5, regions: { Black_Hair: 'hair', Smiling: 'mouth' } },
     },
   });

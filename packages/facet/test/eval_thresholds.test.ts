@@ -14,8 +14,10 @@ test('a cut between the classes is found; 0.5 stays where it is already best', (
   const probs = new Float32Array(14);
   const labels = new Uint8Array(14);
   for (let i = 0; i < 7; i++) {
-    probs[i * 2] = p0[i]!; labels[i * 2] = y0[i]!;
-    probs[i * 2 + 1] = p1[i]!; labels[i * 2 + 1] = y1[i]!;
+    probs[i * 2] = p0[i]!;
+    labels[i * 2] = y0[i]!;
+    probs[i * 2 + 1] = p1[i]!;
+    labels[i * 2 + 1] = y1[i]!;
   }
   const t = tuneThresholds(probs, labels, 2);
   assert.ok(Math.abs(t.thresholds[0]! - 0.25) < 1e-6, `cut ${t.thresholds[0]}`);

@@ -47,7 +47,6 @@ before(async () => {
   }
 });
 
-
 describe('face detector (Human, BlazeFace + FaceMesh)', () => {
   it('runs on the WebAssembly backend', () => {
     assert.equal(detector.backend, 'wasm');
@@ -79,7 +78,10 @@ describe('face detector (Human, BlazeFace + FaceMesh)', () => {
     const names = ['left eye', 'right eye', 'nose', 'left mouth corner', 'right mouth corner'];
     for (let k = 0; k < 5; k++) {
       const d = Math.hypot(mean[2 * k]! - CELEBA_MEAN[2 * k]!, mean[2 * k + 1]! - CELEBA_MEAN[2 * k + 1]!);
-      assert.ok(d <= 6, `${names[k]}: mean (${mean[2 * k]!.toFixed(1)}, ${mean[2 * k + 1]!.toFixed(1)}) is ${d.toFixed(1)} px from CelebA's (${CELEBA_MEAN[2 * k]}, ${CELEBA_MEAN[2 * k + 1]})`);
+      assert.ok(
+        d <= 6,
+        `${names[k]}: mean (${mean[2 * k]!.toFixed(1)}, ${mean[2 * k + 1]!.toFixed(1)}) is ${d.toFixed(1)} px from CelebA's (${CELEBA_MEAN[2 * k]}, ${CELEBA_MEAN[2 * k + 1]})`,
+      );
     }
   });
 
@@ -153,14 +155,21 @@ describe('region maps from the mesh', () => {
       assert.ok(Math.abs(mid - f.width / 2) < 15, `${f.id}: nose at x ${mid}`);
       let left = 0;
       let right = 0;
-      for (let i = 0; i < map.length; i++) if (map[i] === MeshLabel.eyes) (i % f.width < mid ? left++ : right++);
+      for (let i = 0; i < map.length; i++) if (map[i] === MeshLabel.eyes) i % f.width < mid ? left++ : right++;
       assert.ok(left > 15 && right > 15, `${f.id}: eye pixels ${left} left / ${right} right of the midline`);
       const skin = c(MeshLabel.skin).n;
-      for (const l of [MeshLabel.eyes, MeshLabel.eyebrows, MeshLabel.mouth, MeshLabel.nose]) assert.ok(skin > 3 * c(l).n, `${f.id}: skin ${skin} vs class ${l} ${c(l).n}`);
+      for (const l of [MeshLabel.eyes, MeshLabel.eyebrows, MeshLabel.mouth, MeshLabel.nose])
+        assert.ok(skin > 3 * c(l).n, `${f.id}: skin ${skin} vs class ${l} ${c(l).n}`);
       // the face oval holds every face class; outside it is hair_or_background, but for
       // the forehead band above it, which is unlabelled
       const oval = new Uint8Array(map.length);
-      fillPolygon(oval, f.width, f.height, FACE_OVAL.map((i) => mesh[i]!), 1);
+      fillPolygon(
+        oval,
+        f.width,
+        f.height,
+        FACE_OVAL.map((i) => mesh[i]!),
+        1,
+      );
       const band = new Uint8Array(map.length);
       fillPolygon(band, f.width, f.height, foreheadBand(mesh), 1);
       const noseY = mesh[4]![1];
@@ -197,7 +206,21 @@ describe('polygon filling', () => {
 
   it('fills a 4×4 square with exactly 16 pixels, in the right place', () => {
     const m = new Uint8Array(10 * 10);
-    assert.equal(fillPolygon(m, 10, 10, [[2, 3], [6, 3], [6, 7], [2, 7]], 1), 16);
+    assert.equal(
+      fillPolygon(
+        m,
+        10,
+        10,
+        [
+          [2, 3],
+          [6, 3],
+          [6, 7],
+          [2, 7],
+        ],
+        1,
+      ),
+      16,
+    );
     assert.equal(count(m), 16);
     for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) assert.equal(m[y * 10 + x], x >= 2 && x < 6 && y >= 3 && y < 7 ? 1 : 0, `(${x}, ${y})`);
   });
@@ -205,7 +228,20 @@ describe('polygon filling', () => {
   it('fills a right triangle with legs 8 with the 28 pixels whose centres are inside', () => {
     const m = new Uint8Array(10 * 10);
     // centres (x + ½, y + ½) with x + y + 1 < 8: 1 + 2 + … + 7 = 28 (those on the hypotenuse are out)
-    assert.equal(fillPolygon(m, 10, 10, [[0, 0], [8, 0], [0, 8]], 1), 28);
+    assert.equal(
+      fillPolygon(
+        m,
+        10,
+        10,
+        [
+          [0, 0],
+          [8, 0],
+          [0, 8],
+        ],
+        1,
+      ),
+      28,
+    );
     assert.equal(count(m), 28);
     assert.equal(m[0 * 10 + 6], 1);
     assert.equal(m[0 * 10 + 7], 0);
@@ -216,22 +252,100 @@ describe('polygon filling', () => {
   it('is winding-independent, shares edges without overlap, fills concave shapes and clips to the image', () => {
     const a = new Uint8Array(100);
     const b = new Uint8Array(100);
-    fillPolygon(a, 10, 10, [[0, 0], [8, 0], [0, 8]], 1);
-    fillPolygon(b, 10, 10, [[0, 8], [8, 0], [0, 0]], 1);
+    fillPolygon(
+      a,
+      10,
+      10,
+      [
+        [0, 0],
+        [8, 0],
+        [0, 8],
+      ],
+      1,
+    );
+    fillPolygon(
+      b,
+      10,
+      10,
+      [
+        [0, 8],
+        [8, 0],
+        [0, 0],
+      ],
+      1,
+    );
     assert.deepEqual(a, b);
     // two triangles sharing a diagonal tile a 5×5 square: 25 pixels, none twice
     const m = new Uint8Array(100);
-    const n1 = fillPolygon(m, 10, 10, [[1, 1], [6, 1], [6, 6]], 1);
-    const n2 = fillPolygon(m, 10, 10, [[1, 1], [6, 6], [1, 6]], 2);
+    const n1 = fillPolygon(
+      m,
+      10,
+      10,
+      [
+        [1, 1],
+        [6, 1],
+        [6, 6],
+      ],
+      1,
+    );
+    const n2 = fillPolygon(
+      m,
+      10,
+      10,
+      [
+        [1, 1],
+        [6, 6],
+        [1, 6],
+      ],
+      2,
+    );
     assert.equal(n1 + n2, 25);
     assert.equal(count(m, 1) + count(m, 2), 25);
     // an L of three unit-aligned squares of 2×2
     const l = new Uint8Array(100);
-    assert.equal(fillPolygon(l, 10, 10, [[0, 0], [2, 0], [2, 2], [4, 2], [4, 4], [0, 4]], 1), 12);
+    assert.equal(
+      fillPolygon(
+        l,
+        10,
+        10,
+        [
+          [0, 0],
+          [2, 0],
+          [2, 2],
+          [4, 2],
+          [4, 4],
+          [0, 4],
+        ],
+        1,
+      ),
+      12,
+    );
     // half outside the image
     const c = new Uint8Array(100);
-    assert.equal(fillPolygon(c, 10, 10, [[-5, -5], [5, -5], [5, 5], [-5, 5]], 1), 25);
-    assert.deepEqual(polygonCentroid([[0, 0], [4, 0], [4, 2], [0, 2]]), [2, 1]);
+    assert.equal(
+      fillPolygon(
+        c,
+        10,
+        10,
+        [
+          [-5, -5],
+          [5, -5],
+          [5, 5],
+          [-5, 5],
+        ],
+        1,
+      ),
+      25,
+    );
+    assert.deepEqual(
+      polygonCentroid([
+        [0, 0],
+        [4, 0],
+        [4, 2],
+        [0, 2],
+      ]),
+      [2, 1],
+    );
   });
 });
 
@@ -280,10 +394,14 @@ describe('facet label', () => {
     const src = openDataset(CELEBA());
     const srcById = new Map(src.items().map((i) => [i.id, i]));
     const written = new Map(
-      readFileSync(join(out, LANDMARKS_FILE), 'utf8').trimEnd().split('\n').slice(2).map((l) => {
-        const [id, ...v] = l.trim().split(/\s+/);
-        return [id!, v.map(Number)] as const;
-      }),
+      readFileSync(join(out, LANDMARKS_FILE), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(2)
+        .map((l) => {
+          const [id, ...v] = l.trim().split(/\s+/);
+          return [id!, v.map(Number)] as const;
+        }),
     );
     for (const it of items) {
       const s = srcById.get(it.id)!;
@@ -297,7 +415,10 @@ describe('facet label', () => {
       const img = await loadImage(it.imagePath);
       assert.deepEqual([mask.width, mask.height], [img.width, img.height]);
       const present = new Set(mask.data);
-      assert.deepEqual([...present].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 255]);
+      assert.deepEqual(
+        [...present].sort((x, y) => x - y),
+        [0, 1, 2, 3, 4, 5, 255],
+      );
       // the mask is the one the mesh gives (same detector, same image)
       const found = await detector.detectFaces({ data: img.data, width: img.width, height: img.height });
       assert.deepEqual(mask.data, meshRegionMap(found[0]!.mesh, img.width, img.height));
@@ -321,7 +442,15 @@ describe('facet label', () => {
     // a run stopped after 2 new faces: no labels.json change, a journal with 2 entries
     const before = readFileSync(join(out, LABELS_FILE), 'utf8');
     await assert.rejects(
-      labelFaces({ source: CELEBA(), out, limit: 14, detector, onProgress: (done) => { if (done === 2) throw new Error('stopped'); } }),
+      labelFaces({
+        source: CELEBA(),
+        out,
+        limit: 14,
+        detector,
+        onProgress: (done) => {
+          if (done === 2) throw new Error('stopped');
+        },
+      }),
       /stopped/,
     );
     assert.equal(readFileSync(join(out, LABELS_FILE), 'utf8'), before, 'labels.json untouched by the stopped run');
@@ -331,7 +460,10 @@ describe('facet label', () => {
     assert.equal(rest.labelledNow, 2);
     assert.equal(openDataset(out).items().length, 14);
     // an empty selection is an error, not an empty labels folder
-    await assert.rejects(labelFaces({ source: sharedData('celeba-small'), out: join(tempDir('label-empty'), 'out'), split: 'val', detector }), /no images in the val split \(splits here: train\)/);
+    await assert.rejects(
+      labelFaces({ source: sharedData('celeba-small'), out: join(tempDir('label-empty'), 'out'), split: 'val', detector }),
+      /no images in the val split \(splits here: train\)/,
+    );
     // another source into the same folder is refused
     await assert.rejects(labelFaces({ source: sharedData('celeba-small'), out, limit: 1, detector }), /holds labels of/);
   });
@@ -353,7 +485,10 @@ describe('facet label', () => {
     // a partial copy of the source: its annotation files and the 14 labelled images
     for (const d of ['Anno', 'Eval']) cpSync(join(CELEBA(), d), join(root, 'celeba', d), { recursive: true });
     mkdirSync(imagesOf(join(root, 'celeba')), { recursive: true });
-    for (const id of openDataset(out).items().map((i) => i.id)) cpSync(join(imagesOf(CELEBA()), id), join(imagesOf(join(root, 'celeba')), id));
+    for (const id of openDataset(out)
+      .items()
+      .map((i) => i.id))
+      cpSync(join(imagesOf(CELEBA()), id), join(imagesOf(join(root, 'celeba')), id));
     cpSync(out, join(root, 'labels'), { recursive: true });
     const m = JSON.parse(readFileSync(join(root, 'labels', LABELS_FILE), 'utf8'));
     m.source = { ...m.source, resolved: '/moved/away', relative: '../celeba' };
@@ -367,8 +502,13 @@ describe('facet label', () => {
     const dir = tempDir('label-badmask');
     mkdirSync(join(dir, 'masks'));
     const p = maskPath(dir, 'x.jpg');
-    await sharp(Buffer.from([0, 1, 2, 9]), { raw: { width: 2, height: 2, channels: 1 } }).png().toFile(p);
-    await assert.rejects(loadMaskSource({ kind: 'coarse-index-png', path: p, labels: MESH_LABELS }), (e: unknown) => e instanceof DataError && e.file === p && /unknown label value 9 at pixel x=1 y=1/.test(e.message));
+    await sharp(Buffer.from([0, 1, 2, 9]), { raw: { width: 2, height: 2, channels: 1 } })
+      .png()
+      .toFile(p);
+    await assert.rejects(
+      loadMaskSource({ kind: 'coarse-index-png', path: p, labels: MESH_LABELS }),
+      (e: unknown) => e instanceof DataError && e.file === p && /unknown label value 9 at pixel x=1 y=1/.test(e.message),
+    );
   });
 
   it('draws the figure: a dozen faces with their maps', async () => {

@@ -25,7 +25,11 @@ export function smallSynth(): Promise<string> {
 /** Settings of a tiny, fast run (width 1/16, 32×26 input). */
 export function tinySettings(kind: RunSettings['kind'], data: string, out: string, extra: Partial<RunSettings> = {}): RunSettings {
   return {
-    kind, data: [data], out, cacheDir: join(tmpdir(), 'facet-test-cache'), workers: 1,
+    kind,
+    data: [data],
+    out,
+    cacheDir: join(tmpdir(), 'facet-test-cache'),
+    workers: 1,
     recipe: { steps: 6, batch: 4, height: 32, width: 26, widthMult: 0.0625, checkpointEvery: 3, evalEvery: 3, evalLimit: 6, threads: 1, seed: 5 },
     ...extra,
   };

@@ -75,7 +75,8 @@ test('every import of a src/ file stays within what its layer may import', () =>
     const from = unitOf(file);
     for (const spec of importsOf(file, true)) {
       if (!spec.startsWith('.')) {
-        if (TORCH_FREE.has(from) && spec.startsWith('@facet/torch') && !ALLOWED_TORCH.has(spec)) forbidden.push(`src/${fromSrc(file)} imports ${spec} (${from} is torch-free)`);
+        if (TORCH_FREE.has(from) && spec.startsWith('@facet/torch') && !ALLOWED_TORCH.has(spec))
+          forbidden.push(`src/${fromSrc(file)} imports ${spec} (${from} is torch-free)`);
         continue;
       }
       const target = resolve(dirname(file), spec);
@@ -91,5 +92,9 @@ test('every import of a src/ file stays within what its layer may import', () =>
     }
   }
   assert.deepEqual(forbidden, []);
-  assert.deepEqual(EXCEPTIONS.map((e) => `${e.file} → ${e.unit}`).filter((e) => !used.has(e)), [], 'exceptions no file needs any more: remove them');
+  assert.deepEqual(
+    EXCEPTIONS.map((e) => `${e.file} → ${e.unit}`).filter((e) => !used.has(e)),
+    [],
+    'exceptions no file needs any more: remove them',
+  );
 });

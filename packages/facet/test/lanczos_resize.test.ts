@@ -17,7 +17,9 @@ const WILD = sharedData('celeba-wild', 'Img', 'img_celeba');
 
 function compare(a: Uint8Array, b: Uint8Array): { mean: number; max: number; equal: number } {
   assert.equal(a.length, b.length);
-  let sum = 0, max = 0, equal = 0;
+  let sum = 0,
+    max = 0,
+    equal = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i]! - b[i]!);
     sum += d;
@@ -29,7 +31,15 @@ function compare(a: Uint8Array, b: Uint8Array): { mean: number; max: number; equ
 
 it('a constant image stays constant; a same-size resize is a copy; bad sizes are refused', () => {
   const img = { data: new Uint8Array(30 * 20 * 3).fill(77), width: 30, height: 20 };
-  for (const [w, h] of [[15, 10], [61, 41], [7, 33]] as const) assert.ok(resizeLanczos3(img, w, h).data.every((v) => v === 77), `${w}×${h}`);
+  for (const [w, h] of [
+    [15, 10],
+    [61, 41],
+    [7, 33],
+  ] as const)
+    assert.ok(
+      resizeLanczos3(img, w, h).data.every((v) => v === 77),
+      `${w}×${h}`,
+    );
   const noise = { data: Uint8Array.from({ length: 5 * 4 * 3 }, (_, i) => (i * 37) % 256), width: 5, height: 4 };
   assert.deepEqual(resizeLanczos3(noise, 5, 4).data, noise.data);
   assert.throws(() => resizeLanczos3(noise, 0, 4), /bad size 0×4/);
@@ -44,7 +54,10 @@ it('close to sharp when shrinking: CelebA crops halved, a photo shrunk to 0.6', 
   cases.push({ what: `${wild} ×0.6`, src: a, w: Math.round(a.width * 0.6), h: Math.round(a.height * 0.6) });
   for (const c of cases) {
     const ours = resizeLanczos3(c.src, c.w, c.h);
-    const theirs = await sharp(c.src.data, { raw: { width: c.src.width, height: c.src.height, channels: 3 } }).resize(c.w, c.h, { fit: 'fill' }).raw().toBuffer();
+    const theirs = await sharp(c.src.data, { raw: { width: c.src.width, height: c.src.height, channels: 3 } })
+      .resize(c.w, c.h, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     const r = compare(ours.data, new Uint8Array(theirs));
     console.log(`# ${c.what}: mean |Δ| ${r.mean.toFixed(3)}, max ${r.max}, equal ${(100 * r.equal).toFixed(1)} %`);
     // measured: mean 0.13–0.14 halved, 0.22 at 0.6; at most 4 and 6 levels; 79–87 % equal

@@ -46,14 +46,19 @@ test('normalisation: (v − mean) / std, planar; a flip mirrors each row; a long
 test('outputs: a batch by name → one prediction per image, copies, padding dropped', () => {
   const batch = 3;
   const sizes: Record<OutputName, number[]> = { probabilities: [batch, 2], region_weights: [batch, 7, 2], parse: [batch, 7, 2, 2], heatmaps: [batch, 2, 3, 1] };
-  const outputs = Object.fromEntries(OUTPUT_NAMES.map((n, k) => {
-    const dims = sizes[n];
-    return [n, { data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => 1000 * k + i), dims }];
-  })) as Record<OutputName, { data: Float32Array; dims: number[] }>;
+  const outputs = Object.fromEntries(
+    OUTPUT_NAMES.map((n, k) => {
+      const dims = sizes[n];
+      return [n, { data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => 1000 * k + i), dims }];
+    }),
+  ) as Record<OutputName, { data: Float32Array; dims: number[] }>;
   const got = unpackOutputs((n) => outputs[n], batch, 2);
   assert.equal(got.length, 2);
   assert.deepEqual(Array.from(got[1]!.probabilities), [2, 3]);
-  assert.deepEqual(Array.from(got[1]!.regionWeights), Array.from({ length: 14 }, (_, i) => 1014 + i));
+  assert.deepEqual(
+    Array.from(got[1]!.regionWeights),
+    Array.from({ length: 14 }, (_, i) => 1014 + i),
+  );
   assert.equal(got[0]!.parse.length, 28);
   assert.deepEqual([got[0]!.gridHeight, got[0]!.gridWidth], [3, 1]);
   outputs.heatmaps.data.fill(0);

@@ -7,25 +7,36 @@ import { JointModel } from '../src/models/joint.js';
 import { buildModel } from '../src/models/registry.js';
 import { averageProbabilities } from '../src/models/ensemble.js';
 
-test('BBox with the 7 masks (and SSP\'s shrink rule) in place of boxes equals SSP', () => {
+test("BBox with the 7 masks (and SSP's shrink rule) in place of boxes equals SSP", () => {
   manualSeed(4);
   const ssp = buildModel('ssp', { widthMult: 0.0625 }) as AttributeNet;
   const bbox = new AttributeNet({ widthMult: 0.0625, head: 'ssp', maxPooled: [3, 4, 5, 6] });
   bbox.loadStateDict(ssp.stateDict());
-  ssp.eval(); bbox.eval();
-  noGrad(() => tidy(() => {
-    const x = randn([2, 3, 45, 37]);
-    const masks = softmax(randn([2, 7, 23, 19]), 1);
-    const a = ssp.forward(x, { masksHalf: masks }).toList();
-    const b = bbox.forward(x, { masksHalf: masks }).toList();
-    assert.deepEqual(b, a);
-  }));
-  ssp.dispose(); bbox.dispose();
+  ssp.eval();
+  bbox.eval();
+  noGrad(() =>
+    tidy(() => {
+      const x = randn([2, 3, 45, 37]);
+      const masks = softmax(randn([2, 7, 23, 19]), 1);
+      const a = ssp.forward(x, { masksHalf: masks }).toList();
+      const b = bbox.forward(x, { masksHalf: masks }).toList();
+      assert.deepEqual(b, a);
+    }),
+  );
+  ssp.dispose();
+  bbox.dispose();
 });
 
 test('BBox: 16 boxes per image from 5 landmarks, the last the whole image', () => {
-  const lm: Array<[[number, number], [number, number], [number, number], [number, number], [number, number]]> =
-    [[[60, 100], [120, 100], [90, 130], [70, 160], [110, 160]]];
+  const lm: Array<[[number, number], [number, number], [number, number], [number, number], [number, number]]> = [
+    [
+      [60, 100],
+      [120, 100],
+      [90, 130],
+      [70, 160],
+      [110, 160],
+    ],
+  ];
   tidy(() => {
     const m = boxMasks(lm, 218, 178);
     assert.deepEqual(m.shape, [1, BOX_COUNT, 109, 89]);
@@ -46,7 +57,7 @@ test('BBox: 16 boxes per image from 5 landmarks, the last the whole image', () =
   net.dispose();
 });
 
-test('joint model: the attribute net\'s conv11…conv42 are the parser\'s encoder', () => {
+test("joint model: the attribute net's conv11…conv42 are the parser's encoder", () => {
   manualSeed(6);
   const joint = new JointModel({ widthMult: 0.0625 });
   const keys = [...joint.stateDict().keys()];
@@ -80,9 +91,11 @@ test('joint model: gradients of the full network are exact (tiny width, float64)
 
 test('ensemble averages sigmoid probabilities', () => {
   tidy(() => {
-    const a = randn([2, 5]), b = randn([2, 5]);
+    const a = randn([2, 5]),
+      b = randn([2, 5]);
     const avg = averageProbabilities([a, b]).toList();
-    const pa = a.sigmoid().toList(), pb = b.sigmoid().toList();
+    const pa = a.sigmoid().toList(),
+      pb = b.sigmoid().toList();
     avg.forEach((v, i) => assert.ok(Math.abs(v - (pa[i]! + pb[i]!) / 2) < 1e-7));
   });
 });

@@ -35,7 +35,7 @@ test('SSP region features are mask-weighted means (known values)', () => {
   tidy(() => {
     // Two positions; region 0 covers only the first, region 1 both with weights 1 and 3.
     const masks = tensor([[[[1, 0]], [[1, 3]]]]); // 1×2×1×2
-    const feats = tensor([[[[2, 6]]]]);           // 1×1×1×2
+    const feats = tensor([[[[2, 6]]]]); // 1×1×1×2
     const f = regionFeatures(masks, feats, 0).toList();
     assert.deepEqual(f, [2, (2 + 18) / 4]);
   });
@@ -56,7 +56,13 @@ test('SSP: region pooling and both branches have exact gradients', () => {
     // s_rec is the recognition branch on the region features, and the logits its w-weighted sum
     const rec = head.rec.forward(regionFeatures(shrinkMasks(masks, [3, 2]), features));
     assert.ok(out.regionScores.sub(rec).abs().max().item() < 1e-12);
-    assert.ok(out.logits.sub(out.regionWeights.mul(out.regionScores).sum([1])).abs().max().item() < 1e-12);
+    assert.ok(
+      out.logits
+        .sub(out.regionWeights.mul(out.regionScores).sum([1]))
+        .abs()
+        .max()
+        .item() < 1e-12,
+    );
   });
   head.dispose();
 });
@@ -102,7 +108,11 @@ test('SSG: mask normalisation and gating have exact gradients; copies are region
 test('SSP on conv42 / conv52 pools that layer (a 1/8 grid) and builds nothing after it', () => {
   manualSeed(4);
   const names = (net: AttributeNet) => [...net.namedParameters()].map(([n]) => n.split('.')[0]);
-  for (const [layer, grid, absent] of [['conv42', [8, 6], 'conv51'], ['conv52', [8, 6], 'conv61'], ['conv62', [4, 3], null]] as const) {
+  for (const [layer, grid, absent] of [
+    ['conv42', [8, 6], 'conv51'],
+    ['conv52', [8, 6], 'conv61'],
+    ['conv62', [4, 3], null],
+  ] as const) {
     const net = new AttributeNet({ widthMult: 1 / 32, attributes: 5, head: 'ssp', sspFeatures: layer });
     tidy(() => {
       const x = randn([2, 3, 64, 48]);

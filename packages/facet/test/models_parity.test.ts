@@ -13,7 +13,10 @@ const fixtures = fileURLToPath(new URL('../../fixtures/parity/', import.meta.url
 test('every network of the peer has a committed fixture, odd input size included', () => {
   const files = readdirSync(fixtures);
   for (const m of ['basic', 'spp', 'naive', 'ssp', 'ssg', 'parser']) {
-    assert.ok(files.some((f) => f.startsWith(`${m}-45x37-`)), `no 45x37 fixture for ${m}`);
+    assert.ok(
+      files.some((f) => f.startsWith(`${m}-45x37-`)),
+      `no 45x37 fixture for ${m}`,
+    );
   }
 });
 
@@ -28,7 +31,12 @@ for (const file of readdirSync(fixtures).filter((f) => f.endsWith('.safetensors'
 
 test('parameter counts at width 1.0 and 40 attributes match the paper networks', () => {
   const expected: Record<string, number> = {
-    basic: 23_613_800, ssp: 23_654_800, ssg: 24_077_928, spp: 23_777_640, naive: 23_617_852, parser: 11_796_508,
+    basic: 23_613_800,
+    ssp: 23_654_800,
+    ssg: 24_077_928,
+    spp: 23_777_640,
+    naive: 23_617_852,
+    parser: 11_796_508,
   };
   for (const [name, count] of Object.entries(expected)) {
     const net = buildModel(name as ModelName, { paperInit: false });
@@ -37,7 +45,7 @@ test('parameter counts at width 1.0 and 40 attributes match the paper networks',
   }
 });
 
-test('parameter names are the peer\'s', () => {
+test("parameter names are the peer's", () => {
   const ssg = buildModel('ssg', { widthMult: 0.0625, paperInit: false });
   const keys = [...ssg.stateDict().keys()];
   for (const k of ['encoder.conv11.conv.weight', 'encoder.gate3.restore.bn.running_var', 'encoder.conv32.conv.weight', 'fc.weight']) {

@@ -17,7 +17,10 @@ for (const model of ['parser', 'ssp', 'basic'] as const) {
   test(`synthetic ${model} weights have the network's names and shapes`, () => {
     const net = buildModel(model, { widthMult: 0.25, paperInit: false });
     const sd = net.stateDict();
-    const expected = [...sd].filter(([k]) => !k.endsWith('num_batches_tracked')).map(([k, t]) => [k, [...t.shape]]).sort();
+    const expected = [...sd]
+      .filter(([k]) => !k.endsWith('num_batches_tracked'))
+      .map(([k, t]) => [k, [...t.shape]])
+      .sort();
     const weights = syntheticWeights(model, 0.25);
     assert.deepEqual([...weights].map(([k, e]) => [k, e.shape]).sort(), expected);
     assert.equal(parameterCount(weights), net.parameterCount());

@@ -26,7 +26,10 @@ function compare(torch: RawPrediction[], onnx: RawPrediction[], label: string): 
   });
 }
 
-for (const [h, w] of [[218, 178], [45, 37]] as const) {
+for (const [h, w] of [
+  [218, 178],
+  [45, 37],
+] as const) {
   test(`onnxruntime equals TorchPipeline within ${TOL} at ${h}×${w}, batch 2`, async () => {
     const dir = makeTestBundle(h, w, { seed: h });
     try {
@@ -121,9 +124,15 @@ test('the exported model declares image [N,3,H,W] and the four outputs, bundle.j
     assert.equal(info.producerName, 'facet');
     assert.deepEqual(info.opsets, [{ domain: '', version: 17 }]);
     assert.deepEqual(info.inputs, [{ name: 'image', elemType: 1, dims: ['N', 3, 45, 37] }]);
-    assert.deepEqual(info.outputs.map((o) => [o.name, o.dims]), [
-      ['probabilities', ['N', 40]], ['region_weights', ['N', 7, 40]], ['parse', ['N', 7, 45, 37]], ['heatmaps', ['N', 40, 3, 3]],
-    ]);
+    assert.deepEqual(
+      info.outputs.map((o) => [o.name, o.dims]),
+      [
+        ['probabilities', ['N', 40]],
+        ['region_weights', ['N', 7, 40]],
+        ['parse', ['N', 7, 45, 37]],
+        ['heatmaps', ['N', 40, 3, 3]],
+      ],
+    );
     assert.deepEqual(JSON.parse(info.metadata['facet.bundle']!), bundle.config);
     assert.ok(!info.ops.includes('BatchNormalization'), 'BatchNorm is folded');
     assert.ok(!info.ops.includes('ConvTranspose'), 'transposed convs become Conv');

@@ -25,16 +25,25 @@ export function rng(seed: number): () => number {
  * fresh temp dir, then perturbs every BatchNorm's statistics and affine parameters
  * and every PReLU slope so that folding and PReLU are really exercised.
  */
-export function makeTestBundle(height: number, width: number, options: { widthMult?: number; seed?: number; perturb?: boolean; parserFlipAverage?: boolean } = {}): string {
+export function makeTestBundle(
+  height: number,
+  width: number,
+  options: { widthMult?: number; seed?: number; perturb?: boolean; parserFlipAverage?: boolean } = {},
+): string {
   const w = options.widthMult ?? 0.125;
   const dir = mkdtempSync(join(tmpdir(), 'facet-onnx-bundle-'));
   manualSeed(options.seed ?? 0);
   const parser = buildModel('parser', { widthMult: w });
   const attrs = buildModel('ssp', { widthMult: w });
   writeBundle(dir, parser, attrs, {
-    height, width, parserWidthMult: w, attributeWidthMult: w,
-    attributeNames: [...CELEBA_ATTRIBUTES], regionNames: [...REGION_NAMES],
-    normalization: { mean: [130, 110, 100], std: [60, 55, 55] }, parserNormalization: { mean: [120, 125, 118], std: [64, 61, 66] },
+    height,
+    width,
+    parserWidthMult: w,
+    attributeWidthMult: w,
+    attributeNames: [...CELEBA_ATTRIBUTES],
+    regionNames: [...REGION_NAMES],
+    normalization: { mean: [130, 110, 100], std: [60, 55, 55] },
+    parserNormalization: { mean: [120, 125, 118], std: [64, 61, 66] },
     description: 'random weights (onnx test bundle)',
     ...(options.parserFlipAverage ? { parserFlipAverage: true } : {}),
   });
@@ -47,7 +56,9 @@ export function makeTestBundle(height: number, width: number, options: { widthMu
     for (const [name, e] of parsed.entries) {
       if (e.dtype !== 'float32') continue;
       const v = new Float32Array(e.data.slice().buffer);
-      const set = (f: () => number): void => { for (let i = 0; i < v.length; i++) v[i] = f(); };
+      const set = (f: () => number): void => {
+        for (let i = 0; i < v.length; i++) v[i] = f();
+      };
       if (name.endsWith('.bn.running_mean')) set(() => (r() - 0.5) * 0.4);
       else if (name.endsWith('.bn.running_var')) set(() => 0.5 + r());
       else if (name.endsWith('.bn.weight')) set(() => 0.6 + 0.8 * r());

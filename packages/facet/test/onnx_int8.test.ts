@@ -46,7 +46,8 @@ test('per-channel weights: each value within half a step, the largest at ±qmax,
   for (let i = 0; i < w.length; i++) assert.ok(Math.abs(q[i]! * scales[Math.floor(i / 4)]! - w[i]!) <= scales[Math.floor(i / 4)]! / 2 + 1e-12);
 });
 
-const H = 45, W = 37;
+const H = 45,
+  W = 37;
 const basic = syntheticWeights('basic', 0.125, 40, 3);
 const build = (convs: ConvWriter): GraphBuilder => buildBasicGraph(basic, H, W, { convs });
 
@@ -60,8 +61,13 @@ test('calibration observes each conv input and output; the first is the image it
   const inputs = randomInputs(3, H, W, 5);
   const ranges = await calibrateRanges(build, [batchOf(inputs.slice(0, 2)), batchOf(inputs.slice(2))], 1);
   assert.equal(ranges.length, 2 * 12); // basic: 12 convs
-  let lo = Infinity, hi = -Infinity;
-  for (const x of inputs) for (const v of x) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const x of inputs)
+    for (const v of x) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
   assert.equal(ranges[0]!.min, Math.fround(lo));
   assert.equal(ranges[0]!.max, Math.fround(hi));
   // a conv's PReLU'd output feeds the next conv: its range is a different tap than the conv output's
@@ -95,8 +101,12 @@ test('onnxruntime fuses every int8 conv into QLinearConv, and the result tracks 
 /** The first n official crops of a CelebA split (1 val, 2 test), prepared as the bundle's inputs. */
 async function celebaInputs(bundle: Bundle, split: 1 | 2, n: number): Promise<Float32Array[]> {
   const images = sharedData('celeba', 'Img', 'img_align_celeba');
-  const ids = readFileSync(sharedData('celeba', 'Eval', 'list_eval_partition.txt'), 'utf8').split('\n')
-    .map((l) => l.trim().split(/\s+/)).filter(([id, s]) => s === String(split) && existsSync(join(images, id!))).slice(0, n).map(([id]) => id!);
+  const ids = readFileSync(sharedData('celeba', 'Eval', 'list_eval_partition.txt'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([id, s]) => s === String(split) && existsSync(join(images, id!)))
+    .slice(0, n)
+    .map(([id]) => id!);
   assert.equal(ids.length, n, `celeba/ has ${ids.length} faces of split ${split}, ${n} wanted`);
   const { height, width, normalization } = bundle.config;
   return Promise.all(ids.map(async (id) => (await prepareImage(join(images, id), height, width, normalization)).input));
@@ -125,7 +135,8 @@ test('bench --runtime onnx --precision int8 names the precision in the engine', 
 
 test('facet export onnx --int8 writes a quantized model and reports its agreement; --calibrate needs --int8', async () => {
   const out = mkdtempSync(join(tmpdir(), 'facet-int8-cli-'));
-  const model = defaultModelDir(), samples = join(model, 'samples');
+  const model = defaultModelDir(),
+    samples = join(model, 'samples');
   try {
     const logs = await runExportCli(['onnx', '--run', model, '--out', join(out, 'q.onnx'), '--int8', '--calibrate', samples]);
     const r = JSON.parse(logs[0]!);
@@ -134,7 +145,10 @@ test('facet export onnx --int8 writes a quantized model and reports its agreemen
     assert.ok(r.int8.versus_float.decision_agreement >= 0.99);
     assert.ok(readModelInfo(readFileSync(join(out, 'q.onnx'))).ops.includes('QuantizeLinear'));
     await assert.rejects(runExportCli(['onnx', '--run', model, '--out', join(out, 'x.onnx'), '--calibrate', samples]), /--calibrate needs --int8/);
-    await assert.rejects(runExportCli(['onnx', '--run', model, '--out', join(out, 'y.onnx'), '--int8', '--calibrate', join(out, 'nowhere')]), /--calibrate .*nowhere/);
+    await assert.rejects(
+      runExportCli(['onnx', '--run', model, '--out', join(out, 'y.onnx'), '--int8', '--calibrate', join(out, 'nowhere')]),
+      /--calibrate .*nowhere/,
+    );
     await assert.rejects(runExportCli(['onnx', '--run', model, '--out', join(out, 'z.onnx'), '--int8', '--weight-bits', '6']), /--weight-bits/);
     assert.ok(!existsSync(join(out, 'x.onnx')) && !existsSync(join(out, 'y.onnx')) && !existsSync(join(out, 'z.onnx')));
   } finally {

@@ -31,12 +31,41 @@ function random(n: number, seed: number): Float32Array {
 /** The parser's upsampling pairs for an input size, plus some free ones. */
 const half = (n: number): number => Math.ceil(n / 2);
 const resizePairs: Array<[[number, number], [number, number]]> = [];
-for (const [H, W] of [[218, 178], [45, 37], [109, 89], [101, 67], [13, 7], [255, 3]] as const) {
-  const h2 = [half(H), half(W)] as [number, number], h4 = [half(h2[0]), half(h2[1])] as [number, number];
+for (const [H, W] of [
+  [218, 178],
+  [45, 37],
+  [109, 89],
+  [101, 67],
+  [13, 7],
+  [255, 3],
+] as const) {
+  const h2 = [half(H), half(W)] as [number, number],
+    h4 = [half(h2[0]), half(h2[1])] as [number, number];
   const h8 = [half(h4[0]), half(h4[1])] as [number, number];
   resizePairs.push([h8, h4], [h4, h2], [h2, [H, W]]);
 }
-resizePairs.push([[5, 3], [13, 11]], [[13, 11], [5, 3]], [[7, 7], [7, 7]], [[3, 9], [20, 9]], [[17, 19], [50, 61]]);
+resizePairs.push(
+  [
+    [5, 3],
+    [13, 11],
+  ],
+  [
+    [13, 11],
+    [5, 3],
+  ],
+  [
+    [7, 7],
+    [7, 7],
+  ],
+  [
+    [3, 9],
+    [20, 9],
+  ],
+  [
+    [17, 19],
+    [50, 61],
+  ],
+);
 
 test('Resize(nearest, asymmetric, floor) equals libtorch upsample_nearest2d on odd sizes', async () => {
   for (const [[h, w], [oh, ow]] of resizePairs) {
@@ -48,14 +77,55 @@ test('Resize(nearest, asymmetric, floor) equals libtorch upsample_nearest2d on o
   }
 });
 
-test('adaptive bins are PyTorch\'s: [floor(i·n/m), ceil((i+1)·n/m))', () => {
-  assert.deepEqual(adaptiveBins(5, 3), [[0, 2], [1, 4], [3, 5]]);
+test("adaptive bins are PyTorch's: [floor(i·n/m), ceil((i+1)·n/m))", () => {
+  assert.deepEqual(adaptiveBins(5, 3), [
+    [0, 2],
+    [1, 4],
+    [3, 5],
+  ]);
   assert.deepEqual(adaptiveBins(109, 14)[13], [101, 109]);
-  assert.deepEqual(adaptiveBins(3, 5), [[0, 1], [0, 2], [1, 2], [1, 3], [2, 3]]);
+  assert.deepEqual(adaptiveBins(3, 5), [
+    [0, 1],
+    [0, 2],
+    [1, 2],
+    [1, 3],
+    [2, 3],
+  ]);
 });
 
 const shrinkPairs: Array<[[number, number], [number, number]]> = [
-  [[109, 89], [14, 12]], [[23, 19], [3, 3]], [[55, 45], [7, 6]], [[13, 11], [5, 4]], [[7, 5], [7, 5]], [[10, 9], [4, 3]], [[5, 3], [7, 6]], [[51, 34], [7, 5]],
+  [
+    [109, 89],
+    [14, 12],
+  ],
+  [
+    [23, 19],
+    [3, 3],
+  ],
+  [
+    [55, 45],
+    [7, 6],
+  ],
+  [
+    [13, 11],
+    [5, 4],
+  ],
+  [
+    [7, 5],
+    [7, 5],
+  ],
+  [
+    [10, 9],
+    [4, 3],
+  ],
+  [
+    [5, 3],
+    [7, 6],
+  ],
+  [
+    [51, 34],
+    [7, 5],
+  ],
 ];
 
 for (const maxPooled of [MAX_POOLED_REGIONS, [] as number[], [0, 2, 5]]) {
@@ -68,19 +138,22 @@ for (const maxPooled of [MAX_POOLED_REGIONS, [] as number[], [0, 2, 5]]) {
       assert.deepEqual(got.dims, [2, 7, oh, ow]);
       // max pooling is exact; averages differ only by float rounding (row then column means)
       const per = oh * ow;
-      for (let n = 0; n < 2; n++) for (let r = 0; r < 7; r++) {
-        const at = (n * 7 + r) * per;
-        const d = maxAbsDiff(expected.subarray(at, at + per), got.data.subarray(at, at + per));
-        if (maxPooled.includes(r)) assert.equal(d, 0, `max region ${r}: ${h}×${w} → ${oh}×${ow}`);
-        else assert.ok(d <= 1e-6, `avg region ${r}: ${h}×${w} → ${oh}×${ow}: ${d}`);
-      }
+      for (let n = 0; n < 2; n++)
+        for (let r = 0; r < 7; r++) {
+          const at = (n * 7 + r) * per;
+          const d = maxAbsDiff(expected.subarray(at, at + per), got.data.subarray(at, at + per));
+          if (maxPooled.includes(r)) assert.equal(d, 0, `max region ${r}: ${h}×${w} → ${oh}×${ow}`);
+          else assert.ok(d <= 1e-6, `avg region ${r}: ${h}×${w} → ${oh}×${ow}: ${d}`);
+        }
     }
   });
 }
 
 test('PReLU as Max(x, a·x), Min(x, a·x) or PRelu equals libtorch prelu exactly', async () => {
   const cases: Array<[number[], string]> = [
-    [[0.25, -0.3, 0, 1, 0.999], 'max'], [[1, 1.5, 3, 1.0001, 1], 'min'], [[0.2, 1.7, 1, -0.5, 0.9], 'prelu'],
+    [[0.25, -0.3, 0, 1, 0.999], 'max'],
+    [[1, 1.5, 3, 1.0001, 1], 'min'],
+    [[0.2, 1.7, 1, -0.5, 0.9], 'prelu'],
   ];
   const [h, w] = [5, 7];
   for (const [slopes, form] of cases) {
@@ -90,6 +163,10 @@ test('PReLU as Max(x, a·x), Min(x, a·x) or PRelu equals libtorch prelu exactly
     const got = await runOnnx(preluTestModel(slopes, [h, w]), x, [2, c, h, w]);
     const want = tidy(() => prelu(tensor(x, [2, c, h, w]), tensor(new Float32Array(slopes))).data() as Float32Array);
     // bit for bit, except that 0·(negative slope) may come out as 0 or -0
-    assert.deepEqual(Array.from(got.data, (v) => v + 0), Array.from(want, (v) => v + 0), form);
+    assert.deepEqual(
+      Array.from(got.data, (v) => v + 0),
+      Array.from(want, (v) => v + 0),
+      form,
+    );
   }
 });

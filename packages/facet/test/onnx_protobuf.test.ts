@@ -9,7 +9,7 @@ import { readModelInfo } from '../src/infer/onnx/model_info.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-test('wire format: the protobuf documentation\'s examples and edge cases', () => {
+test("wire format: the protobuf documentation's examples and edge cases", () => {
   const w = new ProtoWriter();
   w.varint(1, 150);
   assert.equal(hex(w.finish()), '089601');
@@ -42,7 +42,10 @@ test('a trivial graph decodes back to what was written', () => {
   g.output('y', ['N', 3]);
   const bytes = g.encodeModel({ metadata: { k: 'v' } });
   const model = decodeFields(bytes);
-  assert.deepEqual(model.map((f) => f.field), [1, 2, 7, 8, 14]);
+  assert.deepEqual(
+    model.map((f) => f.field),
+    [1, 2, 7, 8, 14],
+  );
   const info = readModelInfo(bytes);
   assert.equal(info.irVersion, 8);
   assert.equal(info.producerName, 'facet');
@@ -55,15 +58,24 @@ test('a trivial graph decodes back to what was written', () => {
   // the initializer: dims 3, FLOAT, name c, raw_data little-endian
   const graph = decodeFields(model.find((f) => f.field === 7)!.bytes!);
   const init = decodeFields(graph.find((f) => f.field === 5)!.bytes!);
-  assert.deepEqual(init.map((f) => f.field), [1, 2, 8, 9]);
+  assert.deepEqual(
+    init.map((f) => f.field),
+    [1, 2, 8, 9],
+  );
   assert.equal(init[0]!.varint, 3n);
   assert.equal(init[1]!.varint, 1n);
   assert.equal(asString(init[2]!.bytes!), 'c');
   assert.equal(hex(init[3]!.bytes!), '0000803f' + '00000040' + '00004040');
   // the node: inputs x c, output y, op Add
   const node = decodeFields(graph.find((f) => f.field === 1)!.bytes!);
-  assert.deepEqual(node.filter((f) => f.field === 1).map((f) => asString(f.bytes!)), ['x', 'c']);
-  assert.deepEqual(node.filter((f) => f.field === 2).map((f) => asString(f.bytes!)), ['y']);
+  assert.deepEqual(
+    node.filter((f) => f.field === 1).map((f) => asString(f.bytes!)),
+    ['x', 'c'],
+  );
+  assert.deepEqual(
+    node.filter((f) => f.field === 2).map((f) => asString(f.bytes!)),
+    ['y'],
+  );
   assert.equal(asString(node.find((f) => f.field === 4)!.bytes!), 'Add');
 });
 

@@ -34,7 +34,8 @@ setNumThreads(1);
  */
 function relErr(a: Tensor, b: Tensor): number {
   return tidy(() => {
-    const ref = a.toDtype('float32'), got = b.toDtype('float32');
+    const ref = a.toDtype('float32'),
+      got = b.toDtype('float32');
     return got.sub(ref).square().sum().sqrt().item() / Math.max(ref.square().sum().sqrt().item(), 1e-2);
   });
 }
@@ -42,12 +43,17 @@ function relErr(a: Tensor, b: Tensor): number {
 /** Cosine between two gradients, every parameter's flattened and joined. */
 function cosine(a: Tensor[], b: Tensor[]): number {
   return tidy(() => {
-    const fa = cat(a.map((t) => t.flatten())), fb = cat(b.map((t) => t.flatten()));
+    const fa = cat(a.map((t) => t.flatten())),
+      fb = cat(b.map((t) => t.flatten()));
     return fa.mul(fb).sum().item() / Math.sqrt(fa.square().sum().item() * fb.square().sum().item());
   });
 }
 
-interface Outcome { out: Tensor; grads: Map<string, Tensor>; inputGrad: Tensor | null }
+interface Outcome {
+  out: Tensor;
+  grads: Map<string, Tensor>;
+  inputGrad: Tensor | null;
+}
 
 /**
  * Runs a module's forward and backward once in float32 and once in bf16 (a copy of the
@@ -62,7 +68,10 @@ function bothPrecisions(make: () => nn.Module, run: (m: nn.Module, x: Tensor) =>
     const x = input.detach().clone();
     if (inputNeedsGrad) x.requiresGrad_();
     const out = tidy(() => inPrecision(precision, () => toFloat32(run(m, prepareInput(x, precision)))));
-    const g = tidy(() => { manualSeed(99); return randn(out.shape); });
+    const g = tidy(() => {
+      manualSeed(99);
+      return randn(out.shape);
+    });
     tidy(() => out.mul(g).sum().backward());
     g.dispose();
     // parameters the output does not depend on (the parser's coarser heads) have none
@@ -121,10 +130,14 @@ test('bf16 PReLU (relu(x) − a·relu(−x)) equals prelu and sends float32 grad
     noGrad(() => act.weight.copy_(slopes));
     const input = x.detach().clone().requiresGrad_();
     const out = tidy(() => act.forward(input.toDtype(dtype)));
-    tidy(() => { manualSeed(99); out.toDtype('float32').mul(randn(out.shape)).sum().backward(); });
+    tidy(() => {
+      manualSeed(99);
+      out.toDtype('float32').mul(randn(out.shape)).sum().backward();
+    });
     return { act, input, out };
   };
-  const f = run('float32'), b = run('bfloat16');
+  const f = run('float32'),
+    b = run('bfloat16');
   assert.equal(b.out.dtype, 'bfloat16');
   // forward: libtorch's prelu on the same bf16 input, up to one rounding
   tidy(() => assert.ok(relErr(prelu(x.toDtype('bfloat16').toDtype('float32'), slopes), b.out) <= 2 ** -7));
@@ -137,11 +150,35 @@ test('bf16 SSG gate, SSP head and Linear match float32 within bf16 tolerance', (
   manualSeed(5);
   const masks = softmax(randn([4, 7, 16, 12]), 1);
   const a = randn([4, 4, 16, 12]);
-  assertClose(bothPrecisions(() => new Gate(4), (m, t) => (m as Gate).forward(t, masks), a), LAYER_TOL, 'Gate');
+  assertClose(
+    bothPrecisions(
+      () => new Gate(4),
+      (m, t) => (m as Gate).forward(t, masks),
+      a,
+    ),
+    LAYER_TOL,
+    'Gate',
+  );
   const feats = randn([4, 8, 5, 4]);
   const half = softmax(randn([4, 7, 10, 8]), 1);
-  assertClose(bothPrecisions(() => new SSPHead(8, 5), (m, t) => (m as SSPHead).forward(t, half), feats), LAYER_TOL, 'SSP head');
-  assertClose(bothPrecisions(() => new nn.Linear(8, 5), (m, t) => (m as nn.Linear).forward(t), randn([4, 8])), LAYER_TOL, 'Linear');
+  assertClose(
+    bothPrecisions(
+      () => new SSPHead(8, 5),
+      (m, t) => (m as SSPHead).forward(t, half),
+      feats,
+    ),
+    LAYER_TOL,
+    'SSP head',
+  );
+  assertClose(
+    bothPrecisions(
+      () => new nn.Linear(8, 5),
+      (m, t) => (m as nn.Linear).forward(t),
+      randn([4, 8]),
+    ),
+    LAYER_TOL,
+    'Linear',
+  );
 });
 
 test('SSG gate on channels-last activations: the same region-major copies, kept channels-last', () => {
@@ -163,10 +200,22 @@ test('bf16 whole networks (basic, SSP, SSG, parser): outputs within bf16 toleran
   const masksHalf = softmax(randn([2, 7, h / 2, w / 2]), 1);
   const masksQuarter = softmax(randn([2, 7, h / 4, w / 4]), 1);
   const nets: Array<[string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor]> = [
-    ...(['basic', 'ssp', 'ssg'] as const).map((name): [string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor] => [name,
-      () => { manualSeed(7); return buildModel(name, { widthMult: 0.0625, attributes: 6 }); },
-      (m, x) => (m as AttributeNet).forward(x, { masksHalf, masksQuarter })]),
-    ['parser', () => { manualSeed(8); return new Parser({ widthMult: 0.0625 }); }, (m, x) => (m as Parser).forward(x)[3]],
+    ...(['basic', 'ssp', 'ssg'] as const).map((name): [string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor] => [
+      name,
+      () => {
+        manualSeed(7);
+        return buildModel(name, { widthMult: 0.0625, attributes: 6 });
+      },
+      (m, x) => (m as AttributeNet).forward(x, { masksHalf, masksQuarter }),
+    ]),
+    [
+      'parser',
+      () => {
+        manualSeed(8);
+        return new Parser({ widthMult: 0.0625 });
+      },
+      (m, x) => (m as Parser).forward(x)[3],
+    ],
   ];
   for (const [name, make, run] of nets) {
     // Training mode: each layer's error is re-scaled by its BatchNorm's batch statistics
@@ -210,10 +259,15 @@ test('bf16 inference folds BatchNorm into the conv and matches float32 within bf
   assert.ok(e <= LAYER_TOL, `folded CBP differs by ${e.toFixed(4)}`);
   // and whole networks in inference
   const image = randn([2, 3, 48, 40]);
-  const masksHalf = softmax(randn([2, 7, 24, 20]), 1), masksQuarter = softmax(randn([2, 7, 12, 10]), 1);
+  const masksHalf = softmax(randn([2, 7, 24, 20]), 1),
+    masksQuarter = softmax(randn([2, 7, 12, 10]), 1);
   for (const name of ['basic', 'ssp', 'ssg'] as const) {
-    const make = () => { manualSeed(11); return buildModel(name, { widthMult: 0.0625, attributes: 6 }).eval() as AttributeNet; };
-    const f = make(), b = make();
+    const make = () => {
+      manualSeed(11);
+      return buildModel(name, { widthMult: 0.0625, attributes: 6 }).eval() as AttributeNet;
+    };
+    const f = make(),
+      b = make();
     prepareModel(b, 'bf16');
     const ef = noGrad(() => f.forward(image, { masksHalf, masksQuarter }));
     const eb = noGrad(() => tidy(() => inPrecision('bf16', () => toFloat32(b.forward(prepareInput(image, 'bf16'), { masksHalf, masksQuarter })))));
@@ -241,7 +295,10 @@ test('fp32 is left as it was: no layout change, the same numbers bit for bit', (
 });
 
 const losses = (run: string): Array<[number, number]> =>
-  new RunDir(run).readLog().filter((e) => 'loss' in e).map((e) => [e.step as number, e.loss as number]);
+  new RunDir(run)
+    .readLog()
+    .filter((e) => 'loss' in e)
+    .map((e) => [e.step as number, e.loss as number]);
 
 test('bf16 training: recorded in config.json, weights stay float32, a resumed run reproduces the losses exactly', async () => {
   const data = await smallSynth();
@@ -282,7 +339,7 @@ test('bf16 training: recorded in config.json, weights stay float32, a resumed ru
 const meanAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
 const meanAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((s, v) => s + Math.abs(v), 0) / a.length;
 
-test('bf16 parser training: losses close to fp32\'s, IoU evaluated in bf16', async () => {
+test("bf16 parser training: losses close to fp32's, IoU evaluated in bf16", async () => {
   const data = await smallSynth();
   const dir = tempDir('bf16-parser');
   const settings = (p: 'fp32' | 'bf16') => {
@@ -296,11 +353,14 @@ test('bf16 parser training: losses close to fp32\'s, IoU evaluated in bf16', asy
   lf.forEach(([, l], i) => assert.ok(Math.abs(l - lb[i]![1]) <= 0.03 * l, `step ${i + 1}: loss ${l} (fp32) and ${lb[i]![1]} (bf16)`));
   assert.notDeepEqual(lb, lf);
   const log = new RunDir(join(dir, 'bf16')).readLog();
-  assert.ok(log.some((e) => typeof e.val_mean_iou === 'number'), 'validated');
+  assert.ok(
+    log.some((e) => typeof e.val_mean_iou === 'number'),
+    'validated',
+  );
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('predict --runtime torch --precision bf16: the pipeline\'s outputs match fp32 within bf16 tolerance', () => {
+test("predict --runtime torch --precision bf16: the pipeline's outputs match fp32 within bf16 tolerance", () => {
   const dir = makeTestBundle(45, 37, { seed: 12 });
   try {
     const bundle = readBundle(dir);
@@ -316,7 +376,8 @@ test('predict --runtime torch --precision bf16: the pipeline\'s outputs match fp
       assert.equal(g.gridHeight, e.gridHeight);
       for (const key of ['probabilities', 'regionWeights', 'parse', 'heatmaps'] as const) {
         assert.equal(g[key].length, e[key].length);
-        const d = meanAbsDiff(e[key], g[key]), scale = meanAbs(e[key]);
+        const d = meanAbsDiff(e[key], g[key]),
+          scale = meanAbs(e[key]);
         // the parse comes out of 16 convolutions in a row (a random parser's): ~0.4 % each
         assert.ok(d > 0 && d <= 0.05 * scale, `image ${i} ${key}: bf16 and fp32 differ by ${d} on average (mean |fp32| ${scale})`);
       }
@@ -348,7 +409,7 @@ test('bf16 is refused where it is not supported, naming the option', async () =>
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('bf16 hardware: AMX, AVX-512 BF16 alone or neither, read from /proc/cpuinfo\'s flags', () => {
+test("bf16 hardware: AMX, AVX-512 BF16 alone or neither, read from /proc/cpuinfo's flags", () => {
   const info = (flags: string): string => `processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu sse2 avx2 ${flags}\n\nprocessor\t: 1\n`;
   assert.equal(bf16Hardware(info('avx512f avx512_bf16 amx_bf16 amx_tile amx_int8')), 'amx');
   assert.equal(bf16Hardware(info('avx512f avx512_bf16 avx512_fp16')), 'avx512-bf16');

@@ -30,30 +30,49 @@ function relErr(a: Tensor, b: Tensor): number {
   return tidy(() => b.sub(a).square().sum().sqrt().item() / Math.max(a.square().sum().sqrt().item(), 1e-4));
 }
 
-interface Outcome { out: Tensor; grads: Map<string, Tensor> }
+interface Outcome {
+  out: Tensor;
+  grads: Map<string, Tensor>;
+}
 
 function forwardBackward(m: nn.Module, run: (m: nn.Module, x: Tensor) => Tensor, input: Tensor, precision: Precision): Outcome {
   const out = tidy(() => inPrecision(precision, () => toFloat32(run(m, prepareInput(input, precision)))));
-  const g = tidy(() => { manualSeed(99); return randn(out.shape); });
+  const g = tidy(() => {
+    manualSeed(99);
+    return randn(out.shape);
+  });
   tidy(() => out.mul(g).sum().backward());
   g.dispose();
   return { out: out.detach(), grads: new Map([...m.namedParameters()].filter(([, p]) => p.grad).map(([n, p]) => [n, p.grad!])) };
 }
 
-test('fp32-cl whole networks (basic, SSP, SSG, parser): channels-last kernels, outputs and every gradient equal fp32\'s to float32 rounding', () => {
+test("fp32-cl whole networks (basic, SSP, SSG, parser): channels-last kernels, outputs and every gradient equal fp32's to float32 rounding", () => {
   manualSeed(6);
   const [h, w] = [48, 40];
   const image = randn([2, 3, h, w]);
   const masksHalf = softmax(randn([2, 7, h / 2, w / 2]), 1);
   const masksQuarter = softmax(randn([2, 7, h / 4, w / 4]), 1);
   const nets: Array<[string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor]> = [
-    ...(['basic', 'ssp', 'ssg'] as const).map((name): [string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor] => [name,
-      () => { manualSeed(7); return buildModel(name, { widthMult: 0.0625, attributes: 6 }); },
-      (m, x) => (m as AttributeNet).forward(x, { masksHalf, masksQuarter })]),
-    ['parser', () => { manualSeed(8); return new Parser({ widthMult: 0.0625 }); }, (m, x) => (m as Parser).forward(x)[3]],
+    ...(['basic', 'ssp', 'ssg'] as const).map((name): [string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor] => [
+      name,
+      () => {
+        manualSeed(7);
+        return buildModel(name, { widthMult: 0.0625, attributes: 6 });
+      },
+      (m, x) => (m as AttributeNet).forward(x, { masksHalf, masksQuarter }),
+    ]),
+    [
+      'parser',
+      () => {
+        manualSeed(8);
+        return new Parser({ widthMult: 0.0625 });
+      },
+      (m, x) => (m as Parser).forward(x)[3],
+    ],
   ];
   for (const [name, make, run] of nets) {
-    const reference = make(), cl = make();
+    const reference = make(),
+      cl = make();
     prepareModel(cl, 'fp32-cl');
     for (const p of cl.parameters()) {
       assert.equal(p.dtype, 'float32');
@@ -72,7 +91,8 @@ test('fp32-cl whole networks (basic, SSP, SSG, parser): channels-last kernels, o
       assert.ok(eg <= 1e-3, `${name}: gradient of ${k} differs by ${eg}`);
     }
     // inference folds BatchNorm into the convolution
-    reference.eval(); cl.eval();
+    reference.eval();
+    cl.eval();
     const ef = noGrad(() => run(reference, image));
     const ec = noGrad(() => tidy(() => inPrecision('fp32-cl', () => toFloat32(run(cl, prepareInput(image, 'fp32-cl'))))));
     const ee = relErr(ef, ec);
@@ -80,10 +100,14 @@ test('fp32-cl whole networks (basic, SSP, SSG, parser): channels-last kernels, o
   }
 });
 
-test('fp32-cl training: recorded in config.json, losses equal fp32\'s to float32 rounding, a resumed run reproduces its losses exactly', async () => {
+test("fp32-cl training: recorded in config.json, losses equal fp32's to float32 rounding, a resumed run reproduces its losses exactly", async () => {
   const data = await smallSynth();
   const dir = tempDir('fp32-cl');
-  const losses = (run: string): number[] => new RunDir(run).readLog().filter((e) => 'loss' in e).map((e) => e.loss as number);
+  const losses = (run: string): number[] =>
+    new RunDir(run)
+      .readLog()
+      .filter((e) => 'loss' in e)
+      .map((e) => e.loss as number);
   const settings = (out: string, precision: Precision) => {
     const s = tinySettings('attr', data, out, { method: 'avg' });
     return { ...s, recipe: { ...s.recipe, precision } };
@@ -106,7 +130,7 @@ test('fp32-cl training: recorded in config.json, losses equal fp32\'s to float32
   }
 });
 
-test('predict --runtime torch --precision fp32-cl: the pipeline\'s outputs equal fp32\'s to float32 rounding; bench reports the precision', () => {
+test("predict --runtime torch --precision fp32-cl: the pipeline's outputs equal fp32's to float32 rounding; bench reports the precision", () => {
   const dir = makeTestBundle(45, 37, { seed: 12 });
   try {
     const bundle = readBundle(dir);

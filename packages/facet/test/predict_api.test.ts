@@ -19,9 +19,19 @@ import { sharedData } from './helpers.js';
 
 const CELEBA = sharedData('celeba/Img/img_align_celeba');
 const LFW = sharedData('lfw-parts/lfw_funneled');
-const celeba = join(CELEBA, readdirSync(CELEBA).filter((f) => f.endsWith('.jpg')).sort()[0]!);
+const celeba = join(
+  CELEBA,
+  readdirSync(CELEBA)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()[0]!,
+);
 const lfwDir = join(LFW, readdirSync(LFW).sort()[0]!);
-const lfw = join(lfwDir, readdirSync(lfwDir).filter((f) => f.endsWith('.jpg')).sort()[0]!);
+const lfw = join(
+  lfwDir,
+  readdirSync(lfwDir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()[0]!,
+);
 
 const bundleDir = makeTestBundle(218, 178, { seed: 4 });
 after(() => rmSync(bundleDir, { recursive: true, force: true }));
@@ -47,7 +57,10 @@ test('torch: the same numbers as TorchPipeline on the preprocessed image; sizes;
   const c = bundle.config;
   const pipe = new TorchPipeline(bundle);
   try {
-    for (const [path, photo] of [[celeba, results[0]!], [lfw, results[1]!]] as const) {
+    for (const [path, photo] of [
+      [celeba, results[0]!],
+      [lfw, results[1]!],
+    ] as const) {
       const img = await prepareImage(path, c.height, c.width, c.normalization);
       const [raw] = pipe.run([img.input]);
       assert.equal(photo.image, path);
@@ -143,7 +156,10 @@ test('toJson: names, region weights and top regions; full adds heat-map grids, t
   assert.deepEqual(m.flat(), Array.from(r.heatmaps.subarray(a * r.gridHeight * r.gridWidth, (a + 1) * r.gridHeight * r.gridWidth)));
   const labels = Uint8Array.from(f.parse!.rows.join(''), (ch) => Number(ch));
   assert.deepEqual(labels, r.labels);
-  assert.deepEqual(Uint8Array.from(full.photo_parse!.rows.join(''), (ch) => Number(ch)), photo.photoLabels);
+  assert.deepEqual(
+    Uint8Array.from(full.photo_parse!.rows.join(''), (ch) => Number(ch)),
+    photo.photoLabels,
+  );
   assert.equal(full.photo_parse!.scale, 1);
 });
 

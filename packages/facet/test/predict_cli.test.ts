@@ -22,11 +22,18 @@ import { sharedData } from './helpers.js';
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const CELEBA = sharedData('celeba/Img/img_align_celeba');
 const LFW = sharedData('lfw-parts/lfw_funneled');
-const celebaFiles = readdirSync(CELEBA).filter((f) => f.endsWith('.jpg')).sort();
+const celebaFiles = readdirSync(CELEBA)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort();
 const celeba = join(CELEBA, celebaFiles[0]!);
 const celeba2 = join(CELEBA, celebaFiles[1]!);
 const lfwDir = join(LFW, readdirSync(LFW).sort()[0]!);
-const lfw = join(lfwDir, readdirSync(lfwDir).filter((f) => f.endsWith('.jpg')).sort()[0]!);
+const lfw = join(
+  lfwDir,
+  readdirSync(lfwDir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()[0]!,
+);
 
 const bundleDir = makeTestBundle(218, 178, { seed: 9 });
 const work = mkdtempSync(join(tmpdir(), 'facet-predict-cli-'));
@@ -41,7 +48,11 @@ function facet(...args: string[]): { status: number | null; stdout: string; stde
 }
 
 function lines(stdout: string): PredictionJson[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as PredictionJson);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as PredictionJson);
 }
 
 let torchJson: PredictionJson[] = [];
@@ -56,7 +67,10 @@ test('--json: one line per image, the 40 names, probabilities in [0,1], equal to
   const c = bundle.config;
   const pipe = new TorchPipeline(bundle);
   try {
-    for (const [path, photo] of [[celeba, out[0]!], [lfw, out[1]!]] as const) {
+    for (const [path, photo] of [
+      [celeba, out[0]!],
+      [lfw, out[1]!],
+    ] as const) {
       assert.equal(photo.image, path);
       assert.equal(photo.runtime, 'torch');
       assert.equal(photo.align, 'aligned');
@@ -112,9 +126,17 @@ test('bad files among good ones: the good ones are predicted, stderr names each 
   const r = facet('predict', '--run', bundleDir, '--aligned', '--json', text, celeba, truncated, missing, celeba2);
   assert.equal(r.status, 1, r.stderr);
   const out = lines(r.stdout);
-  assert.deepEqual(out.map((j) => j.image), [celeba, celeba2]);
+  assert.deepEqual(
+    out.map((j) => j.image),
+    [celeba, celeba2],
+  );
   const p0 = CELEBA_ATTRIBUTES.map((n) => out[0]!.faces[0]!.attributes[n]!);
-  assert.ok(maxAbsDiff(p0, CELEBA_ATTRIBUTES.map((n) => torchJson[0]!.faces[0]!.attributes[n]!)) <= 1e-6);
+  assert.ok(
+    maxAbsDiff(
+      p0,
+      CELEBA_ATTRIBUTES.map((n) => torchJson[0]!.faces[0]!.attributes[n]!),
+    ) <= 1e-6,
+  );
   for (const bad of [text, truncated, missing]) assert.ok(r.stderr.includes(bad), `stderr names ${bad}: ${r.stderr}`);
   assert.match(r.stderr, /missing\.jpg: no such file/);
   assert.match(r.stderr, /truncated\.jpg: cannot decode/);
@@ -132,7 +154,13 @@ test('--out: a JSON that round-trips and a self-contained HTML report per image,
   const r = facet('predict', '--run', bundleDir, '--aligned', '--json', '--out', out, celeba, lfw);
   assert.equal(r.status, 0, r.stderr);
   const printed = lines(r.stdout);
-  const stems = [celebaFiles[0]!.replace(/\.jpg$/, ''), lfw.split('/').pop()!.replace(/\.jpg$/, '')];
+  const stems = [
+    celebaFiles[0]!.replace(/\.jpg$/, ''),
+    lfw
+      .split('/')
+      .pop()!
+      .replace(/\.jpg$/, ''),
+  ];
   assert.deepEqual(readdirSync(out).sort(), stems.flatMap((s) => [`${s}.html`, `${s}.json`]).sort(), 'no temp files left');
   for (const [i, stem] of stems.entries()) {
     const photo = JSON.parse(readFileSync(join(out, `${stem}.json`), 'utf8')) as PredictionJson;

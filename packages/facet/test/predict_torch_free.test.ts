@@ -22,7 +22,12 @@ import { sharedData } from './helpers.js';
 const MAIN = join(distSrc, 'cli', 'main.js');
 const LFW = sharedData('lfw-parts/lfw_funneled');
 const lfwDir = join(LFW, readdirSync(LFW).sort()[0]!);
-const lfw = join(lfwDir, readdirSync(lfwDir).filter((f) => f.endsWith('.jpg')).sort()[0]!);
+const lfw = join(
+  lfwDir,
+  readdirSync(lfwDir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()[0]!,
+);
 
 const bundleDir = makeTestBundle(218, 178, { seed: 2, perturb: false });
 const work = mkdtempSync(join(tmpdir(), 'facet-predict-free-'));
@@ -53,9 +58,15 @@ test('dynamic: facet predict --runtime onnx runs (and writes its report) with li
   assert.equal(j.faces.length, 1, 'the LFW face is found');
   assert.deepEqual(Object.keys(j.faces[0]!.attributes), [...CELEBA_ATTRIBUTES]);
   assert.equal(j.size.width, 250);
-  const stem = lfw.split('/').pop()!.replace(/\.jpg$/, '');
+  const stem = lfw
+    .split('/')
+    .pop()!
+    .replace(/\.jpg$/, '');
   assert.deepEqual(readdirSync(out).sort(), [`${stem}.html`, `${stem}.json`]);
-  assert.ok(r.addons.some((a) => /onnxruntime/.test(a)), `onnxruntime's addon went through the guard: ${r.addons.join(', ')}`);
+  assert.ok(
+    r.addons.some((a) => /onnxruntime/.test(a)),
+    `onnxruntime's addon went through the guard: ${r.addons.join(', ')}`,
+  );
   assert.ok(!r.addons.some((a) => /facet_torch/.test(a)), r.addons.join(', '));
 
   // control: the same guard refuses the torch runtime

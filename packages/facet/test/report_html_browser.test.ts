@@ -16,7 +16,10 @@ import { argmaxRegions, regionFractions } from '../src/model_io/parse_labels.js'
 import { heatRange, overlayHeat } from '../src/viz/colormap.js';
 import { launchChromium, missingBrowser } from './browser_helpers.js';
 
-const W = 20, H = 24, GH = 6, GW = 5;
+const W = 20,
+  H = 24,
+  GH = 6,
+  GW = 5;
 const ATTRIBUTES = ['Smiling', 'Bangs', 'Eyeglasses', 'Male'];
 const R = REGION_NAMES.length;
 
@@ -42,17 +45,32 @@ function madeUpPrediction(): PredictionResult {
     w.forEach((v, r) => (regionWeights[r * ATTRIBUTES.length + a] = v / sum));
   }
   const face: FacePrediction = {
-    box: { x: 0, y: 0, width: W, height: H }, score: null, landmarks: null, aligned: null,
+    box: { x: 0, y: 0, width: W, height: H },
+    score: null,
+    landmarks: null,
+    aligned: null,
     inputToPhoto: { a: 1, b: 0, c: 0, d: 1, tx: 0, ty: 0 },
     probabilities: Float32Array.from([0.9, 0.2, 0.6, 0.4]),
-    regionWeights, labels, regionFractions: regionFractions(labels, R),
+    regionWeights,
+    labels,
+    regionFractions: regionFractions(labels, R),
     heatmaps: Float32Array.from({ length: ATTRIBUTES.length * GH * GW }, () => 3 * rand() - 1),
-    gridHeight: GH, gridWidth: GW, rgb,
+    gridHeight: GH,
+    gridWidth: GW,
+    rgb,
   };
   return {
-    image: 'made-up.png', runtime: 'onnx', align: 'aligned', size: { width: W, height: H }, inputSize: { width: W, height: H },
-    attributeNames: ATTRIBUTES, regionNames: [...REGION_NAMES], faces: [face], preview: { rgb, width: W, height: H, scale: 1 },
-    photoLabels: labels, timings: { decode: 0, detect: 0, refine: 0, align: 0, model: 0 },
+    image: 'made-up.png',
+    runtime: 'onnx',
+    align: 'aligned',
+    size: { width: W, height: H },
+    inputSize: { width: W, height: H },
+    attributeNames: ATTRIBUTES,
+    regionNames: [...REGION_NAMES],
+    faces: [face],
+    preview: { rgb, width: W, height: H, scale: 1 },
+    photoLabels: labels,
+    timings: { decode: 0, detect: 0, refine: 0, align: 0, model: 0 },
   };
 }
 
@@ -64,7 +82,7 @@ function nodeHeat(p: PredictionResult, a: number): Uint8Array {
 
 /** An image element's pixels as packed RGB, read back through a canvas. */
 async function imageRgb(page: Page, selector: string): Promise<Uint8Array> {
-  const rgba = await page.evaluate(`(async () => {
+  const rgba = (await page.evaluate(`(async () => {
     const img = document.querySelector(${JSON.stringify(selector)});
     await img.decode();
     const c = document.createElement('canvas');
@@ -72,13 +90,13 @@ async function imageRgb(page: Page, selector: string): Promise<Uint8Array> {
     const g = c.getContext('2d');
     g.drawImage(img, 0, 0);
     return Array.from(g.getImageData(0, 0, c.width, c.height).data);
-  })()`) as number[];
+  })()`)) as number[];
   return Uint8Array.from({ length: (rgba.length / 4) * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]!);
 }
 
 const text = (page: Page, selector: string): Promise<string | null> => page.textContent(selector);
 
-test('prerequisite: Debian\'s chromium', () => {
+test("prerequisite: Debian's chromium", () => {
   assert.equal(missingBrowser(), null);
 });
 
@@ -109,8 +127,10 @@ describe('report: the inline script in chromium', { skip: missingBrowser() ?? fa
 
   it('carries viz/colormap.ts as compiled, and nothing else to fetch', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
-    const module = readFileSync(new URL('../src/viz/colormap.js', import.meta.url), 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '').trimEnd();
-    assert.ok(html.includes(`<script type="module">\n${module}\n`), 'the module opens the page\'s script');
+    const module = readFileSync(new URL('../src/viz/colormap.js', import.meta.url), 'utf8')
+      .replace(/^\/\/# sourceMappingURL=.*$/m, '')
+      .trimEnd();
+    assert.ok(html.includes(`<script type="module">\n${module}\n`), "the module opens the page's script");
     assert.doesNotMatch(html, /\bimport\s*[{(*'"]/);
   });
 
@@ -119,7 +139,7 @@ describe('report: the inline script in chromium', { skip: missingBrowser() ?? fa
     assert.deepEqual(await imageRgb(page, 'img.heat'), nodeHeat(prediction, 0));
   });
 
-  it('draws another attribute\'s heat map with exactly Node\'s pixels, range and weights', async () => {
+  it("draws another attribute's heat map with exactly Node's pixels, range and weights", async () => {
     await page.click('button.attr[data-i="2"]');
     await page.waitForSelector('img.heat[data-attribute="Eyeglasses"]', { timeout: 10_000 });
     assert.deepEqual(await imageRgb(page, 'img.heat'), nodeHeat(prediction, 2));

@@ -70,7 +70,9 @@ describe('serve: units', () => {
       await gate;
       return 1;
     };
-    const a = q.run(job), b = q.run(job), c = q.run(job);
+    const a = q.run(job),
+      b = q.run(job),
+      c = q.run(job);
     await assert.rejects(q.run(job), QueueFullError);
     const ac = new AbortController();
     const q2 = new WorkQueue(1, 2);
@@ -132,7 +134,13 @@ describe('serve: HTTP API', () => {
       assert.equal(w[j.top_region[name]!], Math.max(...Object.values(w)));
     }
     assert.ok(Math.abs(Object.values(j.regions).reduce((a, b) => a + b, 0) - 1) < 1e-3);
-    assert.deepEqual(j.predicted, Object.entries(j.attributes).filter(([, p]) => p >= 0.5).sort((a, b) => b[1] - a[1]).map(([n]) => n));
+    assert.deepEqual(
+      j.predicted,
+      Object.entries(j.attributes)
+        .filter(([, p]) => p >= 0.5)
+        .sort((a, b) => b[1] - a[1])
+        .map(([n]) => n),
+    );
     assert.equal(j.top_attributes.length, 5);
     assert.equal(body.format, 'jpeg');
     assert.deepEqual(body.size, { width: 178, height: 218 });
@@ -154,7 +162,9 @@ describe('serve: HTTP API', () => {
   });
 
   it('a photo without a face → 200 with faces [] and a note', async () => {
-    const grey = await sharp({ create: { width: 200, height: 160, channels: 3, background: '#7a8088' } }).jpeg().toBuffer();
+    const grey = await sharp({ create: { width: 200, height: 160, channels: 3, background: '#7a8088' } })
+      .jpeg()
+      .toBuffer();
     const r = await post(s.url, grey, 'image/jpeg');
     assert.equal(r.status, 200);
     const j = (await r.json()) as PredictBody;
@@ -261,10 +271,12 @@ describe('serve: HTTP API', () => {
       await new Promise<void>((resolve, reject) => {
         const sock = connect(Number(port), '127.0.0.1', () => {
           sock.write('POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n');
-          sock.write(Buffer.alloc(1000, 3), () => setTimeout(() => {
-            sock.destroy();
-            resolve();
-          }, 30));
+          sock.write(Buffer.alloc(1000, 3), () =>
+            setTimeout(() => {
+              sock.destroy();
+              resolve();
+            }, 30),
+          );
         });
         sock.on('error', reject);
       });

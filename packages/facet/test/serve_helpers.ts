@@ -21,10 +21,17 @@ export function writeServeBundle(widthMult = 0.125, height = 218, width = 178): 
   for (const [k, v] of syntheticWeights('parser', widthMult, 40, 1)) weights.set(`parser.${k}`, v);
   for (const [k, v] of syntheticWeights('ssp', widthMult, 40, 2)) weights.set(`attributes.${k}`, v);
   const config: BundleConfig = {
-    format: BUNDLE_FORMAT, version: BUNDLE_VERSION, method: 'ssp', height, width,
-    parserWidthMult: widthMult, attributeWidthMult: widthMult,
-    attributeNames: [...CELEBA_ATTRIBUTES], regionNames: [...REGION_NAMES],
-    normalization: { mean: [130, 110, 100], std: [60, 55, 55] }, parserNormalization: { mean: [120, 125, 118], std: [64, 61, 66] },
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    method: 'ssp',
+    height,
+    width,
+    parserWidthMult: widthMult,
+    attributeWidthMult: widthMult,
+    attributeNames: [...CELEBA_ATTRIBUTES],
+    regionNames: [...REGION_NAMES],
+    normalization: { mean: [130, 110, 100], std: [60, 55, 55] },
+    parserNormalization: { mean: [120, 125, 118], std: [64, 61, 66] },
     description: 'random weights (serve test bundle)',
   };
   writeFileSync(join(dir, 'bundle.json'), JSON.stringify(config, null, 2));
@@ -79,7 +86,9 @@ export function bombPng(width: number, height: number): Buffer {
   ihdr[9] = 2; // RGB
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), chunk('IEND', Buffer.alloc(0)),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 

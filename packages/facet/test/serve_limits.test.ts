@@ -32,7 +32,8 @@ async function slowUpload(port: number, length: number, sent: number, chunked = 
     ? 'POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n'
     : `POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${length}\r\n\r\n`;
   c.sock.write(head);
-  if (sent > 0) c.sock.write(chunked ? Buffer.concat([Buffer.from(`${sent.toString(16)}\r\n`), Buffer.alloc(sent, 7), Buffer.from('\r\n')]) : Buffer.alloc(sent, 7));
+  if (sent > 0)
+    c.sock.write(chunked ? Buffer.concat([Buffer.from(`${sent.toString(16)}\r\n`), Buffer.alloc(sent, 7), Buffer.from('\r\n')]) : Buffer.alloc(sent, 7));
   return c;
 }
 
@@ -46,7 +47,8 @@ async function rawRequest(port: number, text: string): Promise<string> {
 describe('serve: a byte budget shared by the uploads', () => {
   it('takes what fits, refuses what does not, and gives every byte back once', () => {
     const b = new ByteBudget(10);
-    const x = b.lease(), y = b.lease();
+    const x = b.lease(),
+      y = b.lease();
     assert.ok(x.take(6));
     assert.ok(!y.take(5), 'over the limit: nothing taken');
     assert.equal(b.held, 6);
@@ -69,7 +71,15 @@ describe('serve: bounded memory and connections', () => {
   let port: number;
   const lines: string[] = [];
   before(async () => {
-    s = await startServer({ concurrency: 1, queue: 4, maxBody: 1 * MiB, maxBuffered: 3 * MiB, maxConnections: 8, uploadIdleMs: 20_000, log: (l) => lines.push(l) });
+    s = await startServer({
+      concurrency: 1,
+      queue: 4,
+      maxBody: 1 * MiB,
+      maxBuffered: 3 * MiB,
+      maxConnections: 8,
+      uploadIdleMs: 20_000,
+      log: (l) => lines.push(l),
+    });
     port = Number(new URL(s.url).port);
   });
   after(async () => {
@@ -91,12 +101,19 @@ describe('serve: bounded memory and connections', () => {
     const face = await faceJpeg(0);
     assert.equal((await fetch(new URL('/v1/predict', s.url), { method: 'POST', body: face, headers: { 'content-type': 'image/jpeg' } })).status, 503);
     for (const h of held) h.sock.destroy();
-    await waitFor(() => s.app.stats().buffered === 0 && s.app.stats().uploads === 0 && s.app.stats().inFlight === 0, 10_000, 'the buffered bytes to be given back');
+    await waitFor(
+      () => s.app.stats().buffered === 0 && s.app.stats().uploads === 0 && s.app.stats().inFlight === 0,
+      10_000,
+      'the buffered bytes to be given back',
+    );
     const ok = await fetch(new URL('/v1/predict', s.url), { method: 'POST', body: face, headers: { 'content-type': 'image/jpeg' } });
     assert.equal(ok.status, 200);
     await ok.arrayBuffer();
     await waitFor(() => s.app.stats().buffered === 0, 10_000, 'the finished request to give its bytes back');
-    assert.ok(lines.some((l) => /^POST \/v1\/predict 499 \(client closed the connection first\)/.test(l)), 'a client that left mid-upload is logged 499');
+    assert.ok(
+      lines.some((l) => /^POST \/v1\/predict 499 \(client closed the connection first\)/.test(l)),
+      'a client that left mid-upload is logged 499',
+    );
     assert.equal(lines.filter((l) => /^POST \/v1\/predict 200 /.test(l)).length, 1, lines.join('\n'));
   });
 

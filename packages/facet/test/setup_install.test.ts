@@ -28,7 +28,12 @@ test('setup.sh and .ci/run export ONNXRUNTIME_NODE_INSTALL=skip before npm ci; w
   // the package's own install script, as npm runs it for `npm ci`; a proxy that cannot
   // be reached makes any download fail loudly
   const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
-  const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9', GLOBAL_AGENT_HTTP_PROXY: 'http://127.0.0.1:9' };
+  const env = {
+    ...process.env,
+    ONNXRUNTIME_NODE_INSTALL: 'skip',
+    GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9',
+    GLOBAL_AGENT_HTTP_PROXY: 'http://127.0.0.1:9',
+  };
   const r = spawnSync(process.execPath, [join(ortDir, 'script/install.js')], { cwd: ortDir, env, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stdout + r.stderr, /Downloading|Extracting/);

@@ -80,7 +80,9 @@ export interface GuardedRun {
 /** `node --import GUARD …args` from the repository root. */
 export function runGuarded(args: string[], timeout = 120_000): GuardedRun {
   const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(GUARD)}`, ...args], {
-    encoding: 'utf8', timeout, cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
+    encoding: 'utf8',
+    timeout,
+    cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
   });
   const m = /\nADDONS (.*)\n/.exec(r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, addons: m ? (JSON.parse(m[1]!) as string[]) : [] };

@@ -44,8 +44,10 @@ test('several folders of different image sizes train as one set, validated on th
 
 test('folders whose attributes differ are refused, naming the folder', async () => {
   const a = await smallSynth();
-  await assert.rejects(openSplits([a, sharedData('lfw-parts')], 'train', { height: 32, width: 26, cacheDir: cache, require: 'attributes' }),
-    /lfw-parts: its attributes \(0\) differ from .*'s \(40\)/);
+  await assert.rejects(
+    openSplits([a, sharedData('lfw-parts')], 'train', { height: 32, width: 26, cacheDir: cache, require: 'attributes' }),
+    /lfw-parts: its attributes \(0\) differ from .*'s \(40\)/,
+  );
 });
 
 test('an attr run records every folder and resumes on them', async () => {
@@ -61,11 +63,17 @@ test('an attr run records every folder and resumes on them', async () => {
   } finally {
     await p.task.close();
   }
-  assert.deepEqual(p.config.data.map((d) => d.dir), [a, b]);
+  assert.deepEqual(
+    p.config.data.map((d) => d.dir),
+    [a, b],
+  );
   assert.equal(p.config.fit, 'cover-centre');
   const resumed = await prepareRun({ ...s, data: [], recipe: { steps: 6 } }, true);
   try {
-    assert.deepEqual(resumed.config.data.map((d) => d.dir), [a, b]);
+    assert.deepEqual(
+      resumed.config.data.map((d) => d.dir),
+      [a, b],
+    );
     assert.equal(resumed.config.recipe.lrSchedule, 'cosine');
     await train(resumed.run, resumed.config, resumed.task, { resume: true, progress: 'quiet' });
   } finally {

@@ -20,23 +20,36 @@ import { train } from '../src/train/trainer.js';
 const rankScript = fileURLToPath(new URL('./helpers/dp_rank.js', import.meta.url));
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-interface Exit { code: number | null; json: Record<string, any> | null; stderr: string }
+interface Exit {
+  code: number | null;
+  json: Record<string, any> | null;
+  stderr: string;
+}
 
 function runNode(args: string[], env: NodeJS.ProcessEnv = {}): { child: ReturnType<typeof spawn>; done: Promise<Exit> } {
   const child = spawn(process.execPath, args, { env: { ...process.env, OMP_NUM_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
+  let out = '',
+    err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (err += d));
-  const done = new Promise<Exit>((resolve) => child.on('close', (code) => {
-    const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-    resolve({ code, json: line ? JSON.parse(line) : null, stderr: err });
-  }));
+  const done = new Promise<Exit>((resolve) =>
+    child.on('close', (code) => {
+      const line = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
+      resolve({ code, json: line ? JSON.parse(line) : null, stderr: err });
+    }),
+  );
   return { child, done };
 }
 
 async function ranks(scenario: string, worldSize: number, data: string, out: string, ...extra: string[]): Promise<Exit[]> {
   const port = await freePort();
-  return Promise.all(Array.from({ length: worldSize }, (_, r) => runNode([rankScript, scenario, String(r), String(worldSize), String(port), data, out, ...extra]).done));
+  return Promise.all(
+    Array.from({ length: worldSize }, (_, r) => runNode([rankScript, scenario, String(r), String(worldSize), String(port), data, out, ...extra]).done),
+  );
 }
 
 function ok(e: Exit, what: string): Record<string, any> {
@@ -56,11 +69,14 @@ test('2 ranks × batch 4 train like 1 process × batch 8, step for step (no Batc
   assert.deepEqual([...a!.firstFlips, ...b!.firstFlips], s.firstFlips);
   assert.equal(new Set([...a!.firstBatch, ...b!.firstBatch]).size, 8);
   assert.deepEqual(a!.params, b!.params, 'both ranks hold the same weights');
-  let worst = 0, moved = 0;
-  s.params.forEach((p: number[], i: number) => p.forEach((v, k) => {
-    worst = Math.max(worst, Math.abs(v - a!.params[i][k]));
-    moved = Math.max(moved, Math.abs(v));
-  }));
+  let worst = 0,
+    moved = 0;
+  s.params.forEach((p: number[], i: number) =>
+    p.forEach((v, k) => {
+      worst = Math.max(worst, Math.abs(v - a!.params[i][k]));
+      moved = Math.max(moved, Math.abs(v));
+    }),
+  );
   t.diagnostic(`largest weight difference after 4 steps: ${worst}`);
   assert.ok(worst < 1e-5, `largest weight difference ${worst}`);
   assert.ok(moved > 0);
@@ -83,7 +99,13 @@ function tinyParser(data: string): Promise<string> {
   return parserRun;
 }
 
-for (const [kind, method] of [['parser', undefined], ['attr', 'avg'], ['attr', 'ssp'], ['attr', 'ssg'], ['joint', undefined]] as const) {
+for (const [kind, method] of [
+  ['parser', undefined],
+  ['attr', 'avg'],
+  ['attr', 'ssp'],
+  ['attr', 'ssg'],
+  ['joint', undefined],
+] as const) {
   test(`the paper's ${kind}${method ? ` (${method})` : ''} network: both ranks hold bit-identical weights after every step`, { timeout: 300_000 }, async () => {
     const data = await smallSynth();
     const dir = tempDir(`dp-${kind}`);
@@ -101,9 +123,37 @@ for (const [kind, method] of [['parser', undefined], ['attr', 'avg'], ['attr', '
   });
 }
 
-const tinyArgs = (data: string, out: string, dir: string, steps: number): string[] => ['train', 'parser', '--data', data, '--out', out, '--steps', String(steps),
-  '--batch', '4', '--height', '32', '--width', '26', '--width-mult', '0.0625', '--checkpoint-every', '3', '--eval-every', '100', '--threads', '2',
-  '--seed', '9', '--cache-dir', join(dir, 'cache'), '--quiet', '--dist-timeout', '60'];
+const tinyArgs = (data: string, out: string, dir: string, steps: number): string[] => [
+  'train',
+  'parser',
+  '--data',
+  data,
+  '--out',
+  out,
+  '--steps',
+  String(steps),
+  '--batch',
+  '4',
+  '--height',
+  '32',
+  '--width',
+  '26',
+  '--width-mult',
+  '0.0625',
+  '--checkpoint-every',
+  '3',
+  '--eval-every',
+  '100',
+  '--threads',
+  '2',
+  '--seed',
+  '9',
+  '--cache-dir',
+  join(dir, 'cache'),
+  '--quiet',
+  '--dist-timeout',
+  '60',
+];
 
 test('--nproc 2 trains a run that then resumes in one process, and a 1-process run resumes on 2', { timeout: 300_000 }, async () => {
   const data = await smallSynth();
@@ -115,7 +165,10 @@ test('--nproc 2 trains a run that then resumes in one process, and a 1-process r
   assert.equal(summary.steps, 3);
   ok(await runNode([cli, 'train', 'parser', '--resume', out, '--steps', '6', '--quiet']).done, 'resume alone');
   ok(await runNode([cli, 'train', 'parser', '--resume', out, '--steps', '9', '--quiet', '--nproc', '2']).done, 'resume on 2');
-  const steps = new RunDir(out).readLog().filter((e) => 'loss' in e).map((e) => e.step);
+  const steps = new RunDir(out)
+    .readLog()
+    .filter((e) => 'loss' in e)
+    .map((e) => e.step);
   assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.equal(new RunDir(out).readState()!.step, 9);
 });
@@ -125,8 +178,10 @@ test('killing one rank mid-run: the other exits non-zero with a message', { time
   const dir = tempDir('dp-kill');
   const out = join(dir, 'run');
   const port = await freePort();
-  const launch = (rank: number) => runNode([cli, ...tinyArgs(data, out, dir, 100000)], { WORLD_SIZE: '2', RANK: String(rank), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
-  const r0 = launch(0), r1 = launch(1);
+  const launch = (rank: number) =>
+    runNode([cli, ...tinyArgs(data, out, dir, 100000)], { WORLD_SIZE: '2', RANK: String(rank), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
+  const r0 = launch(0),
+    r1 = launch(1);
   // wait (no time limit but the test's) until rank 0 has logged a few steps
   const log = join(out, 'log.jsonl');
   while (!(existsSync(log) && readFileSync(log, 'utf8').split('\n').filter(Boolean).length >= 3)) await sleep(100);
@@ -135,15 +190,28 @@ test('killing one rank mid-run: the other exits non-zero with a message', { time
   await r1.done;
   t.diagnostic(e0.stderr.trim().split('\n').pop()!);
   assert.notEqual(e0.code, 0);
-  assert.match(e0.stderr, /data-parallel rank 0 of 2: [a-z ]+ failed: .*\(a rank that dies, or does not answer within 60 s, ends the run this way; resume it from its last checkpoint with --resume\)/);
+  assert.match(
+    e0.stderr,
+    /data-parallel rank 0 of 2: [a-z ]+ failed: .*\(a rank that dies, or does not answer within 60 s, ends the run this way; resume it from its last checkpoint with --resume\)/,
+  );
 });
 
-test('the world from --world-size/--rank/--master or torchrun\'s variables', () => {
+test("the world from --world-size/--rank/--master or torchrun's variables", () => {
   assert.equal(resolveWorld({}, {}), null);
-  assert.deepEqual(resolveWorld({ worldSize: 2, rank: 1, master: '10.0.0.1:29500', distTimeout: 5 }, {}),
-    { rank: 1, worldSize: 2, masterAddr: '10.0.0.1', masterPort: 29500, timeoutMs: 5000 });
-  assert.deepEqual(resolveWorld({}, { WORLD_SIZE: '3', RANK: '2', MASTER_ADDR: 'node0', MASTER_PORT: '1234' }),
-    { rank: 2, worldSize: 3, masterAddr: 'node0', masterPort: 1234, timeoutMs: 1_800_000 });
+  assert.deepEqual(resolveWorld({ worldSize: 2, rank: 1, master: '10.0.0.1:29500', distTimeout: 5 }, {}), {
+    rank: 1,
+    worldSize: 2,
+    masterAddr: '10.0.0.1',
+    masterPort: 29500,
+    timeoutMs: 5000,
+  });
+  assert.deepEqual(resolveWorld({}, { WORLD_SIZE: '3', RANK: '2', MASTER_ADDR: 'node0', MASTER_PORT: '1234' }), {
+    rank: 2,
+    worldSize: 3,
+    masterAddr: 'node0',
+    masterPort: 1234,
+    timeoutMs: 1_800_000,
+  });
   assert.throws(() => resolveWorld({ worldSize: 2, rank: 0 }, {}), /give --world-size, --rank and --master together/);
   assert.throws(() => resolveWorld({ worldSize: 2, rank: 2, master: 'h:1' }, {}), /--rank 2: must be in \[0, 2\)/);
   assert.throws(() => parseMaster('nohost'), /--master nohost: expected HOST:PORT/);

@@ -77,13 +77,16 @@ test('SSP research options: --ssp-features conv42 and --region-loss train and ev
   // evaluation rebuilds the conv42 model from config.json and loads its weights strictly
   const e = await evaluateRun(out, { data, split: 'test' });
   assert.equal(e.localization!.regionWeights.length, 40);
-  await assert.rejects(prepareRun(tinySettings('attr', data, join(dir, 'avg-conv42'), { method: 'avg', sspFeatures: 'conv42' })), /--ssp-features applies to --method ssp only/);
+  await assert.rejects(
+    prepareRun(tinySettings('attr', data, join(dir, 'avg-conv42'), { method: 'avg', sspFeatures: 'conv42' })),
+    /--ssp-features applies to --method ssp only/,
+  );
   const avg = tinySettings('attr', data, join(dir, 'avg-region-loss'), { method: 'avg' });
   await assert.rejects(prepareRun({ ...avg, recipe: { ...avg.recipe, regionLoss: 1 } }), /--region-loss applies to --method ssp only/);
   await assert.rejects(bundleFromRuns({ attributesRun: out, out: join(dir, 'bundle-conv42') }), /pools conv42 .*conv62 only/);
 });
 
-test('SSP+SSG ensemble averages the two runs\' probabilities', async () => {
+test("SSP+SSG ensemble averages the two runs' probabilities", async () => {
   const data = await smallSynth();
   const e = await evaluateEnsemble([join(dir, 'ssp'), join(dir, 'ssg')], { data, split: 'test' });
   assert.equal(e.kind, 'ensemble');
@@ -117,7 +120,7 @@ test('joint model trains with and without the attribute loss', async () => {
   }
 });
 
-test('partial-label loss: a coarse class\'s probability is the sum of its fine regions\'', () => {
+test("partial-label loss: a coarse class's probability is the sum of its fine regions'", () => {
   manualSeed(11);
   tidy(() => {
     const logits = randn([1, 7, 1, 2]);
@@ -139,7 +142,7 @@ test('partial-label loss: a coarse class\'s probability is the sum of its fine r
   });
 });
 
-test('--region-loss: BCE on the logits plus weight × the mean of every region\'s own BCE (known values)', () => {
+test("--region-loss: BCE on the logits plus weight × the mean of every region's own BCE (known values)", () => {
   tidy(() => {
     const softplus = (x: number) => Math.log1p(Math.exp(x));
     const logits = tensor([[0]]);
@@ -148,7 +151,7 @@ test('--region-loss: BCE on the logits plus weight × the mean of every region\'
     const plain = attributeLoss(logits, targets, null).item();
     assert.ok(Math.abs(plain - Math.LN2) < 1e-6);
     const withRegions = attributeLoss(logits, targets, null, { regionScores, weight: 0.5 }).item();
-    const expected = Math.LN2 + 0.5 * (softplus(-1) + softplus(1)) / 2;
+    const expected = Math.LN2 + (0.5 * (softplus(-1) + softplus(1))) / 2;
     assert.ok(Math.abs(withRegions - expected) < 1e-6, `${withRegions} vs ${expected}`);
     // pos_weight scales every positive term, the regions' included
     const weighted = attributeLoss(logits, targets, tensor([3]), { regionScores, weight: 0.5 }).item();
@@ -169,16 +172,20 @@ test('export bundle --tune-thresholds: the val-tuned cuts are folded into the bi
   const names = Object.keys(cuts);
   assert.equal(names.length, 40);
   const [{ Predictor }, { openDataset }] = await Promise.all([import('../src/infer/predict.js'), import('../src/data/detect.js')]);
-  const files = openDataset(data).items('val').map((i) => i.imagePath);
-  const [a, b] = await Promise.all([plain, tuned].map(async (bundle) => {
-    // synthetic faces are aligned crops: the image is the face
-    const p = await Predictor.open({ run: bundle, align: 'aligned' });
-    try {
-      return (await p.predict(files)).map((r) => ('error' in r ? assert.fail(r.error) : r.faces[0]!.probabilities));
-    } finally {
-      await p.dispose();
-    }
-  }));
+  const files = openDataset(data)
+    .items('val')
+    .map((i) => i.imagePath);
+  const [a, b] = await Promise.all(
+    [plain, tuned].map(async (bundle) => {
+      // synthetic faces are aligned crops: the image is the face
+      const p = await Predictor.open({ run: bundle, align: 'aligned' });
+      try {
+        return (await p.predict(files)).map((r) => ('error' in r ? assert.fail(r.error) : r.faces[0]!.probabilities));
+      } finally {
+        await p.dispose();
+      }
+    }),
+  );
   assert.equal(a!.length, val.probs.length / 40);
   for (let n = 0; n < a!.length; n++) {
     names.forEach((name, k) => {
@@ -190,7 +197,7 @@ test('export bundle --tune-thresholds: the val-tuned cuts are folded into the bi
   }
 });
 
-test('--init-from: an SSP run starts from a basic run\'s trunk (every shared name and shape), its head as initialised', async () => {
+test("--init-from: an SSP run starts from a basic run's trunk (every shared name and shape), its head as initialised", async () => {
   const data = await smallSynth();
   const avg = join(dir, 'avg');
   const s = tinySettings('attr', data, join(dir, 'ssp-warm'), { method: 'ssp', parserRun, initFrom: avg });
@@ -210,7 +217,7 @@ test('--init-from: an SSP run starts from a basic run\'s trunk (every shared nam
   await assert.rejects(prepareRun(tinySettings('joint', data, join(dir, 'joint-warm'), { initFrom: avg })), /--init-from applies to attr and parser runs only/);
 });
 
-test('--init-from: a parser run starts from another parser run\'s best weights, every one of them', async () => {
+test("--init-from: a parser run starts from another parser run's best weights, every one of them", async () => {
   const data = await smallSynth();
   const p = await prepareRun(tinySettings('parser', data, join(dir, 'parser-warm'), { initFrom: parserRun }));
   try {

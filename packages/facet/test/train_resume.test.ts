@@ -14,10 +14,13 @@ import { smallSynth, tempDir, tinySettings } from './helpers.js';
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 function losses(run: string): Array<[number, number]> {
-  return new RunDir(run).readLog().filter((e) => 'loss' in e).map((e) => [e.step as number, e.loss as number]);
+  return new RunDir(run)
+    .readLog()
+    .filter((e) => 'loss' in e)
+    .map((e) => [e.step as number, e.loss as number]);
 }
 
-test('a resumed run reproduces the uninterrupted run\'s losses exactly', async () => {
+test("a resumed run reproduces the uninterrupted run's losses exactly", async () => {
   const data = await smallSynth();
   const dir = tempDir('resume');
   const whole = tinySettings('parser', data, join(dir, 'whole'));
@@ -36,13 +39,15 @@ test('a resumed run reproduces the uninterrupted run\'s losses exactly', async (
   assert.equal(config.normalization.mean.length, 3);
 });
 
-test('resume: --steps below the run\'s length is refused, saying so; a damaged config.json names its file and field', async () => {
+test("resume: --steps below the run's length is refused, saying so; a damaged config.json names its file and field", async () => {
   const data = await smallSynth();
   const s = tinySettings('parser', data, join(tempDir('resume-refused'), 'run'));
   await trainRun(s, false, 3);
   for (const steps of [2, 3, 5]) {
-    await assert.rejects(prepareRun({ ...s, recipe: { steps } }, true),
-      new RegExp(`--resume .*run --steps ${steps}: the run is set to 6 steps \\(3 done\\); --steps can only extend a resumed run`));
+    await assert.rejects(
+      prepareRun({ ...s, recipe: { steps } }, true),
+      new RegExp(`--resume .*run --steps ${steps}: the run is set to 6 steps \\(3 done\\); --steps can only extend a resumed run`),
+    );
   }
   const path = join(s.out, 'config.json');
   const good = readFileSync(path, 'utf8');
@@ -84,16 +89,43 @@ test('a new run refuses to overwrite an existing one', async () => {
   await assert.rejects(() => prepareRun(tinySettings('parser', data, out)), /already holds a run.*--resume/);
 });
 
-test('kill -9 in the middle of a run, then --resume: the log equals an uninterrupted run\'s', async () => {
+test("kill -9 in the middle of a run, then --resume: the log equals an uninterrupted run's", async () => {
   const data = await smallSynth();
   const dir = tempDir('kill');
-  const args = (out: string): string[] => ['train', 'parser', '--data', data, '--out', out, '--steps', '14', '--batch', '4',
-    '--height', '32', '--width', '26', '--width-mult', '0.0625', '--checkpoint-every', '2', '--eval-every', '100', '--threads', '1',
-    '--seed', '9', '--cache-dir', join(dir, 'cache'), '--quiet'];
-  const run = (a: string[]): Promise<number | null> => new Promise((resolve) => {
-    const c = spawn(process.execPath, [cli, ...a], { stdio: 'ignore' });
-    c.on('exit', (code) => resolve(code));
-  });
+  const args = (out: string): string[] => [
+    'train',
+    'parser',
+    '--data',
+    data,
+    '--out',
+    out,
+    '--steps',
+    '14',
+    '--batch',
+    '4',
+    '--height',
+    '32',
+    '--width',
+    '26',
+    '--width-mult',
+    '0.0625',
+    '--checkpoint-every',
+    '2',
+    '--eval-every',
+    '100',
+    '--threads',
+    '1',
+    '--seed',
+    '9',
+    '--cache-dir',
+    join(dir, 'cache'),
+    '--quiet',
+  ];
+  const run = (a: string[]): Promise<number | null> =>
+    new Promise((resolve) => {
+      const c = spawn(process.execPath, [cli, ...a], { stdio: 'ignore' });
+      c.on('exit', (code) => resolve(code));
+    });
   assert.equal(await run(args(join(dir, 'whole'))), 0);
   const victim = join(dir, 'victim');
   const child = spawn(process.execPath, [cli, ...args(victim)], { stdio: 'ignore' });
@@ -102,8 +134,16 @@ test('kill -9 in the middle of a run, then --resume: the log equals an uninterru
     const t0 = Date.now();
     const poll = setInterval(() => {
       const n = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0;
-      if (n >= 5) { clearInterval(poll); child.kill('SIGKILL'); resolve(); }
-      if (Date.now() - t0 > 120_000) { clearInterval(poll); child.kill('SIGKILL'); reject(new Error('the run never logged 5 steps')); }
+      if (n >= 5) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        resolve();
+      }
+      if (Date.now() - t0 > 120_000) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        reject(new Error('the run never logged 5 steps'));
+      }
     }, 20);
   });
   await new Promise((r) => child.on('exit', r));

@@ -2,7 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  REGION_PALETTE, overlay, labelsToRgb, bilinearResize, colorizeHeat, normalizeHeat, overlayHeat, turbo, viridis, blend, rgbHex,
+  REGION_PALETTE,
+  overlay,
+  labelsToRgb,
+  bilinearResize,
+  colorizeHeat,
+  normalizeHeat,
+  overlayHeat,
+  turbo,
+  viridis,
+  blend,
+  rgbHex,
 } from '../src/viz/index.js';
 import { niceTicks, logTicks, tickLabel, esc } from '../src/viz/svg.js';
 

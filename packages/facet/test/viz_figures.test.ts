@@ -6,8 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import {
-  lossCurves, parseGrid, parseGridLayout, regionWeightMap, regionWeightLayout, heatmapOverlay, overlayHeat, overlay,
-  activationComparison, activationComparisonLayout, strongestChannels, viridis, turbo,
+  lossCurves,
+  parseGrid,
+  parseGridLayout,
+  regionWeightMap,
+  regionWeightLayout,
+  heatmapOverlay,
+  overlayHeat,
+  overlay,
+  activationComparison,
+  activationComparisonLayout,
+  strongestChannels,
+  viridis,
+  turbo,
 } from '../src/viz/index.js';
 import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { REGION_NAMES } from '../src/regions.js';
@@ -46,18 +57,35 @@ test('writes are atomic: no temporary file is left, and a failed write leaves no
 test('lossCurves: a chart of the requested size, log scale and broken series tolerated', async () => {
   const p = join(dir, 'loss.png');
   const pts = Array.from({ length: 50 }, (_, i) => [i * 10, 2 * Math.exp(-i / 10) + 0.05] as [number, number]);
-  await lossCurves([{ name: 'train', points: pts }, { name: 'val', points: [[0, 2], [250, NaN], [490, 0.1]] }], p);
+  await lossCurves(
+    [
+      { name: 'train', points: pts },
+      {
+        name: 'val',
+        points: [
+          [0, 2],
+          [250, NaN],
+          [490, 0.1],
+        ],
+      },
+    ],
+    p,
+  );
   let img = await readRgb(p);
   assert.deepEqual([img.width, img.height], [800, 480]);
   await lossCurves([{ name: 'train', points: [...pts, [500, 0], [510, -1]] }], p, { logY: true, width: 640, height: 360, title: 'log' });
   img = await readRgb(p);
   assert.deepEqual([img.width, img.height], [640, 360]);
   await lossCurves([], p); // empty chart: axes only
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('.')),
+    [],
+  );
 });
 
 test('parseGrid: photo, prediction overlay and truth overlay at their cells', async () => {
-  const w = 40, h = 30;
+  const w = 40,
+    h = 30;
   const rgb = photo(w, h);
   const pred = new Uint8Array(w * h).fill(1); // all hair
   pred[0] = 0; // top-left background
@@ -77,7 +105,12 @@ test('parseGrid: photo, prediction overlay and truth overlay at their cells', as
   const cell = (row: number, col: number) => L.cells.find((c) => c.row === row && c.col === col)!;
   const expPred = overlay(rgb, pred, 0.5);
   const expTruth = overlay(rgb, truth, 0.5);
-  for (const [x, y] of [[0, 0], [5, 7], [39, 29], [20, 15]] as const) {
+  for (const [x, y] of [
+    [0, 0],
+    [5, 7],
+    [39, 29],
+    [20, 15],
+  ] as const) {
     const i = 3 * (y * w + x);
     assert.deepEqual(px(img, cell(0, 0).left + x, cell(0, 0).top + y), [x, y, 200], `photo at ${x},${y}`);
     assert.deepEqual(px(img, cell(0, 1).left + x, cell(0, 1).top + y), Array.from(expPred.subarray(i, i + 3)), `pred at ${x},${y}`);
@@ -105,7 +138,11 @@ test('regionWeightMap: cells coloured by weight, size from the layout', async ()
   const img = await readRgb(p);
   assert.deepEqual([img.width, img.height], [L.width, L.height]);
   // a cell's corner area (away from its centred text and outlines) has the colour of its value
-  for (const [a, r] of [[0, 0], [1, 3], [2, 6]] as const) {
+  for (const [a, r] of [
+    [0, 0],
+    [1, 3],
+    [2, 6],
+  ] as const) {
     const c = L.cell(a, r);
     const got = px(img, c.left + 6, c.top + 4);
     const want = viridis(m[a * 7 + r]!);
@@ -119,7 +156,8 @@ test('regionWeightMap: cells coloured by weight, size from the layout', async ()
 });
 
 test('heatmapOverlay: exact blended pixels undecorated; decorated figure is larger', async () => {
-  const w = 12, h = 14;
+  const w = 12,
+    h = 14;
   const rgb = photo(w, h);
   const heat = { data: new Float32Array(14 * 12).map((_, i) => i), height: 14, width: 12 };
   const p = join(dir, 'heat.png');
@@ -127,7 +165,8 @@ test('heatmapOverlay: exact blended pixels undecorated; decorated figure is larg
   const img = await readRgb(p);
   assert.deepEqual([img.width, img.height], [w, h]);
   // same grid as the photo: no interpolation; top-left is the minimum, bottom-right the maximum
-  const t0 = turbo(0), t1 = turbo(1);
+  const t0 = turbo(0),
+    t1 = turbo(1);
   assert.deepEqual(px(img, 0, 0), [Math.round(0.5 * 0 + 0.5 * t0[0]), Math.round(0.5 * 0 + 0.5 * t0[1]), Math.round(0.5 * 200 + 0.5 * t0[2])]);
   assert.deepEqual(px(img, 11, 13), [Math.round(0.5 * 11 + 0.5 * t1[0]), Math.round(0.5 * 13 + 0.5 * t1[1]), Math.round(0.5 * 200 + 0.5 * t1[2])]);
   assert.deepEqual(Array.from(img.data), Array.from(overlayHeat(rgb, w, h, heat, { alpha: 0.5 })));
@@ -141,20 +180,39 @@ test('strongestChannels: by mean or max, strongest first', () => {
   // 3 channels of 1×2: means [1, 3, 2], maxes [2, 3, 4]
   const act = new Float32Array([0, 2, 3, 3, 0, 4]);
   const byMean = strongestChannels(act, 3, 1, 2, 2);
-  assert.deepEqual(byMean.map((m) => [m.channel, m.score]), [[1, 3], [2, 2]]);
+  assert.deepEqual(
+    byMean.map((m) => [m.channel, m.score]),
+    [
+      [1, 3],
+      [2, 2],
+    ],
+  );
   assert.deepEqual(Array.from(byMean[1]!.data), [0, 4]);
-  assert.deepEqual(strongestChannels(act, 3, 1, 2, 5, 'max').map((m) => m.channel), [2, 1, 0]);
+  assert.deepEqual(
+    strongestChannels(act, 3, 1, 2, 5, 'max').map((m) => m.channel),
+    [2, 1, 0],
+  );
   assert.throws(() => strongestChannels(act, 2, 1, 2, 1), /6 values for 2×1×2/);
 });
 
-test('activationComparison: photo and each method\'s maps where the layout says', async () => {
-  const w = 24, h = 28;
+test("activationComparison: photo and each method's maps where the layout says", async () => {
+  const w = 24,
+    h = 28;
   const rgb = photo(w, h);
   const map = (v: number) => ({ channel: v, height: 2, width: 2, data: new Float32Array([v, v + 1, v + 2, v + 3]) });
   const input = {
     methods: ['Avg. Pooling', 'SSP'],
     items: [
-      { rgb, width: w, height: h, maps: [[map(0), map(1), map(2)], [map(5), map(6)]], caption: 'a' },
+      {
+        rgb,
+        width: w,
+        height: h,
+        maps: [
+          [map(0), map(1), map(2)],
+          [map(5), map(6)],
+        ],
+        caption: 'a',
+      },
       { rgb, width: w, height: h, maps: [[map(0)], [map(5)]] },
     ],
   };
@@ -169,7 +227,11 @@ test('activationComparison: photo and each method\'s maps where the layout says'
   assert.deepEqual(px(img, ph.left + 3, ph.top + 4), [3, 4, 200]);
   const exp = overlayHeat(rgb, w, h, input.items[0]!.maps[1]![1]!, { alpha: 0.6 });
   const c = L.map(0, 1, 1);
-  for (const [x, y] of [[0, 0], [23, 27], [10, 13]] as const) {
+  for (const [x, y] of [
+    [0, 0],
+    [23, 27],
+    [10, 13],
+  ] as const) {
     const i = 3 * (y * w + x);
     assert.deepEqual(px(img, c.left + x, c.top + y), Array.from(exp.subarray(i, i + 3)), `SSP #2 at ${x},${y}`);
   }

@@ -35,7 +35,7 @@ declare const self: { crossOriginIsolated: boolean };
 declare const window: { facet: { probabilities: number[]; photo: string } };
 
 const SCREENSHOT = process.env.FACET_SCREENSHOT ?? '/tmp/facet-web.png';
-test('prerequisites: Debian\'s chromium and the built page', () => {
+test("prerequisites: Debian's chromium and the built page", () => {
   assert.equal(missingBrowserPrerequisite(), null);
 });
 
@@ -106,7 +106,9 @@ describe('web: the page in chromium', { skip: missingBrowserPrerequisite() ?? fa
     // the browser's preprocessing (canvas, no resize at the bundle's size) matches sharp's closely
     const browserProbs = await page.evaluate(() => window.facet.probabilities);
     // the page runs the model on the whole image (an aligned crop): so does the server with ?align=aligned
-    const server = (await (await fetch(new URL('/v1/predict?align=aligned', s.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })).json()) as {
+    const server = (await (
+      await fetch(new URL('/v1/predict?align=aligned', s.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })
+    ).json()) as {
       faces: Array<{ attributes: Record<string, number> }>;
     };
     const serverProbs = Object.values(server.faces[0]!.attributes);
@@ -156,11 +158,14 @@ describe('web: the page in chromium', { skip: missingBrowserPrerequisite() ?? fa
     const before = await page.evaluate(() => window.facet.photo);
     let delivered = false;
     // hold the sample's bytes back until the junk file has been chosen
-    await page.route((url) => url.pathname.startsWith('/samples/'), async (route) => {
-      await new Promise((r) => setTimeout(r, 1000));
-      await route.continue();
-      delivered = true;
-    });
+    await page.route(
+      (url) => url.pathname.startsWith('/samples/'),
+      async (route) => {
+        await new Promise((r) => setTimeout(r, 1000));
+        await route.continue();
+        delivered = true;
+      },
+    );
     try {
       await sample.click();
       await page.setInputFiles('#file', { name: 'junk2.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('still not an image') });
@@ -190,7 +195,9 @@ describe('web: the page in chromium', { skip: missingBrowserPrerequisite() ?? fa
       await p.setInputFiles('#file', { name: 'face.jpg', mimeType: 'image/jpeg', buffer: jpeg });
       await waitUntil(p, '40 attribute rows (int8)', () => document.querySelectorAll('#attributes .attr-row').length === 40, '', 60_000);
       const browserProbs = await p.evaluate(() => window.facet.probabilities);
-      const server = (await (await fetch(new URL('/v1/predict?align=aligned', int8.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })).json()) as {
+      const server = (await (
+        await fetch(new URL('/v1/predict?align=aligned', int8.url), { method: 'POST', body: jpeg, headers: { 'content-type': 'image/jpeg' } })
+      ).json()) as {
         faces: Array<{ attributes: Record<string, number> }>;
       };
       const diff = Math.max(...Object.values(server.faces[0]!.attributes).map((v, i) => Math.abs(v - browserProbs[i]!)));

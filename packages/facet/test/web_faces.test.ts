@@ -38,7 +38,7 @@ declare const document: {
 declare const window: { facet?: { photo: string; face: number; faces: PageFace[]; probabilities: number[]; attributeNames: string[] } };
 
 const SCREENSHOT = process.env.FACET_FACES_SCREENSHOT ?? '/tmp/facet-web-faces.png';
-test('prerequisites: Debian\'s chromium and the built page', () => {
+test("prerequisites: Debian's chromium and the built page", () => {
   assert.equal(missingBrowserPrerequisite(), null);
 });
 
@@ -59,17 +59,28 @@ function inPhoto(p: Paste, x: number, y: number): [number, number] {
 }
 
 async function composePhoto(pastes: Paste[]): Promise<Buffer> {
-  const layers = await Promise.all(pastes.map(async (p) => ({
-    input: await sharp(join(CROPS, p.name)).resize(Math.round(178 * p.scale), Math.round(218 * p.scale)).toBuffer(),
-    left: p.left, top: p.top,
-  })));
+  const layers = await Promise.all(
+    pastes.map(async (p) => ({
+      input: await sharp(join(CROPS, p.name))
+        .resize(Math.round(178 * p.scale), Math.round(218 * p.scale))
+        .toBuffer(),
+      left: p.left,
+      top: p.top,
+    })),
+  );
   // PNG: the page and sharp decode it to the same pixels (a JPEG's decoders may differ by a level)
-  return sharp({ create: { ...PHOTO, channels: 3, background: '#7f8288' } }).composite(layers).png().toBuffer();
+  return sharp({ create: { ...PHOTO, channels: 3, background: '#7f8288' } })
+    .composite(layers)
+    .png()
+    .toBuffer();
 }
 
 describe('web: the page finds the faces of a group photo', { skip: missingBrowserPrerequisite() ?? false }, () => {
   // the first two of CelebA's photos (by name) that have both an official crop and the wild original
-  const names = readdirSync(WILD).filter((f) => existsSync(join(CROPS, f))).sort().slice(0, 2);
+  const names = readdirSync(WILD)
+    .filter((f) => existsSync(join(CROPS, f)))
+    .sort()
+    .slice(0, 2);
   const pastes: Paste[] = [
     { name: names[0]!, scale: 1.5, left: 50, top: 70 },
     { name: names[1]!, scale: 1.2, left: 480, top: 200 },
@@ -129,7 +140,13 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
     await page.goto(s.url);
     await page.waitForSelector('body.ready', { timeout: 60_000 });
     await page.setInputFiles('#file', { name: 'two.png', mimeType: 'image/png', buffer: png });
-    await waitUntil(page, 'two face boxes', () => document.querySelectorAll('.face-box').length === 2 && !document.body.classList.contains('busy'), '', 120_000);
+    await waitUntil(
+      page,
+      'two face boxes',
+      () => document.querySelectorAll('.face-box').length === 2 && !document.body.classList.contains('busy'),
+      '',
+      120_000,
+    );
     shown = await page.evaluate(() => window.facet!.faces);
     console.log(`# two faces boxed in the page after ${Date.now() - t0} ms: ${await page.textContent('#status')}`);
     assert.equal(shown.length, 2);
@@ -140,10 +157,16 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
       const [x, y, w, h] = f.box;
       const [cx, cy] = [x + w / 2, y + h / 2];
       const [fx, fy] = inPhoto(p, 89, 132); // the face's middle in the aligned frame (between the eyes and the mouth)
-      assert.ok(Math.abs(cx - fx) < 0.15 * w && Math.abs(cy - fy) < 0.2 * h, `face ${i}: box centre (${cx.toFixed(0)}, ${cy.toFixed(0)}), pasted face at (${fx.toFixed(0)}, ${fy.toFixed(0)})`);
+      assert.ok(
+        Math.abs(cx - fx) < 0.15 * w && Math.abs(cy - fy) < 0.2 * h,
+        `face ${i}: box centre (${cx.toFixed(0)}, ${cy.toFixed(0)}), pasted face at (${fx.toFixed(0)}, ${fy.toFixed(0)})`,
+      );
       assert.ok(w > 70 * p.scale && w < 178 * p.scale, `face ${i}: box width ${w.toFixed(0)} for a face pasted at ${p.scale}×`);
       // the eyes land where the template puts them in the pasted crop (CelebA's own alignment scatters them ~2 px)
-      for (const [k, t] of [[0, le!], [1, re!]] as const) {
+      for (const [k, t] of [
+        [0, le!],
+        [1, re!],
+      ] as const) {
         const [ex, ey] = inPhoto(p, t.x, t.y);
         const d = Math.hypot(f.landmarks[2 * k]! - ex, f.landmarks[2 * k + 1]! - ey);
         assert.ok(d < 6 * p.scale, `face ${i}, ${t.name}: ${d.toFixed(1)} px from where it was pasted`);
@@ -158,7 +181,7 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
     });
   });
 
-  it('clicking each face shows that face\'s attributes, as the server answers them', async () => {
+  it("clicking each face shows that face's attributes, as the server answers them", async () => {
     const names = server.faces[0]!.attributes;
     const attrNames = Object.keys(names);
     const perFace: number[][] = [];
@@ -173,9 +196,12 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
       console.log(`# face ${i}: page vs server max |Δp| = ${diff.toExponential(2)}`);
       assert.ok(diff < 1e-3, `face ${i}: the page's probabilities differ from the server's by ${diff}`);
       // the bars show them: each row's value is its probability
-      const rows = await page.locator('#attributes .attr-row').evaluateAll((els) => els.map((e) => [e.getAttribute('data-attribute'), e.querySelector('.attr-value')?.textContent]));
+      const rows = await page
+        .locator('#attributes .attr-row')
+        .evaluateAll((els) => els.map((e) => [e.getAttribute('data-attribute'), e.querySelector('.attr-value')?.textContent]));
       assert.equal(rows.length, 40);
-      for (const [name, text] of rows) assert.ok(Math.abs(Number(text) - server.faces[i]!.attributes[name!]!) <= 0.0051, `face ${i}, ${name}: bar says ${text}`);
+      for (const [name, text] of rows)
+        assert.ok(Math.abs(Number(text) - server.faces[i]!.attributes[name!]!) <= 0.0051, `face ${i}, ${name}: bar says ${text}`);
       perFace[i] = probs;
     }
     // the two faces' answers differ by far more than the page and the server do
@@ -190,18 +216,33 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
     await page.selectOption('#align-mode', 'detect');
     try {
       await page.setInputFiles('#file', { name: 'crop.png', mimeType: 'image/png', buffer: crop });
-      await waitUntil(page, 'one face box on the crop', () => window.facet?.photo === 'crop.png' && document.querySelectorAll('.face-box').length === 1 && !document.body.classList.contains('busy'), '', 60_000);
+      await waitUntil(
+        page,
+        'one face box on the crop',
+        () => window.facet?.photo === 'crop.png' && document.querySelectorAll('.face-box').length === 1 && !document.body.classList.contains('busy'),
+        '',
+        60_000,
+      );
       const res = await fetch(new URL('/v1/predict', s.url), { method: 'POST', body: new Uint8Array(crop), headers: { 'content-type': 'image/png' } });
       const node = (await res.json()) as PredictionJson;
       const probs = await page.evaluate(() => window.facet!.probabilities);
       const diff = Math.max(...Object.values(node.faces[0]!.attributes).map((v, a) => Math.abs(v - probs[a]!)));
       assert.ok(diff < 1e-3, `the crop's face: page vs server |Δp| ${diff}`);
-      const w = 320, h = 240;
+      const w = 320,
+        h = 240;
       const data = new Uint8Array(w * h * 3);
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set([x * 0.8, y, 128], (y * w + x) * 3);
-      const gradient = await sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+      const gradient = await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toBuffer();
       await page.setInputFiles('#file', { name: 'gradient.png', mimeType: 'image/png', buffer: gradient });
-      await waitUntil(page, 'the no-face status', () => (document.querySelector('#status')?.textContent ?? '').includes('gradient.png: no face found'), '', 60_000);
+      await waitUntil(
+        page,
+        'the no-face status',
+        () => (document.querySelector('#status')?.textContent ?? '').includes('gradient.png: no face found'),
+        '',
+        60_000,
+      );
       assert.equal(await page.locator('.face-box').count(), 0);
       assert.deepEqual(await page.evaluate(() => window.facet!.faces), []);
     } finally {
@@ -221,7 +262,13 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
       await p.waitForSelector('body.ready', { timeout: 60_000 });
       assert.match((await p.textContent('#status')) ?? '', /89×109/);
       await p.setInputFiles('#file', { name: 'two.png', mimeType: 'image/png', buffer: png });
-      await waitUntil(p, 'two face boxes (89×109)', () => document.querySelectorAll('.face-box').length === 2 && !document.body.classList.contains('busy'), '', 120_000);
+      await waitUntil(
+        p,
+        'two face boxes (89×109)',
+        () => document.querySelectorAll('.face-box').length === 2 && !document.body.classList.contains('busy'),
+        '',
+        120_000,
+      );
       for (const i of [0, 1]) {
         await p.locator('.face-box').nth(i).click();
         await waitUntil(p, `face ${i} shown (89×109)`, (k) => window.facet?.face === Number(k), String(i), 10_000);
@@ -239,10 +286,17 @@ describe('web: the page finds the faces of a group photo', { skip: missingBrowse
     }
   });
 
-  it('Human\'s files came from facet\'s server, nothing from another origin; no errors', async () => {
+  it("Human's files came from facet's server, nothing from another origin; no errors", async () => {
     const path = (u: string): string => new URL(u).pathname;
-    for (const f of ['/human/models/blazeface.json', '/human/models/facemesh.bin']) assert.ok(requested.some((u) => path(u) === f), `${f} was requested`);
-    assert.ok(requested.some((u) => /^\/human\/wasm\/tfjs-backend-wasm.*\.wasm$/.test(path(u))), 'a tfjs wasm binary was requested from /human/wasm/');
+    for (const f of ['/human/models/blazeface.json', '/human/models/facemesh.bin'])
+      assert.ok(
+        requested.some((u) => path(u) === f),
+        `${f} was requested`,
+      );
+    assert.ok(
+      requested.some((u) => /^\/human\/wasm\/tfjs-backend-wasm.*\.wasm$/.test(path(u))),
+      'a tfjs wasm binary was requested from /human/wasm/',
+    );
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);
   });

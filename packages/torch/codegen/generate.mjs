@@ -17,31 +17,47 @@ const camel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 // C++ reader per argument type, the TS type the typed function takes, and the type the
 // addon's function takes (a Tensor passes as its handle).
 const TYPES = {
-  'Tensor':         { read: (i, n) => `at::Tensor& ${n} = a.tensor(${i}, "${n}");`, ts: 'Tensor', native: 'NativeHandle', pass: (n) => `${n}.handle` },
-  'Tensor?':        { read: (i, n) => `auto ${n} = a.optTensor(${i}, "${n}");`, ts: 'Tensor | null', native: 'NativeHandle | null', pass: (n) => `${n} === null ? null : ${n}.handle` },
-  'Tensor[]':       { read: (i, n) => `auto ${n} = a.tensorList(${i}, "${n}");`, ts: 'Tensor[]', native: 'NativeHandle[]', pass: (n) => `${n}.map((t) => t.handle)` },
-  'TensorOrScalar': { read: (i, n) => `at::Tensor ${n} = a.tensorOrScalar(${i}, "${n}");`, ts: 'Tensor | number', native: 'NativeHandle | number', pass: (n) => `typeof ${n} === 'number' ? ${n} : ${n}.handle` },
-  'Scalar':         { read: (i, n) => `at::Scalar ${n} = a.scalar(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
-  'Scalar?':        { read: (i, n) => `auto ${n} = a.optScalar(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
-  'int':            { read: (i, n) => `int64_t ${n} = a.integer(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
-  'int?':           { read: (i, n) => `auto ${n} = a.optInteger(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
-  'int[]':          { read: (i, n) => `std::vector<int64_t> ${n} = a.intList(${i}, "${n}");`, ts: 'number[]', native: 'number[]', pass: (n) => n },
-  'int[]?':         { read: (i, n) => `auto ${n}_storage = a.optIntList(${i}, "${n}");\n    at::OptionalIntArrayRef ${n} = ${n}_storage ? at::OptionalIntArrayRef(*${n}_storage) : at::OptionalIntArrayRef();`, ts: 'number[] | null', native: 'number[] | null', pass: (n) => n },
-  'float':          { read: (i, n) => `double ${n} = a.real(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
-  'float?':         { read: (i, n) => `auto ${n} = a.optReal(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
-  'bool':           { read: (i, n) => `bool ${n} = a.boolean(${i}, "${n}");`, ts: 'boolean', native: 'boolean', pass: (n) => n },
-  'str':            { read: (i, n) => `std::string ${n} = a.str(${i}, "${n}");`, ts: 'string', native: 'string', pass: (n) => n },
-  'ScalarType':     { read: (i, n) => `at::ScalarType ${n} = a.dtype(${i}, "${n}");`, ts: 'DType', native: 'DType', pass: (n) => n },
-  'ScalarType?':    { read: (i, n) => `auto ${n} = a.optDtype(${i}, "${n}");`, ts: 'DType | null', native: 'DType | null', pass: (n) => n },
-  'MemoryFormat':   { read: (i, n) => `at::MemoryFormat ${n} = a.memoryFormat(${i}, "${n}");`, ts: 'MemoryFormat', native: 'MemoryFormat', pass: (n) => n },
-  'Device':         { read: (i, n) => `at::Device ${n} = a.device(${i}, "${n}");`, ts: 'string', native: 'string', pass: (n) => n },
+  Tensor: { read: (i, n) => `at::Tensor& ${n} = a.tensor(${i}, "${n}");`, ts: 'Tensor', native: 'NativeHandle', pass: (n) => `${n}.handle` },
+  'Tensor?': {
+    read: (i, n) => `auto ${n} = a.optTensor(${i}, "${n}");`,
+    ts: 'Tensor | null',
+    native: 'NativeHandle | null',
+    pass: (n) => `${n} === null ? null : ${n}.handle`,
+  },
+  'Tensor[]': { read: (i, n) => `auto ${n} = a.tensorList(${i}, "${n}");`, ts: 'Tensor[]', native: 'NativeHandle[]', pass: (n) => `${n}.map((t) => t.handle)` },
+  TensorOrScalar: {
+    read: (i, n) => `at::Tensor ${n} = a.tensorOrScalar(${i}, "${n}");`,
+    ts: 'Tensor | number',
+    native: 'NativeHandle | number',
+    pass: (n) => `typeof ${n} === 'number' ? ${n} : ${n}.handle`,
+  },
+  Scalar: { read: (i, n) => `at::Scalar ${n} = a.scalar(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
+  'Scalar?': { read: (i, n) => `auto ${n} = a.optScalar(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
+  int: { read: (i, n) => `int64_t ${n} = a.integer(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
+  'int?': { read: (i, n) => `auto ${n} = a.optInteger(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
+  'int[]': { read: (i, n) => `std::vector<int64_t> ${n} = a.intList(${i}, "${n}");`, ts: 'number[]', native: 'number[]', pass: (n) => n },
+  'int[]?': {
+    read: (i, n) =>
+      `auto ${n}_storage = a.optIntList(${i}, "${n}");\n    at::OptionalIntArrayRef ${n} = ${n}_storage ? at::OptionalIntArrayRef(*${n}_storage) : at::OptionalIntArrayRef();`,
+    ts: 'number[] | null',
+    native: 'number[] | null',
+    pass: (n) => n,
+  },
+  float: { read: (i, n) => `double ${n} = a.real(${i}, "${n}");`, ts: 'number', native: 'number', pass: (n) => n },
+  'float?': { read: (i, n) => `auto ${n} = a.optReal(${i}, "${n}");`, ts: 'number | null', native: 'number | null', pass: (n) => n },
+  bool: { read: (i, n) => `bool ${n} = a.boolean(${i}, "${n}");`, ts: 'boolean', native: 'boolean', pass: (n) => n },
+  str: { read: (i, n) => `std::string ${n} = a.str(${i}, "${n}");`, ts: 'string', native: 'string', pass: (n) => n },
+  ScalarType: { read: (i, n) => `at::ScalarType ${n} = a.dtype(${i}, "${n}");`, ts: 'DType', native: 'DType', pass: (n) => n },
+  'ScalarType?': { read: (i, n) => `auto ${n} = a.optDtype(${i}, "${n}");`, ts: 'DType | null', native: 'DType | null', pass: (n) => n },
+  MemoryFormat: { read: (i, n) => `at::MemoryFormat ${n} = a.memoryFormat(${i}, "${n}");`, ts: 'MemoryFormat', native: 'MemoryFormat', pass: (n) => n },
+  Device: { read: (i, n) => `at::Device ${n} = a.device(${i}, "${n}");`, ts: 'string', native: 'string', pass: (n) => n },
 };
 const RETURNS = {
-  'Tensor':           { cc: (e) => `wrapTensor(env, ${e})`, ts: 'Tensor', native: 'NativeHandle', wrap: (e) => `wrap(${e})` },
-  'Tensor[]':         { cc: (e) => `wrapList(env, ${e})`, ts: 'Tensor[]', native: 'NativeHandle[]', wrap: (e) => `${e}.map(wrap)` },
+  Tensor: { cc: (e) => `wrapTensor(env, ${e})`, ts: 'Tensor', native: 'NativeHandle', wrap: (e) => `wrap(${e})` },
+  'Tensor[]': { cc: (e) => `wrapList(env, ${e})`, ts: 'Tensor[]', native: 'NativeHandle[]', wrap: (e) => `${e}.map(wrap)` },
   '(Tensor, Tensor)': { cc: (e) => `wrapPair(env, ${e})`, ts: '[Tensor, Tensor]', native: '[NativeHandle, NativeHandle]', wrap: (e) => `wrapPair(${e})` },
-  'bool':             { cc: (e) => `Napi::Boolean::New(env, ${e})`, ts: 'boolean', native: 'boolean', wrap: (e) => e },
-  'self':             { cc: (e) => `(${e}, info[0])`, ts: 'Tensor', native: 'NativeHandle', wrap: null },
+  bool: { cc: (e) => `Napi::Boolean::New(env, ${e})`, ts: 'boolean', native: 'boolean', wrap: (e) => e },
+  self: { cc: (e) => `(${e}, info[0])`, ts: 'Tensor', native: 'NativeHandle', wrap: null },
 };
 const CPP_RESERVED = new Set(['from', 'to', 'default', 'template', 'new', 'delete', 'operator', 'int', 'float']);
 
@@ -54,11 +70,16 @@ function parseDefault(text) {
 }
 
 function splitTopLevel(s) {
-  const parts = []; let depth = 0; let cur = '';
+  const parts = [];
+  let depth = 0;
+  let cur = '';
   for (const ch of s) {
     if (ch === '[' || ch === '(') depth++;
     if (ch === ']' || ch === ')') depth--;
-    if (ch === ',' && depth === 0) { parts.push(cur.trim()); cur = ''; } else cur += ch;
+    if (ch === ',' && depth === 0) {
+      parts.push(cur.trim());
+      cur = '';
+    } else cur += ch;
   }
   if (cur.trim()) parts.push(cur.trim());
   return parts;
@@ -112,9 +133,7 @@ function tsParams(op, skipSelf) {
 function tsFunction(op) {
   const passed = op.args.map((a) => TYPES[a.type].pass(camel(a.name))).join(', ');
   const call = `native.${op.name}(${passed})`;
-  const body = op.ret === 'self'
-    ? `${call};\n  return ${camel(op.args[0].name)};`
-    : `return ${RETURNS[op.ret].wrap(call)};`;
+  const body = op.ret === 'self' ? `${call};\n  return ${camel(op.args[0].name)};` : `return ${RETURNS[op.ret].wrap(call)};`;
   return `export function ${op.js}(${tsParams(op, false)}): ${RETURNS[op.ret].ts} {\n  ${body}\n}`;
 }
 
@@ -163,7 +182,10 @@ ${parsed.map(tsFunction).join('\n\n')}
 export abstract class TensorOps {
   abstract get handle(): NativeHandle;
 
-${parsed.filter((op) => op.method).map(tsMethod).join('\n\n')}
+${parsed
+  .filter((op) => op.method)
+  .map(tsMethod)
+  .join('\n\n')}
 }
 `;
 

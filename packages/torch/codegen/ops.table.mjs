@@ -16,8 +16,14 @@ export const ops = [
   factory('ones(int[] size, ScalarType dtype="float32", Device device="cpu") -> Tensor', `at::ones(size, ${opts})`),
   factory('empty(int[] size, ScalarType dtype="float32", Device device="cpu") -> Tensor', `at::empty(size, ${opts})`),
   factory('full(int[] size, Scalar fill_value, ScalarType dtype="float32", Device device="cpu") -> Tensor', `at::full(size, fill_value, ${opts})`),
-  factory('arange(Scalar start, Scalar end, Scalar step=1, ScalarType dtype="float32", Device device="cpu") -> Tensor', `at::arange(start, end, step, ${opts})`),
-  factory('linspace(Scalar start, Scalar end, int steps, ScalarType dtype="float32", Device device="cpu") -> Tensor', `at::linspace(start, end, steps, ${opts})`),
+  factory(
+    'arange(Scalar start, Scalar end, Scalar step=1, ScalarType dtype="float32", Device device="cpu") -> Tensor',
+    `at::arange(start, end, step, ${opts})`,
+  ),
+  factory(
+    'linspace(Scalar start, Scalar end, int steps, ScalarType dtype="float32", Device device="cpu") -> Tensor',
+    `at::linspace(start, end, steps, ${opts})`,
+  ),
   factory('eye(int n, ScalarType dtype="float32", Device device="cpu") -> Tensor', `at::eye(n, ${opts})`),
   factory('rand(int[] size, ScalarType dtype="float32", Device device="cpu") -> Tensor', `at::rand(size, ${opts})`),
   factory('randn(int[] size, ScalarType dtype="float32", Device device="cpu") -> Tensor', `at::randn(size, ${opts})`),
@@ -79,8 +85,10 @@ export const ops = [
 
   // ---- reductions ----
   { decl: 'sum(Tensor self, int[]? dim=None, bool keepdim=False, ScalarType? dtype=None) -> Tensor' },
-  { decl: 'mean(Tensor self, int[]? dim=None, bool keepdim=False, ScalarType? dtype=None) -> Tensor',
-    cpp: 'dim ? at::mean(self, *dim, keepdim, dtype) : at::mean(self, dtype)' },
+  {
+    decl: 'mean(Tensor self, int[]? dim=None, bool keepdim=False, ScalarType? dtype=None) -> Tensor',
+    cpp: 'dim ? at::mean(self, *dim, keepdim, dtype) : at::mean(self, dtype)',
+  },
   { decl: 'var(Tensor self, int[]? dim=None, bool unbiased=True, bool keepdim=False) -> Tensor', js: 'variance' },
   { decl: 'std(Tensor self, int[]? dim=None, bool unbiased=True, bool keepdim=False) -> Tensor' },
   { decl: 'amax(Tensor self, int[] dim=[], bool keepdim=False) -> Tensor' },
@@ -104,21 +112,34 @@ export const ops = [
 
   // ---- neural-network layers ----
   { decl: 'conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[] stride=[1, 1], int[] padding=[0, 0], int[] dilation=[1, 1], int groups=1) -> Tensor' },
-  { decl: 'conv_transpose2d(Tensor input, Tensor weight, Tensor? bias=None, int[] stride=[1, 1], int[] padding=[0, 0], int[] output_padding=[0, 0], int groups=1, int[] dilation=[1, 1]) -> Tensor' },
-  { decl: 'batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum=0.1, float eps=1e-05) -> Tensor',
-    cpp: 'at::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, true)' },
+  {
+    decl: 'conv_transpose2d(Tensor input, Tensor weight, Tensor? bias=None, int[] stride=[1, 1], int[] padding=[0, 0], int[] output_padding=[0, 0], int groups=1, int[] dilation=[1, 1]) -> Tensor',
+  },
+  {
+    decl: 'batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum=0.1, float eps=1e-05) -> Tensor',
+    cpp: 'at::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, true)',
+  },
   { decl: 'max_pool2d(Tensor input, int[] kernel_size, int[] stride=[], int[] padding=[0, 0], int[] dilation=[1, 1], bool ceil_mode=False) -> Tensor' },
-  { decl: 'avg_pool2d(Tensor input, int[] kernel_size, int[] stride=[], int[] padding=[0, 0], bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor' },
+  {
+    decl: 'avg_pool2d(Tensor input, int[] kernel_size, int[] stride=[], int[] padding=[0, 0], bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor',
+  },
   { decl: 'adaptive_avg_pool2d(Tensor input, int[] output_size) -> Tensor' },
   { decl: 'adaptive_max_pool2d(Tensor input, int[] output_size) -> Tensor', cpp: 'std::get<0>(at::adaptive_max_pool2d(input, output_size))' },
   { decl: 'upsample_nearest2d(Tensor input, int[] output_size) -> Tensor', cpp: 'at::upsample_nearest2d(input, output_size, c10::nullopt, c10::nullopt)' },
-  { decl: 'upsample_bilinear2d(Tensor input, int[] output_size, bool align_corners=False) -> Tensor',
-    cpp: 'at::upsample_bilinear2d(input, output_size, align_corners, c10::nullopt, c10::nullopt)' },
+  {
+    decl: 'upsample_bilinear2d(Tensor input, int[] output_size, bool align_corners=False) -> Tensor',
+    cpp: 'at::upsample_bilinear2d(input, output_size, align_corners, c10::nullopt, c10::nullopt)',
+  },
   { decl: 'dropout(Tensor input, float p, bool train) -> Tensor' },
   { decl: 'binary_cross_entropy_with_logits(Tensor input, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=1) -> Tensor' },
-  { decl: 'cross_entropy(Tensor input, Tensor target, Tensor? weight=None, int reduction=1, int ignore_index=-100, float label_smoothing=0.0) -> Tensor',
-    cpp: 'at::cross_entropy_loss(input, target, weight, reduction, ignore_index, label_smoothing)' },
-  { decl: 'nll_loss(Tensor input, Tensor target, Tensor? weight=None, int reduction=1, int ignore_index=-100) -> Tensor', cpp: 'at::nll_loss_nd(input, target, weight, reduction, ignore_index)' },
+  {
+    decl: 'cross_entropy(Tensor input, Tensor target, Tensor? weight=None, int reduction=1, int ignore_index=-100, float label_smoothing=0.0) -> Tensor',
+    cpp: 'at::cross_entropy_loss(input, target, weight, reduction, ignore_index, label_smoothing)',
+  },
+  {
+    decl: 'nll_loss(Tensor input, Tensor target, Tensor? weight=None, int reduction=1, int ignore_index=-100) -> Tensor',
+    cpp: 'at::nll_loss_nd(input, target, weight, reduction, ignore_index)',
+  },
   { decl: 'mse_loss(Tensor input, Tensor target, int reduction=1) -> Tensor' },
   { decl: 'one_hot(Tensor self, int num_classes=-1) -> Tensor' },
 

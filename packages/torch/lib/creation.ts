@@ -23,12 +23,19 @@ function flatten(data: Nested, shape: number[], out: number[], depth = 0): void 
 
 function typedFrom(values: ArrayLike<number>, dtype: DType): AnyTypedArray {
   switch (dtype) {
-    case 'float32': return Float32Array.from(values);
-    case 'float64': return Float64Array.from(values);
-    case 'int64': return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
-    case 'int32': return Int32Array.from(values);
-    case 'uint8': case 'bool': return Uint8Array.from(values);
-    default: throw new TypeError(`tensor: build ${dtype} from float32 with .toDtype()`);
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
+    case 'int32':
+      return Int32Array.from(values);
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(values);
+    default:
+      throw new TypeError(`tensor: build ${dtype} from float32 with .toDtype()`);
   }
 }
 
@@ -52,7 +59,7 @@ export function tensor(data: AnyTypedArray | Nested, shapeOrOptions?: number[] |
     const inferred: number[] = [];
     flatten(data, inferred, flat);
     shape ??= inferred;
-    dtype = options.dtype === 'bfloat16' || options.dtype === 'float16' ? 'float32' : options.dtype ?? 'float32';
+    dtype = options.dtype === 'bfloat16' || options.dtype === 'float16' ? 'float32' : (options.dtype ?? 'float32');
     typed = typedFrom(flat, dtype);
   }
   let t = new Tensor(native.fromBuffer(typed, shape, dtype));

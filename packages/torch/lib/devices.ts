@@ -10,7 +10,9 @@ import { native } from './native.js';
  */
 export function loadedLibtorch(): string | null {
   try {
-    const line = readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => /\/libtorch_cpu\.so/.test(l));
+    const line = readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .find((l) => /\/libtorch_cpu\.so/.test(l));
     const path = line?.slice(line.indexOf('/'));
     return path ? dirname(path) : null;
   } catch {

@@ -5,15 +5,27 @@ export const DTYPES: readonly DType[] = ['float32', 'float64', 'bfloat16', 'floa
 
 /** Bytes per element. */
 export const ELEMENT_SIZE: Record<DType, number> = {
-  float32: 4, float64: 8, bfloat16: 2, float16: 2, int64: 8, int32: 4, uint8: 1, bool: 1,
+  float32: 4,
+  float64: 8,
+  bfloat16: 2,
+  float16: 2,
+  int64: 8,
+  int32: 4,
+  uint8: 1,
+  bool: 1,
 };
 
-export type TypedArrayFor<D extends DType> = D extends 'float32' ? Float32Array
-  : D extends 'float64' ? Float64Array
-  : D extends 'int64' ? BigInt64Array
-  : D extends 'int32' ? Int32Array
-  : D extends 'uint8' | 'bool' ? Uint8Array
-  : Uint16Array; // bfloat16 / float16 as raw bits
+export type TypedArrayFor<D extends DType> = D extends 'float32'
+  ? Float32Array
+  : D extends 'float64'
+    ? Float64Array
+    : D extends 'int64'
+      ? BigInt64Array
+      : D extends 'int32'
+        ? Int32Array
+        : D extends 'uint8' | 'bool'
+          ? Uint8Array
+          : Uint16Array; // bfloat16 / float16 as raw bits
 
 export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
 
@@ -35,11 +47,19 @@ export function dtypeOfArray(a: AnyTypedArray): DType {
 /** Views raw bytes as the typed array of a dtype (bfloat16/float16 as Uint16Array bits). */
 export function viewAs(dtype: DType, buffer: ArrayBuffer): AnyTypedArray {
   switch (dtype) {
-    case 'float32': return new Float32Array(buffer);
-    case 'float64': return new Float64Array(buffer);
-    case 'int64': return new BigInt64Array(buffer);
-    case 'int32': return new Int32Array(buffer);
-    case 'uint8': case 'bool': return new Uint8Array(buffer);
-    case 'bfloat16': case 'float16': return new Uint16Array(buffer);
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int64':
+      return new BigInt64Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(buffer);
+    case 'bfloat16':
+    case 'float16':
+      return new Uint16Array(buffer);
   }
 }

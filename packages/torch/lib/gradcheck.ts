@@ -24,20 +24,23 @@ export interface GradcheckReport {
  * atol + rtol·|numeric|. Inputs must be float64; the function may return several tensors.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], options: GradcheckOptions = {}): GradcheckReport {
-  const eps = options.eps ?? 1e-6, atol = options.atol ?? 1e-5, rtol = options.rtol ?? 1e-3;
+  const eps = options.eps ?? 1e-6,
+    atol = options.atol ?? 1e-5,
+    rtol = options.rtol ?? 1e-3;
   for (const x of inputs) if (x.dtype !== 'float64') throw new TypeError(`gradcheck: inputs must be float64, got ${x.dtype}`);
   const asList = (r: Tensor | Tensor[]): Tensor[] => (Array.isArray(r) ? r : [r]);
   const base = inputs.map((x) => x.data() as Float64Array);
   const shapes = inputs.map((x) => x.shape);
   const probes = tidy(() => asList(fn(...inputs.map((x) => x.detach()))).map((o) => noGrad(() => randnLike(o).toDtype('float64'))));
-  const objective = (outs: Tensor[]): Tensor => tidy(() => {
-    let total: Tensor | null = null;
-    outs.forEach((o, k) => {
-      const term = o.toDtype('float64').mul(probes[k]!).sum();
-      total = total ? total.add(term) : term;
+  const objective = (outs: Tensor[]): Tensor =>
+    tidy(() => {
+      let total: Tensor | null = null;
+      outs.forEach((o, k) => {
+        const term = o.toDtype('float64').mul(probes[k]!).sum();
+        total = total ? total.add(term) : term;
+      });
+      return total!;
     });
-    return total!;
-  });
   try {
     const analytic = tidy(() => {
       const leaves = base.map((b, i) => tensor(b, shapes[i]!, { requiresGrad: true }));
@@ -47,13 +50,15 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs
         return g ? (g.data() as Float64Array) : new Float64Array(l.numel);
       });
     });
-    const valueWith = (i: number, k: number, delta: number): number => tidy(() => {
-      const perturbed = Float64Array.from(base[i]!);
-      perturbed[k]! += delta;
-      const args = base.map((b, j) => tensor(j === i ? perturbed : b, shapes[j]!));
-      return noGrad(() => objective(asList(fn(...args))).item());
-    });
-    let maxAbsError = 0, checked = 0;
+    const valueWith = (i: number, k: number, delta: number): number =>
+      tidy(() => {
+        const perturbed = Float64Array.from(base[i]!);
+        perturbed[k]! += delta;
+        const args = base.map((b, j) => tensor(j === i ? perturbed : b, shapes[j]!));
+        return noGrad(() => objective(asList(fn(...args))).item());
+      });
+    let maxAbsError = 0,
+      checked = 0;
     base.forEach((b, i) => {
       const n = b.length;
       const stride = options.maxElements && n > options.maxElements ? n / options.maxElements : 1;

@@ -45,11 +45,21 @@ export class Tensor extends TensorOps {
     return keep(this);
   }
 
-  get shape(): number[] { return native.shape(this.handle); }
-  get dtype(): DType { return native.dtype(this.handle) as DType; }
-  get device(): string { return native.device(this.handle); }
-  get ndim(): number { return this.shape.length; }
-  get numel(): number { return this.shape.reduce((a, b) => a * b, 1); }
+  get shape(): number[] {
+    return native.shape(this.handle);
+  }
+  get dtype(): DType {
+    return native.dtype(this.handle) as DType;
+  }
+  get device(): string {
+    return native.device(this.handle);
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get numel(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
   size(dim: number): number {
     const s = this.shape;
     const d = dim < 0 ? dim + s.length : dim;
@@ -62,21 +72,34 @@ export class Tensor extends TensorOps {
   }
 
   // ---- autograd ----
-  get requiresGrad(): boolean { return native.requiresGrad(this.handle); }
-  set requiresGrad(flag: boolean) { native.setRequiresGrad(this.handle, flag); }
-  requiresGrad_(flag = true): this { native.setRequiresGrad(this.handle, flag); return this; }
-  get isLeaf(): boolean { return native.isLeaf(this.handle); }
+  get requiresGrad(): boolean {
+    return native.requiresGrad(this.handle);
+  }
+  set requiresGrad(flag: boolean) {
+    native.setRequiresGrad(this.handle, flag);
+  }
+  requiresGrad_(flag = true): this {
+    native.setRequiresGrad(this.handle, flag);
+    return this;
+  }
+  get isLeaf(): boolean {
+    return native.isLeaf(this.handle);
+  }
   /** The accumulated gradient, as a new handle on the same storage (or null). */
   get grad(): Tensor | null {
     const g = native.grad(this.handle);
     return g === null ? null : new Tensor(g);
   }
-  set grad(g: Tensor | null) { native.setGrad(this.handle, g === null ? null : g.handle); }
+  set grad(g: Tensor | null) {
+    native.setGrad(this.handle, g === null ? null : g.handle);
+  }
   backward(gradient: Tensor | null = null, options: { retainGraph?: boolean } = {}): void {
     native.backward(this.handle, gradient === null ? null : gradient.handle, options.retainGraph ?? false);
   }
   /** Swaps in src's data (dtype and device too), keeping this handle: PyTorch's `t.data = src`. */
-  setData(src: Tensor): void { native.setData(this.handle, src.handle); }
+  setData(src: Tensor): void {
+    native.setData(this.handle, src.handle);
+  }
   /**
    * Exchanges the libtorch tensors behind two handles (each Tensor object stays where it
    * is held). For moves setData cannot make: libtorch's set_data refuses a meta tensor.
@@ -87,7 +110,9 @@ export class Tensor extends TensorOps {
     other.#handle = mine;
   }
   /** Drops the gradient (PyTorch's zero_grad(set_to_none=True)). */
-  zeroGrad(): void { native.setGrad(this.handle, null); }
+  zeroGrad(): void {
+    native.setGrad(this.handle, null);
+  }
 
   // ---- data out ----
   /** The elements, row-major, as a typed array (bfloat16/float16 widened to Float32Array). */
@@ -105,7 +130,9 @@ export class Tensor extends TensorOps {
     return a instanceof BigInt64Array ? Array.from(a, Number) : Array.from(a as ArrayLike<number>);
   }
   /** The raw bytes, row-major (bfloat16 stays 2 bytes per element). */
-  bytes(): Uint8Array { return new Uint8Array(native.toBuffer(this.handle)); }
+  bytes(): Uint8Array {
+    return new Uint8Array(native.toBuffer(this.handle));
+  }
   item(): number {
     const v = native.item(this.handle);
     return typeof v === 'boolean' ? Number(v) : v;
@@ -117,14 +144,26 @@ export class Tensor extends TensorOps {
     if (isDType(target)) return this.toDtype(target);
     return new Tensor(native.to(this.handle, target));
   }
-  float(): Tensor { return this.toDtype('float32'); }
-  long(): Tensor { return this.toDtype('int64'); }
-  cpu(): Tensor { return this.to('cpu'); }
+  float(): Tensor {
+    return this.toDtype('float32');
+  }
+  long(): Tensor {
+    return this.toDtype('int64');
+  }
+  cpu(): Tensor {
+    return this.to('cpu');
+  }
 
   // ---- PyTorch-style names that the op table spells otherwise ----
-  max(): Tensor { return ops.amax(this); }
-  min(): Tensor { return ops.amin(this); }
-  T(): Tensor { return ops.transpose(this, 0, 1); }
+  max(): Tensor {
+    return ops.amax(this);
+  }
+  min(): Tensor {
+    return ops.amin(this);
+  }
+  T(): Tensor {
+    return ops.transpose(this, 0, 1);
+  }
 
   override toString(): string {
     if (this.isDisposed) return 'Tensor(<disposed>)';

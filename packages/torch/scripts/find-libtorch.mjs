@@ -13,11 +13,15 @@ export function findLibtorch() {
     }
     return withDistributed({ include, lib, cuda: existsSync(join(lib, 'libtorch_cuda.so')) });
   }
-  const debianLib = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib']
-    .find((d) => existsSync(join(d, 'libtorch.so')) || existsSync(join(d, 'libtorch_cpu.so')));
+  const debianLib = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'].find(
+    (d) => existsSync(join(d, 'libtorch.so')) || existsSync(join(d, 'libtorch_cpu.so')),
+  );
   if (debianLib && existsSync('/usr/include/ATen/ATen.h')) {
-    return withDistributed({ include: ['/usr/include', '/usr/include/torch/csrc/api/include'], lib: debianLib,
-      cuda: readdirSync(debianLib).some((f) => f.startsWith('libtorch_cuda.so')) });
+    return withDistributed({
+      include: ['/usr/include', '/usr/include/torch/csrc/api/include'],
+      lib: debianLib,
+      cuda: readdirSync(debianLib).some((f) => f.startsWith('libtorch_cuda.so')),
+    });
   }
   throw new Error('libtorch not found: on Debian run `apt-get install libtorch-dev`; elsewhere set LIBTORCH to an unpacked libtorch (CPU or CUDA)');
 }

@@ -32,21 +32,45 @@ for (const worldSize of [2, 3]) {
       const j = r.json as Record<string, any>;
       assert.equal(j.rank, r.rank);
       assert.equal(j.worldSize, worldSize);
-      for (const [key, shape] of [['float32[2,3]', [2, 3]], ['float64[5]', [5]], ['int64[2,2,2]', [2, 2, 2]], ['int32[7]', [7]], ['float32[]', []]] as const) {
+      for (const [key, shape] of [
+        ['float32[2,3]', [2, 3]],
+        ['float64[5]', [5]],
+        ['int64[2,2,2]', [2, 2, 2]],
+        ['int32[7]', [7]],
+        ['float32[]', []],
+      ] as const) {
         const n = shape.reduce((a: number, b: number) => a * b, 1);
         const base = range(n);
         const got = j[key];
         assert.deepEqual(got.shape, shape, key);
         assert.equal(got.dtype, key.split('[')[0], key);
-        assert.deepEqual(got.sum, base.map((i) => i * tri), `${key} sum`);
-        assert.deepEqual(got.max, base.map((i) => i * worldSize), `${key} max`);
-        assert.deepEqual(got.broadcast, base.map((i) => i * worldSize), `${key} broadcast from the last rank`);
+        assert.deepEqual(
+          got.sum,
+          base.map((i) => i * tri),
+          `${key} sum`,
+        );
+        assert.deepEqual(
+          got.max,
+          base.map((i) => i * worldSize),
+          `${key} max`,
+        );
+        assert.deepEqual(
+          got.broadcast,
+          base.map((i) => i * worldSize),
+          `${key} broadcast from the last rank`,
+        );
         if (key.startsWith('float')) {
           got.avg.forEach((v: number, i: number) => assert.ok(Math.abs(v - (i * tri) / worldSize) < 1e-5, `${key} avg[${i}] = ${v}`));
         } else assert.equal(got.avg, null);
       }
-      assert.deepEqual(j.list.a, range(3).map((i) => i * tri));
-      assert.deepEqual(j.list.b, range(4).map((i) => i * tri));
+      assert.deepEqual(
+        j.list.a,
+        range(3).map((i) => i * tri),
+      );
+      assert.deepEqual(
+        j.list.b,
+        range(4).map((i) => i * tri),
+      );
       assert.deepEqual(j.leaf, [0, 1, 2], 'rank 0 broadcast into a leaf that requires grad');
       assert.equal(j.hello, 'from rank 0');
       assert.equal(j.count, String(worldSize), 'every rank added 1 to the store counter');
@@ -69,7 +93,10 @@ test('without Gloo compiled in, the API throws saying what to install', async ()
   native.distInfo = () => ({ gloo: false, nccl: false });
   try {
     assert.equal(D.isAvailable(), false);
-    await assert.rejects(D.initProcessGroup({ rank: 0, worldSize: 1, masterAddr: '127.0.0.1', masterPort: 1234 }), /^Error: @facet\/torch: this addon was built without torch\.distributed.*apt-get install libgloo-dev/);
+    await assert.rejects(
+      D.initProcessGroup({ rank: 0, worldSize: 1, masterAddr: '127.0.0.1', masterPort: 1234 }),
+      /^Error: @facet\/torch: this addon was built without torch\.distributed.*apt-get install libgloo-dev/,
+    );
   } finally {
     native.distInfo = saved;
   }
@@ -104,7 +131,7 @@ test('a peer that never comes: initProcessGroup rejects within the timeout', { t
   assert.match(msg, /[Tt]imed? ?out|timeout/);
 });
 
-test('a peer that dies: the survivor\'s collective rejects with an error, no hang', { timeout: 60_000 }, async () => {
+test("a peer that dies: the survivor's collective rejects with an error, no hang", { timeout: 60_000 }, async () => {
   const [r0, r1] = await run('peer-dies', 2);
   assert.equal(r1!.code, 0);
   assert.equal(r0!.code, 1, JSON.stringify(r0!.json));
@@ -115,6 +142,11 @@ test('bad arguments are named', async () => {
   await assert.rejects(D.initProcessGroup({ rank: 2, worldSize: 2, masterAddr: '127.0.0.1', masterPort: 1 }), /rank must be an integer in \[0, 2\)/);
   await assert.rejects(D.initProcessGroup({ rank: 0, worldSize: 1, masterAddr: '127.0.0.1', masterPort: 70000 }), /masterPort must be a port number/);
   assert.throws(() => D.envInitOptions({ WORLD_SIZE: '2', RANK: 'x' }), /RANK must be an integer/);
-  assert.deepEqual(D.envInitOptions({ WORLD_SIZE: '2', RANK: '1', MASTER_ADDR: 'h', MASTER_PORT: '1234' }), { rank: 1, worldSize: 2, masterAddr: 'h', masterPort: 1234 });
+  assert.deepEqual(D.envInitOptions({ WORLD_SIZE: '2', RANK: '1', MASTER_ADDR: 'h', MASTER_PORT: '1234' }), {
+    rank: 1,
+    worldSize: 2,
+    masterAddr: 'h',
+    masterPort: 1234,
+  });
   assert.equal(D.envInitOptions({}), null);
 });

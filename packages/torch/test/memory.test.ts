@@ -38,27 +38,34 @@ test('10,000 training steps leak no tensors and no memory', async (t) => {
   const params = model.parameters();
   const x = T.randn([4, 2, 4, 4]).keep();
   const y = T.tensor([[1], [0], [1], [0]]).keep();
-  const step = (): number => tidy(() => {
-    const loss = nn.functional.binaryCrossEntropyWithLogits(model.forward(x), y);
-    loss.backward();
-    noGrad(() => {
-      for (const p of params) {
-        const g = p.grad!;
-        p.sub_(g, 0.05);
-        p.zeroGrad();
-      }
+  const step = (): number =>
+    tidy(() => {
+      const loss = nn.functional.binaryCrossEntropyWithLogits(model.forward(x), y);
+      loss.backward();
+      noGrad(() => {
+        for (const p of params) {
+          const g = p.grad!;
+          p.sub_(g, 0.05);
+          p.zeroGrad();
+        }
+      });
+      return loss.item();
     });
-    return loss.item();
-  });
 
   const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   const first = step();
-  for (let i = 1; i < 1000; i++) { step(); if (i % 100 === 0) await turn(); }
+  for (let i = 1; i < 1000; i++) {
+    step();
+    if (i % 100 === 0) await turn();
+  }
   await turn();
   const liveAfterWarmup = liveTensors();
   const rssAfterWarmup = rssMiB();
   let last = first;
-  for (let i = 0; i < 9000; i++) { last = step(); if (i % 100 === 0) await turn(); }
+  for (let i = 0; i < 9000; i++) {
+    last = step();
+    if (i % 100 === 0) await turn();
+  }
   await turn();
   const rssEnd = rssMiB();
   t.diagnostic(`RSS after warm-up ${rssAfterWarmup.toFixed(1)} MiB, after 10,000 steps ${rssEnd.toFixed(1)} MiB`);

@@ -43,7 +43,14 @@ test('the calls that aborted before the guard covered them now throw a clear err
   let ran = false;
   assert.throws(() => autocast(() => (ran = true), 'float16' as DType), /autocast on the CPU runs in bfloat16 only, not float16/);
   assert.equal(ran, false);
-  assert.equal(autocast(() => 7), 7, 'bfloat16 autocast still works');
+  assert.equal(
+    autocast(() => 7),
+    7,
+    'bfloat16 autocast still works',
+  );
   assert.throws(() => native.manualSeed(2 ** 64), /manualSeed: argument 'seed' must be an integer/);
-  assert.throws(() => native.fromBuffer(new Float32Array(4), [2 ** 62, 2 ** 62, 4], 'float32'), /fromBuffer: argument 'shape' must be sizes whose product fits in int64/);
+  assert.throws(
+    () => native.fromBuffer(new Float32Array(4), [2 ** 62, 2 ** 62, 4], 'float32'),
+    /fromBuffer: argument 'shape' must be sizes whose product fits in int64/,
+  );
 });

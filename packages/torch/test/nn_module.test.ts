@@ -10,9 +10,15 @@ import { join } from 'node:path';
 
 /** Exposes the protected registration methods. */
 class Open extends nn.Module {
-  param(name: string, t: Tensor): Tensor { return this.registerParameter(name, t); }
-  buffer(name: string, t: Tensor): Tensor { return this.registerBuffer(name, t); }
-  child<M extends nn.Module>(name: string, m: M): M { return this.registerModule(name, m); }
+  param(name: string, t: Tensor): Tensor {
+    return this.registerParameter(name, t);
+  }
+  buffer(name: string, t: Tensor): Tensor {
+    return this.registerBuffer(name, t);
+  }
+  child<M extends nn.Module>(name: string, m: M): M {
+    return this.registerModule(name, m);
+  }
 }
 
 class Head extends nn.Module {
@@ -37,10 +43,17 @@ class Net extends nn.Module {
 
 const EXPECTED_KEYS = [
   // PyTorch's order: a module's parameters, then its buffers, then its children.
-  'scale', 'steps',
-  'conv.weight', 'conv.bias',
-  'bn.weight', 'bn.bias', 'bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked',
-  'head.up.weight', 'head.act.weight',
+  'scale',
+  'steps',
+  'conv.weight',
+  'conv.bias',
+  'bn.weight',
+  'bn.bias',
+  'bn.running_mean',
+  'bn.running_var',
+  'bn.num_batches_tracked',
+  'head.up.weight',
+  'head.act.weight',
 ];
 
 test('registration rejects empty, dotted and duplicate names, accepts numeric ones', () => {
@@ -77,9 +90,18 @@ test('stateDict: keys and order of a nested module; parameters vs buffers', () =
     assert.deepEqual([...net.stateDict().keys()], EXPECTED_KEYS);
     const params = [...net.namedParameters()].map(([k]) => k);
     assert.deepEqual(params, ['scale', 'conv.weight', 'conv.bias', 'bn.weight', 'bn.bias', 'head.up.weight', 'head.act.weight']);
-    assert.deepEqual([...net.namedBuffers()].map(([k]) => k), ['steps', 'bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked']);
-    assert.deepEqual([...net.namedModules()].map(([k]) => k), ['', 'conv', 'bn', 'head', 'head.up', 'head.act']);
-    assert.deepEqual([...net.namedChildren()].map(([k]) => k), ['conv', 'bn', 'head']);
+    assert.deepEqual(
+      [...net.namedBuffers()].map(([k]) => k),
+      ['steps', 'bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked'],
+    );
+    assert.deepEqual(
+      [...net.namedModules()].map(([k]) => k),
+      ['', 'conv', 'bn', 'head', 'head.up', 'head.act'],
+    );
+    assert.deepEqual(
+      [...net.namedChildren()].map(([k]) => k),
+      ['conv', 'bn', 'head'],
+    );
     assert.ok(net.parameters().every((p) => p.requiresGrad && p.isLeaf));
     assert.ok([...net.namedBuffers()].every(([, b]) => !b.requiresGrad));
     assert.equal(net.parameterCount(), 1 + (3 * 2 * 9 + 3) + (3 + 3) + 3 * 2 * 9 + 2);
@@ -99,7 +121,8 @@ test('stateDict: keys and order of a nested module; parameters vs buffers', () =
 
 test('loadStateDict copies values; errors name the key and both shapes, and missing/unexpected keys', () => {
   manualSeed(3);
-  const a = new Net(), b = new Net();
+  const a = new Net(),
+    b = new Net();
   try {
     tidy(() => {
       // Values move from one instance to another (they start different).
@@ -114,25 +137,31 @@ test('loadStateDict copies values; errors name the key and both shapes, and miss
       // Shape mismatch: the key and both shapes.
       const wrong = new Map(a.stateDict());
       wrong.set('conv.weight', T.zeros([3, 2, 5, 5]));
-      assert.throws(() => b.loadStateDict(wrong), (e: unknown) => {
-        const msg = (e as Error).message;
-        assert.match(msg, /conv\.weight/);
-        assert.match(msg, /\[3, 2, 5, 5\]/);
-        assert.match(msg, /\[3, 2, 3, 3\]/);
-        return true;
-      });
+      assert.throws(
+        () => b.loadStateDict(wrong),
+        (e: unknown) => {
+          const msg = (e as Error).message;
+          assert.match(msg, /conv\.weight/);
+          assert.match(msg, /\[3, 2, 5, 5\]/);
+          assert.match(msg, /\[3, 2, 3, 3\]/);
+          return true;
+        },
+      );
 
       // Missing and unexpected keys (strict by default).
       const partial = new Map(a.stateDict());
       partial.delete('bn.running_var');
       partial.delete('head.act.weight');
       partial.set('extra.weight', T.zeros([1]));
-      assert.throws(() => b.loadStateDict(partial), (e: unknown) => {
-        const msg = (e as Error).message;
-        assert.match(msg, /missing keys \[bn\.running_var, head\.act\.weight\]/);
-        assert.match(msg, /unexpected keys \[extra\.weight\]/);
-        return true;
-      });
+      assert.throws(
+        () => b.loadStateDict(partial),
+        (e: unknown) => {
+          const msg = (e as Error).message;
+          assert.match(msg, /missing keys \[bn\.running_var, head\.act\.weight\]/);
+          assert.match(msg, /unexpected keys \[extra\.weight\]/);
+          return true;
+        },
+      );
       const loose = b.loadStateDict(partial, { strict: false });
       assert.deepEqual(loose, { missing: ['bn.running_var', 'head.act.weight'], unexpected: ['extra.weight'] });
 
@@ -155,7 +184,10 @@ test('train/eval propagate to every submodule', () => {
   const net = new Net();
   try {
     const flags = (): boolean[] => [...net.namedModules()].map(([, m]) => m.training);
-    assert.ok(flags().every((f) => f), 'modules start in training mode');
+    assert.ok(
+      flags().every((f) => f),
+      'modules start in training mode',
+    );
     assert.equal(net.eval(), net, 'eval() returns the module');
     assert.ok(flags().every((f) => !f));
     net.train();
@@ -169,22 +201,35 @@ test('train/eval propagate to every submodule', () => {
   }
 });
 
-test('BatchNorm2d: running stats update only in training, by PyTorch\'s rule', () => {
+test("BatchNorm2d: running stats update only in training, by PyTorch's rule", () => {
   const bn = new nn.BatchNorm2d(2, { momentum: 0.5 });
   try {
     tidy(() => {
       // Channel 0: values 1..4 (mean 2.5, unbiased var 5/3); channel 1: 0, 2, 4, 6 (mean 3, unbiased var 20/3).
-      const x = tensor([[[[1, 2], [3, 4]], [[0, 2], [4, 6]]]]);
+      const x = tensor([
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [
+            [0, 2],
+            [4, 6],
+          ],
+        ],
+      ]);
       const y = bn.forward(x);
       assert.deepEqual(bn.runningMean.toList(), [0.5 * 0 + 0.5 * 2.5, 0.5 * 0 + 0.5 * 3]);
       assertClose(bn.runningVar.toList(), [0.5 * 1 + 0.5 * (5 / 3), 0.5 * 1 + 0.5 * (20 / 3)], 1e-6, 1e-6, 'running_var uses the unbiased variance');
       assert.equal(bn.numBatchesTracked.item(), 1);
       // Training output uses the batch statistics (biased variance).
-      const s0 = Math.sqrt(1.25 + 1e-5), s1 = Math.sqrt(5 + 1e-5);
+      const s0 = Math.sqrt(1.25 + 1e-5),
+        s1 = Math.sqrt(5 + 1e-5);
       assertClose(y.toList(), [-1.5 / s0, -0.5 / s0, 0.5 / s0, 1.5 / s0, -3 / s1, -1 / s1, 1 / s1, 3 / s1], 1e-6, 1e-6, 'train output');
 
       bn.eval();
-      const mean = bn.runningMean.toList(), vr = bn.runningVar.toList();
+      const mean = bn.runningMean.toList(),
+        vr = bn.runningVar.toList();
       const z = bn.forward(x);
       assert.deepEqual(bn.runningMean.toList(), mean, 'eval leaves running_mean');
       assert.deepEqual(bn.runningVar.toList(), vr, 'eval leaves running_var');
@@ -268,7 +313,11 @@ test('Sequential names children 0, 1, … as PyTorch does', () => {
 test('ConvTranspose2d takes the conv2d route only where it applies', () => {
   const route = (o: nn.ConvTransposeOptions, k = 3): boolean => {
     const m = new nn.ConvTranspose2d(2, 2, k, o);
-    try { return m.usesConv2dRoute; } finally { m.dispose(); }
+    try {
+      return m.usesConv2dRoute;
+    } finally {
+      m.dispose();
+    }
   };
   assert.equal(route({}), true);
   assert.equal(route({ padding: 1 }), true);

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { Tensor, tidy, liveTensors, tensor, readSafetensorsFile, optim } from '../lib/index.js';
 
 const DIR = fileURLToPath(new URL('../../fixtures/optim/', import.meta.url));
-const CONFIGS = readdirSync(DIR).filter((f) => f.endsWith('.safetensors')).map((f) => f.replace(/\.safetensors$/, '')).sort();
+const CONFIGS = readdirSync(DIR)
+  .filter((f) => f.endsWith('.safetensors'))
+  .map((f) => f.replace(/\.safetensors$/, ''))
+  .sort();
 
 interface Config {
   optimizer: 'SGD' | 'Adagrad' | 'Adam' | 'AdamW';
@@ -16,7 +19,10 @@ interface Config {
   steps: number;
 }
 
-interface Fixture { config: Config; t: Map<string, Tensor> }
+interface Fixture {
+  config: Config;
+  t: Map<string, Tensor>;
+}
 
 function loadFixture(name: string): Fixture {
   const { metadata, tensors } = readSafetensorsFile(join(DIR, `${name}.safetensors`));
@@ -35,15 +41,21 @@ function makeOptimizer(f: Fixture, params: Tensor[]): optim.Optimizer<object> {
   const groups = f.config.groups.map(({ params: idx, ...rest }) => ({ params: idx.map((i) => params[i]!), ...rest }));
   const o = f.config.options as never;
   switch (f.config.optimizer) {
-    case 'SGD': return new optim.SGD(groups as never, o);
-    case 'Adagrad': return new optim.Adagrad(groups as never, o);
-    case 'Adam': return new optim.Adam(groups as never, o);
-    case 'AdamW': return new optim.AdamW(groups as never, o);
+    case 'SGD':
+      return new optim.SGD(groups as never, o);
+    case 'Adagrad':
+      return new optim.Adagrad(groups as never, o);
+    case 'Adam':
+      return new optim.Adam(groups as never, o);
+    case 'AdamW':
+      return new optim.AdamW(groups as never, o);
   }
 }
 
 function setGrads(f: Fixture, params: Tensor[], t: number): void {
-  params.forEach((p, i) => { p.grad = f.t.get(`grad.${t}.${i}`) ?? null; });
+  params.forEach((p, i) => {
+    p.grad = f.t.get(`grad.${t}.${i}`) ?? null;
+  });
 }
 
 for (const name of CONFIGS) {
@@ -52,14 +64,17 @@ for (const name of CONFIGS) {
       const f = loadFixture(name);
       const params = makeParams(f);
       const opt = makeOptimizer(f, params);
-      let worst = 0, bitwise = 0, total = 0;
+      let worst = 0,
+        bitwise = 0,
+        total = 0;
       let liveAfter2 = 0;
       for (let t = 1; t <= f.config.steps; t++) {
         setGrads(f, params, t);
         opt.step();
         if (t === 2) liveAfter2 = liveTensors();
         params.forEach((p, i) => {
-          const a = p.data() as Float32Array, b = f.t.get(`param.${i}.step${t}`)!.data() as Float32Array;
+          const a = p.data() as Float32Array,
+            b = f.t.get(`param.${i}.step${t}`)!.data() as Float32Array;
           assert.equal(a.length, b.length);
           for (let k = 0; k < a.length; k++) {
             const err = Math.abs(a[k]! - b[k]!);
@@ -67,8 +82,7 @@ for (const name of CONFIGS) {
             worst = Math.max(worst, rel);
             total++;
             if (Object.is(a[k], b[k])) bitwise++;
-            assert.ok(err <= 1e-6 * Math.abs(b[k]!) + 1e-9,
-              `${name} step ${t} param ${i}[${k}]: ${a[k]} vs torch ${b[k]} (rel ${rel})`);
+            assert.ok(err <= 1e-6 * Math.abs(b[k]!) + 1e-9, `${name} step ${t} param ${i}[${k}]: ${a[k]} vs torch ${b[k]} (rel ${rel})`);
           }
         });
       }
@@ -115,7 +129,9 @@ for (const name of CONFIGS) {
           opt.dispose();
           return params;
         };
-        const a = run('none'), b = run('file'), c = run('memory');
+        const a = run('none'),
+          b = run('file'),
+          c = run('memory');
         a.forEach((p, i) => {
           assert.deepEqual(b[i]!.bytes(), p.bytes(), `${name} param ${i} (file)`);
           assert.deepEqual(c[i]!.bytes(), p.bytes(), `${name} param ${i} (memory)`);
@@ -146,14 +162,20 @@ test('optim: options are validated and groups checked', () => {
     assert.equal(sgd.getLr(1), 0.5);
     assert.equal(sgd.paramGroups[1]!.momentum, 0.9);
     sgd.setLr(0.01);
-    assert.deepEqual(sgd.paramGroups.map((g) => g.lr), [0.01, 0.01]);
+    assert.deepEqual(
+      sgd.paramGroups.map((g) => g.lr),
+      [0.01, 0.01],
+    );
     sgd.paramGroups[0]!.lr = 0.2;
     assert.equal(sgd.getLr(0), 0.2);
 
     // params without a grad are skipped; zeroGrad sets grads to none
     p.grad = tensor(new Float32Array([1, 1]), [2]);
     sgd.step();
-    assert.deepEqual(p.toList().map((v) => Math.round(v * 1e6) / 1e6), [0.8, 1.8]);
+    assert.deepEqual(
+      p.toList().map((v) => Math.round(v * 1e6) / 1e6),
+      [0.8, 1.8],
+    );
     assert.deepEqual(q.toList(), [3]);
     sgd.zeroGrad();
     assert.equal(p.grad, null);
@@ -171,6 +193,8 @@ test('optim: options are validated and groups checked', () => {
     assert.throws(() => sgd.loadStateDict(bad), /group 0: invalid learning rate/);
     assert.equal(sgd.getLr(0), 0.2, 'a refused state dict changes nothing');
     assert.throws(() => sgd2.load(join(DIR, 'adamw.safetensors')), /has no 'facet.optim' metadata/);
-    sgd.dispose(); adam.dispose(); sgd2.dispose();
+    sgd.dispose();
+    adam.dispose();
+    sgd2.dispose();
   });
 });

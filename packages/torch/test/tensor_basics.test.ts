@@ -61,7 +61,13 @@ test('every dtype round-trips from and to typed arrays', () => {
     assert.deepEqual(Array.from(new Uint16Array(raw.buffer, raw.byteOffset, 4)), Array.from(bits));
 
     // Nested arrays with a dtype option.
-    const n64 = tensor([[1, 2], [3, 4]], { dtype: 'int64' });
+    const n64 = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'int64' },
+    );
     assert.equal(n64.dtype, 'int64');
     assert.deepEqual(n64.shape, [2, 2]);
     assert.deepEqual(n64.toList(), [1, 2, 3, 4]);
@@ -116,7 +122,7 @@ test('creation: zeros, ones, full, arange, linspace, eye, *_like', () => {
   });
 });
 
-test('rand/randn/randint/randperm: same seed -> same values, and PyTorch\'s values for that seed', () => {
+test("rand/randn/randint/randperm: same seed -> same values, and PyTorch's values for that seed", () => {
   tidy(() => {
     const draw = (): number[][] => [T.randn([40]).toList(), T.rand([20]).toList(), T.randint(0, 100, [20]).toList()];
     manualSeed(99);
@@ -148,7 +154,10 @@ test('rand/randn/randint/randperm: same seed -> same values, and PyTorch\'s valu
     assert.ok(r.every((v) => v >= 0 && v < 1));
     const ri = T.randint(-3, 4, [1000]).toList();
     assert.ok(ri.every((v) => Number.isInteger(v) && v >= -3 && v < 4));
-    assert.deepEqual([...new Set(ri)].sort((p, q) => p - q), [-3, -2, -1, 0, 1, 2, 3]);
+    assert.deepEqual(
+      [...new Set(ri)].sort((p, q) => p - q),
+      [-3, -2, -1, 0, 1, 2, 3],
+    );
   });
 });
 
@@ -176,7 +185,10 @@ test("to('cuda') throws a clear Error on this CPU-only build", () => {
   assert.equal(T.buildInfo().cuda, false);
   tidy(() => {
     const x = T.ones([2]);
-    assert.throws(() => x.to('cuda'), (e: unknown) => e instanceof Error && !(e instanceof TypeError) && /cuda/i.test((e as Error).message));
+    assert.throws(
+      () => x.to('cuda'),
+      (e: unknown) => e instanceof Error && !(e instanceof TypeError) && /cuda/i.test((e as Error).message),
+    );
     assert.throws(() => T.zeros([2], 'float32', 'cuda'), /cuda/i);
     assert.throws(() => tensor([1, 2], { device: 'cuda' }), /cuda/i);
     assert.throws(() => x.to('tpu'), Error);
@@ -207,8 +219,10 @@ test('contiguous and channels_last', () => {
 
 test('autocast: bfloat16 conv/matmul inside, float32 outside, state restored', () => {
   tidy(() => {
-    const x = T.randn([1, 2, 5, 5]), w = T.randn([3, 2, 3, 3]);
-    const a = T.randn([4, 3]), b = T.randn([3, 2]);
+    const x = T.randn([1, 2, 5, 5]),
+      w = T.randn([3, 2, 3, 3]);
+    const a = T.randn([4, 3]),
+      b = T.randn([3, 2]);
     const [c, m, l, s] = autocast(() => [T.conv2d(x, w), a.matmul(b), T.linear(a, b.T()), x.softmax(1)]);
     assert.equal(c!.dtype, 'bfloat16');
     assert.equal(m!.dtype, 'bfloat16');
@@ -218,23 +232,39 @@ test('autocast: bfloat16 conv/matmul inside, float32 outside, state restored', (
     assertClose(m!.toList(), a.matmul(b).toList(), 0.05, 0.02, 'autocast matmul');
     assert.equal(T.conv2d(x, w).dtype, 'float32');
     assert.equal(a.matmul(b).dtype, 'float32');
-    assert.throws(() => autocast(() => { throw new Error('boom'); }), /boom/);
+    assert.throws(
+      () =>
+        autocast(() => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(a.mm(b).dtype, 'float32', 'autocast is off after a throw');
   });
 });
 
 test('errors: libtorch failures are Errors with its message; bad JS arguments are TypeErrors', () => {
   tidy(() => {
-    const a = T.ones([2, 3]), b = T.ones([2, 3]);
-    assert.throws(() => a.mm(b), (e: unknown) => {
-      assert.ok(e instanceof Error);
-      assert.ok(!(e instanceof TypeError), 'a libtorch error is not a TypeError');
-      assert.match((e as Error).message, /mm/);
-      assert.match((e as Error).message, /mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/);
-      return true;
-    });
-    assert.throws(() => a.add(T.ones([4])), (e: unknown) => e instanceof Error && !(e instanceof TypeError) && /size of tensor a \(3\) must match/.test((e as Error).message));
-    assert.throws(() => T.cat([a, T.ones([2, 3, 1])]), (e: unknown) => e instanceof Error && !(e instanceof TypeError));
+    const a = T.ones([2, 3]),
+      b = T.ones([2, 3]);
+    assert.throws(
+      () => a.mm(b),
+      (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.ok(!(e instanceof TypeError), 'a libtorch error is not a TypeError');
+        assert.match((e as Error).message, /mm/);
+        assert.match((e as Error).message, /mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => a.add(T.ones([4])),
+      (e: unknown) => e instanceof Error && !(e instanceof TypeError) && /size of tensor a \(3\) must match/.test((e as Error).message),
+    );
+    assert.throws(
+      () => T.cat([a, T.ones([2, 3, 1])]),
+      (e: unknown) => e instanceof Error && !(e instanceof TypeError),
+    );
     const bad = 'not a tensor' as unknown as Tensor;
     assert.throws(() => T.add(bad, a), TypeError);
     assert.throws(() => a.add(bad), TypeError);
@@ -290,7 +320,9 @@ test('tidy: frees what the scope made except its result; refuses Promises; nests
 
   const obj = tidy(() => ({ p: T.ones([1]), list: [T.zeros([1]), 5], map: new Map([['k', T.ones([2])]]) }));
   assert.equal(liveTensors(), before + 3, 'tensors in objects, arrays and Maps escape');
-  obj.p.dispose(); (obj.list[0] as Tensor).dispose(); obj.map.get('k')!.dispose();
+  obj.p.dispose();
+  (obj.list[0] as Tensor).dispose();
+  obj.map.get('k')!.dispose();
 
   let kept: Tensor | null = null;
   tidy(() => {
@@ -309,7 +341,14 @@ test('tidy: frees what the scope made except its result; refuses Promises; nests
   await new Promise((res) => setImmediate(res));
   assert.equal(liveTensors(), before, 'a refused Promise leaves nothing behind');
 
-  assert.throws(() => tidy(() => { T.ones([5]); throw new Error('inside'); }), /inside/);
+  assert.throws(
+    () =>
+      tidy(() => {
+        T.ones([5]);
+        throw new Error('inside');
+      }),
+    /inside/,
+  );
   assert.equal(liveTensors(), before, 'a throwing scope frees its tensors');
   assert.equal(scopeDepth(), 0);
 });

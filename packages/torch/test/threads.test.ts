@@ -9,8 +9,10 @@ test('setNumThreads accepts 1 … 4 × cores and refuses the rest, leaving the c
   setNumThreads(1);
   assert.equal(getNumThreads(), 1);
   for (const bad of [0, -1, 1.5, NaN, maxThreads() + 1, 5000, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 2]) {
-    assert.throws(() => setNumThreads(bad), (e: unknown) => e instanceof RangeError &&
-      new RegExp(`setNumThreads: threads must be an integer from 1 to ${maxThreads()} .*got ${bad}`).test(e.message));
+    assert.throws(
+      () => setNumThreads(bad),
+      (e: unknown) => e instanceof RangeError && new RegExp(`setNumThreads: threads must be an integer from 1 to ${maxThreads()} .*got ${bad}`).test(e.message),
+    );
     assert.equal(getNumThreads(), 1, `${bad} changed the thread count`);
   }
   setNumThreads(2);

@@ -26,10 +26,17 @@ export async function benchData(o: DataBenchOptions): Promise<Record<string, num
   const t0 = performance.now();
   const source = await openSplit(o.data, 'train', { height: o.height, width: o.width, require: 'attributes', cacheDir: o.cacheDir });
   const prepareS = (performance.now() - t0) / 1000;
-  const make = (): DataLoader => new DataLoader({
-    store: source.store, batchSize: o.batch, seed: 1, normalization: source.header.normalization, flip: true, workers: o.workers,
-    prefetch: 4, attributes: source.items.map((i) => i.attributes ?? null),
-  });
+  const make = (): DataLoader =>
+    new DataLoader({
+      store: source.store,
+      batchSize: o.batch,
+      seed: 1,
+      normalization: source.header.normalization,
+      flip: true,
+      workers: o.workers,
+      prefetch: 4,
+      attributes: source.items.map((i) => i.attributes ?? null),
+    });
 
   // 1. The loader alone.
   const alone = make();
@@ -59,7 +66,11 @@ export async function benchData(o: DataBenchOptions): Promise<Record<string, num
   const produced: number[] = [];
   const floodSteps = Array.from({ length: 100_000 }, (_, i) => i).slice(0, 2000);
   const floodPromises = flood.request(floodSteps);
-  for (const p of floodPromises) p.then((b) => produced.push(b.producedAt ?? Date.now()), () => undefined);
+  for (const p of floodPromises)
+    p.then(
+      (b) => produced.push(b.producedAt ?? Date.now()),
+      () => undefined,
+    );
   const wallStart = Date.now();
   t = performance.now();
   for (let s = 1; s <= o.steps; s++) await step(s);
@@ -74,9 +85,18 @@ export async function benchData(o: DataBenchOptions): Promise<Record<string, num
   const trainImgS = (o.steps * o.batch) / trainS;
   const whileTraining = (inWindow * o.batch) / ((wallEnd - wallStart) / 1000);
   return {
-    engine: engineName(), data: o.data, height: o.height, width: o.width, batch: o.batch, width_mult: o.widthMult,
-    workers: o.workers, images: source.items.length, prepare_s: round3(prepareS), loader_img_s: round3(loaderAlone),
-    loader_img_s_while_training: round3(whileTraining), train_img_s: round3(trainImgS),
+    engine: engineName(),
+    data: o.data,
+    height: o.height,
+    width: o.width,
+    batch: o.batch,
+    width_mult: o.widthMult,
+    workers: o.workers,
+    images: source.items.length,
+    prepare_s: round3(prepareS),
+    loader_img_s: round3(loaderAlone),
+    loader_img_s_while_training: round3(whileTraining),
+    train_img_s: round3(trainImgS),
     ratio: round3(whileTraining / trainImgS),
   };
 }

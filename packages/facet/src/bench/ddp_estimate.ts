@@ -37,7 +37,9 @@ export function countMacs(fn: () => void): number {
   try {
     noGrad(() => tidy(fn));
   } finally {
-    classes.forEach((cls, k) => { cls.prototype.forward = originals[k]! as never; });
+    classes.forEach((cls, k) => {
+      cls.prototype.forward = originals[k]! as never;
+    });
   }
   return macs;
 }
@@ -56,24 +58,44 @@ export interface NetworkCost {
 }
 
 /** the networks of the methods a frozen parser feeds */
-const FROZEN_PARSER = new Set<string>(Object.values(METHODS).filter((m) => m.needsParser).map((m) => m.network));
+const FROZEN_PARSER = new Set<string>(
+  Object.values(METHODS)
+    .filter((m) => m.needsParser)
+    .map((m) => m.network),
+);
 
 export function networkCosts(height: number, width: number, widthMult = 1): NetworkCost[] {
   manualSeed(0);
   const inputs = peerInputs(1, height, width);
   const parser = buildModel('parser', { widthMult, paperInit: false }) as Parser;
-  const parserMacs = countMacs(() => { parser.forward(inputs.image); });
+  const parserMacs = countMacs(() => {
+    parser.forward(inputs.image);
+  });
   const out: NetworkCost[] = [];
   for (const name of ['basic', 'spp', 'bbox', 'naive', 'ssp', 'ssg', 'parser', 'joint'] as const) {
     const model = buildModel(name, { widthMult, paperInit: false });
     const params = model.parameters().reduce((s, p) => s + p.numel, 0);
     let macs: number;
     if (model instanceof Parser) macs = parserMacs;
-    else if (model instanceof JointModel) macs = countMacs(() => { model.forward(inputs.image); }) + parserMacs; // an attribute and a parsing image per step
-    else macs = countMacs(() => { (model as AttributeNet).forward(name === 'naive' ? inputs.naiveInput : inputs.image, { masksHalf: inputs.masksHalf, masksQuarter: inputs.masksQuarter }); });
+    else if (model instanceof JointModel)
+      macs =
+        countMacs(() => {
+          model.forward(inputs.image);
+        }) + parserMacs; // an attribute and a parsing image per step
+    else
+      macs = countMacs(() => {
+        (model as AttributeNet).forward(name === 'naive' ? inputs.naiveInput : inputs.image, {
+          masksHalf: inputs.masksHalf,
+          masksQuarter: inputs.masksQuarter,
+        });
+      });
     const frozen = FROZEN_PARSER.has(name) ? parserMacs : 0;
     out.push({
-      network: name, params, allreduce_mb: round((params * 4) / 2 ** 20, 2), train_gmacs_fwd: round(macs / 1e9, 3), frozen_gmacs_fwd: round(frozen / 1e9, 3),
+      network: name,
+      params,
+      allreduce_mb: round((params * 4) / 2 ** 20, 2),
+      train_gmacs_fwd: round(macs / 1e9, 3),
+      frozen_gmacs_fwd: round(frozen / 1e9, 3),
       gflop_per_image: round((2 * (3 * macs + frozen)) / 1e9, 2),
     });
     model.dispose();
@@ -98,13 +120,19 @@ export interface ScalingCase {
  * while backward (2/3 of the compute) runs, so a step takes forward + max(backward,
  * all-reduce). Serial: compute, then the whole all-reduce.
  */
-export function scaling(cost: NetworkCost, c: ScalingCase): { compute_ms: number; allreduce_ms: number; efficiency_overlapped: number; efficiency_serial: number; speedup_overlapped: number } {
+export function scaling(
+  cost: NetworkCost,
+  c: ScalingCase,
+): { compute_ms: number; allreduce_ms: number; efficiency_overlapped: number; efficiency_serial: number; speedup_overlapped: number } {
   const compute = (cost.gflop_per_image * 1e9 * c.perGpuBatch) / (c.gpuTflops * 1e12);
-  const comm = c.gpus > 1 ? ((2 * (c.gpus - 1)) / c.gpus) * (cost.params * 4) / (c.linkGBs * 1e9) : 0;
+  const comm = c.gpus > 1 ? (((2 * (c.gpus - 1)) / c.gpus) * (cost.params * 4)) / (c.linkGBs * 1e9) : 0;
   const overlapped = compute / (compute / 3 + Math.max((2 * compute) / 3, comm));
   return {
-    compute_ms: round(compute * 1e3, 2), allreduce_ms: round(comm * 1e3, 2), efficiency_overlapped: round(overlapped, 3),
-    efficiency_serial: round(compute / (compute + comm), 3), speedup_overlapped: round(c.gpus * overlapped, 2),
+    compute_ms: round(compute * 1e3, 2),
+    allreduce_ms: round(comm * 1e3, 2),
+    efficiency_overlapped: round(overlapped, 3),
+    efficiency_serial: round(compute / (compute + comm), 3),
+    speedup_overlapped: round(c.gpus * overlapped, 2),
   };
 }
 

@@ -47,7 +47,9 @@ export async function benchDetect(o: DetectBenchOptions): Promise<DetectBenchRes
   if (!Number.isInteger(o.count) || o.count < 1) throw new Error(`bench --photos: --count must be an integer ≥ 1, got ${o.count}`);
   let files: string[];
   try {
-    files = readdirSync(o.photos).filter((f) => PHOTO_EXT.has(extname(f).toLowerCase())).sort();
+    files = readdirSync(o.photos)
+      .filter((f) => PHOTO_EXT.has(extname(f).toLowerCase()))
+      .sort();
   } catch (e) {
     throw new Error(`bench --photos ${o.photos}: cannot list the folder (${(e as Error).message})`);
   }
@@ -61,7 +63,9 @@ export async function benchDetect(o: DetectBenchOptions): Promise<DetectBenchRes
     const engine = `human-${detector.humanVersion}-tfjs-${detector.tfjsVersion}-${detector.backend}${detector.simd ? '-simd' : ''}`;
     detector.dispose();
     const sum = { decode: 0, detect: 0, refine: 0, align: 0, model: 0, pixels: 0 };
-    let faces = 0, noFace = 0, unreadable = 0;
+    let faces = 0,
+      noFace = 0,
+      unreadable = 0;
     const t0 = performance.now();
     for (const file of timed) {
       const [r] = await predictor.predict([file]);
@@ -81,10 +85,21 @@ export async function benchDetect(o: DetectBenchOptions): Promise<DetectBenchRes
     const wall = performance.now() - t0;
     const n = Math.max(1, timed.length - unreadable);
     return {
-      engine, case: 'detect-align', runtime: o.runtime, threads: o.threads,
-      photos: timed.length, faces, photos_without_face: noFace, unreadable, mean_pixels: Math.round(sum.pixels / n),
-      decode_ms: round3(sum.decode / n), detect_mesh_ms: round3(sum.detect / n), second_look_ms: round3(sum.refine / n),
-      warp_ms: round3(sum.align / n), model_ms: round3(sum.model / n), model_ms_per_face: round3(sum.model / Math.max(1, faces)),
+      engine,
+      case: 'detect-align',
+      runtime: o.runtime,
+      threads: o.threads,
+      photos: timed.length,
+      faces,
+      photos_without_face: noFace,
+      unreadable,
+      mean_pixels: Math.round(sum.pixels / n),
+      decode_ms: round3(sum.decode / n),
+      detect_mesh_ms: round3(sum.detect / n),
+      second_look_ms: round3(sum.refine / n),
+      warp_ms: round3(sum.align / n),
+      model_ms: round3(sum.model / n),
+      model_ms_per_face: round3(sum.model / Math.max(1, faces)),
       photo_s: round3(timed.length / (wall / 1000)),
     };
   } finally {

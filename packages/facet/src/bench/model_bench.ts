@@ -96,31 +96,31 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   const boxes = o.model === 'bbox' ? boxMasks(syntheticLandmarks(o.batch, o.height, o.width), o.height, o.width, { device }) : null;
   const targets = moved(model instanceof Parser ? randomRegionLabels(o.batch, o.height, o.width) : randomAttributeTargets(o.batch));
 
-  const forward = (): Tensor | Tensor[] => inPrecision(precision, () => {
-    if (model instanceof Parser) return model.forward(image).map(toFloat32);
-    const net = model as AttributeNet;
-    const x = o.model === 'naive' ? naiveInput : image;
-    return toFloat32(net.forward(x, { masksQuarter: inputs.masksQuarter, masksHalf: boxes ?? inputs.masksHalf }));
-  });
+  const forward = (): Tensor | Tensor[] =>
+    inPrecision(precision, () => {
+      if (model instanceof Parser) return model.forward(image).map(toFloat32);
+      const net = model as AttributeNet;
+      const x = o.model === 'naive' ? naiveInput : image;
+      return toFloat32(net.forward(x, { masksQuarter: inputs.masksQuarter, masksHalf: boxes ?? inputs.masksHalf }));
+    });
   const optimizer = new optim.Adagrad(model.parameters(), { lr: 1e-3, weightDecay: 5e-4 });
   // --profile reads the loss (a host round trip) to end the forward phase before timing the backward
   const phases = { forward: 0, backward: 0, optimizer: 0 };
-  const step = (): void => tidy(() => {
-    optimizer.zeroGrad();
-    const t0 = now();
-    const out = forward();
-    const loss = Array.isArray(out)
-      ? parserLoss(out as [Tensor, Tensor, Tensor, Tensor], targets)
-      : nn.functional.binaryCrossEntropyWithLogits(out, targets);
-    if (o.profile) loss.item();
-    const t1 = now();
-    loss.backward();
-    const t2 = now();
-    optimizer.step();
-    phases.forward += t1 - t0;
-    phases.backward += t2 - t1;
-    phases.optimizer += now() - t2;
-  });
+  const step = (): void =>
+    tidy(() => {
+      optimizer.zeroGrad();
+      const t0 = now();
+      const out = forward();
+      const loss = Array.isArray(out) ? parserLoss(out as [Tensor, Tensor, Tensor, Tensor], targets) : nn.functional.binaryCrossEntropyWithLogits(out, targets);
+      if (o.profile) loss.item();
+      const t1 = now();
+      loss.backward();
+      const t2 = now();
+      optimizer.step();
+      phases.forward += t1 - t0;
+      phases.backward += t2 - t1;
+      phases.optimizer += now() - t2;
+    });
 
   step();
   phases.forward = phases.backward = phases.optimizer = 0;
@@ -146,10 +146,28 @@ export function benchModel(o: ModelBenchOptions): ModelBenchResult {
   boxes?.dispose();
   targets.dispose();
   return {
-    engine: engineName(), precision, model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
-    params, train_img_s: round3(train), infer_img_s: round3(infer), ...(device === 'cpu' ? {} : { device }),
-    ...(precision === 'bf16' ? { bf16_hardware: bf16Hardware() } : {}), ...(o.clock === 'cpu' ? { clock: 'cpu' as const } : {}),
-    ...(o.profile ? { step_ms: { forward: Math.round(phases.forward / o.steps), backward: Math.round(phases.backward / o.steps), optimizer: Math.round(phases.optimizer / o.steps) } } : {}),
+    engine: engineName(),
+    precision,
+    model: o.model,
+    height: o.height,
+    width: o.width,
+    width_mult: o.widthMult,
+    batch: o.batch,
+    params,
+    train_img_s: round3(train),
+    infer_img_s: round3(infer),
+    ...(device === 'cpu' ? {} : { device }),
+    ...(precision === 'bf16' ? { bf16_hardware: bf16Hardware() } : {}),
+    ...(o.clock === 'cpu' ? { clock: 'cpu' as const } : {}),
+    ...(o.profile
+      ? {
+          step_ms: {
+            forward: Math.round(phases.forward / o.steps),
+            backward: Math.round(phases.backward / o.steps),
+            optimizer: Math.round(phases.optimizer / o.steps),
+          },
+        }
+      : {}),
   };
 }
 

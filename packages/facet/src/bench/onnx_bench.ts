@@ -46,10 +46,17 @@ export function benchGraph(o: Pick<OnnxBenchOptions, 'model' | 'height' | 'width
   for (const [k, v] of parser) weights.set(`parser.${k}`, v);
   for (const [k, v] of attrs) weights.set(`attributes.${k}`, v);
   const config: BundleConfig = {
-    format: BUNDLE_FORMAT, version: BUNDLE_VERSION, method: 'ssp', height: o.height, width: o.width,
-    parserWidthMult: o.widthMult, attributeWidthMult: o.widthMult,
-    attributeNames: Array.from({ length: 40 }, (_, i) => `attribute_${i}`), regionNames: [...REGION_NAMES],
-    normalization: { mean: [128, 128, 128], std: [64, 64, 64] }, parserNormalization: { mean: [128, 128, 128], std: [64, 64, 64] },
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    method: 'ssp',
+    height: o.height,
+    width: o.width,
+    parserWidthMult: o.widthMult,
+    attributeWidthMult: o.widthMult,
+    attributeNames: Array.from({ length: 40 }, (_, i) => `attribute_${i}`),
+    regionNames: [...REGION_NAMES],
+    normalization: { mean: [128, 128, 128], std: [64, 64, 64] },
+    parserNormalization: { mean: [128, 128, 128], std: [64, 64, 64] },
     description: 'random weights (bench)',
   };
   return { build: (convs) => buildBundleGraph({ config, weights }, { convs }), params: parameterCount(parser) + parameterCount(attrs) };
@@ -59,7 +66,9 @@ export function benchGraph(o: Pick<OnnxBenchOptions, 'model' | 'height' | 'width
 function benchInputs(count: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
   return Float32Array.from({ length: count }, () => {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5; // xorshift32
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5; // xorshift32
     return ((s >>> 0) / 4294967296 - 0.5) * 3.4;
   });
 }
@@ -77,7 +86,10 @@ export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
     graph = build(new FloatConvs());
   }
   const session = await ort.InferenceSession.create(graph.encodeModel(), {
-    intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    intraOpNumThreads: o.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
   });
   try {
     const data = benchInputs(o.batch * per, o.seed);
@@ -91,8 +103,15 @@ export async function benchOnnx(o: OnnxBenchOptions): Promise<OnnxBenchResult> {
     for (let i = 0; i < o.steps; i++) await once();
     const infer = (o.batch * o.steps) / ((performance.now() - t0) / 1000);
     return {
-      engine: precision === 'int8' ? `${onnxEngineName()}-int8` : onnxEngineName(), model: o.model, height: o.height, width: o.width, width_mult: o.widthMult, batch: o.batch,
-      params, train_img_s: null, infer_img_s: Math.round(infer * 1000) / 1000,
+      engine: precision === 'int8' ? `${onnxEngineName()}-int8` : onnxEngineName(),
+      model: o.model,
+      height: o.height,
+      width: o.width,
+      width_mult: o.widthMult,
+      batch: o.batch,
+      params,
+      train_img_s: null,
+      infer_img_s: Math.round(infer * 1000) / 1000,
     };
   } finally {
     await session.release();

@@ -20,13 +20,19 @@ export function benchOp(o: OpBenchOptions): Record<string, string | number> {
   const x = randn([n, c, s, s]).requiresGrad_();
   const w = randn([c, c, 3, 3]).mul_(0.05).requiresGrad_();
   const forwardFlops = 2 * n * c * c * 9 * s * s;
-  const train = (): void => tidy(() => {
-    const y = conv2d(x, w, null, [1, 1], [1, 1]);
-    y.sum().backward();
-    x.zeroGrad();
-    w.zeroGrad();
-  });
-  const infer = (): void => noGrad(() => tidy(() => { conv2d(x, w, null, [1, 1], [1, 1]); }));
+  const train = (): void =>
+    tidy(() => {
+      const y = conv2d(x, w, null, [1, 1], [1, 1]);
+      y.sum().backward();
+      x.zeroGrad();
+      w.zeroGrad();
+    });
+  const infer = (): void =>
+    noGrad(() =>
+      tidy(() => {
+        conv2d(x, w, null, [1, 1], [1, 1]);
+      }),
+    );
   const time = (fn: () => void): number => {
     fn();
     const t0 = performance.now();
@@ -38,7 +44,14 @@ export function benchOp(o: OpBenchOptions): Record<string, string | number> {
   x.dispose();
   w.dispose();
   return {
-    engine: engineName(), op: 'conv2d', batch: n, channels: c, size: s, steps: o.steps, threads: o.threads,
-    gflops_train: round3((3 * forwardFlops) / tTrain / 1e9), gflops_infer: round3(forwardFlops / tInfer / 1e9),
+    engine: engineName(),
+    op: 'conv2d',
+    batch: n,
+    channels: c,
+    size: s,
+    steps: o.steps,
+    threads: o.threads,
+    gflops_train: round3((3 * forwardFlops) / tTrain / 1e9),
+    gflops_infer: round3(forwardFlops / tInfer / 1e9),
   };
 }

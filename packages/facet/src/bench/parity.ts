@@ -31,24 +31,27 @@ export function runParity(model: ModelName, fixturePath: string, widthMult?: num
     try {
       net.loadStateDict(weights);
       net.eval();
-      return noGrad(() => tidy(() => {
-        let pairs: Array<[Tensor, Tensor]>;
-        if (net instanceof Parser) {
-          const outs = net.forward(need('input.image'));
-          pairs = outs.map((o, i) => [o, need(`output.scale${i}`)]);
-        } else {
-          const x = model === 'naive' ? cat([need('input.image'), need('input.masks_full')], 1) : need('input.image');
-          const logits = (net as AttributeNet).forward(x, { masksQuarter: need('input.masks_quarter'), masksHalf: need('input.masks_half') });
-          pairs = [[logits, need('output.logits')]];
-        }
-        let worst = 0;
-        for (const [ours, theirs] of pairs) {
-          const a = ours.shape.join('x'), b = theirs.shape.join('x');
-          if (a !== b) throw new Error(`parity: output shape ${a} differs from the fixture's ${b}`);
-          worst = Math.max(worst, sub(ours, theirs).abs().max().item());
-        }
-        return { model, max_abs_diff: worst, outputs: pairs.length };
-      }));
+      return noGrad(() =>
+        tidy(() => {
+          let pairs: Array<[Tensor, Tensor]>;
+          if (net instanceof Parser) {
+            const outs = net.forward(need('input.image'));
+            pairs = outs.map((o, i) => [o, need(`output.scale${i}`)]);
+          } else {
+            const x = model === 'naive' ? cat([need('input.image'), need('input.masks_full')], 1) : need('input.image');
+            const logits = (net as AttributeNet).forward(x, { masksQuarter: need('input.masks_quarter'), masksHalf: need('input.masks_half') });
+            pairs = [[logits, need('output.logits')]];
+          }
+          let worst = 0;
+          for (const [ours, theirs] of pairs) {
+            const a = ours.shape.join('x'),
+              b = theirs.shape.join('x');
+            if (a !== b) throw new Error(`parity: output shape ${a} differs from the fixture's ${b}`);
+            worst = Math.max(worst, sub(ours, theirs).abs().max().item());
+          }
+          return { model, max_abs_diff: worst, outputs: pairs.length };
+        }),
+      );
     } finally {
       net.dispose();
     }

@@ -26,9 +26,15 @@ function initialiser(role: WeightRole, rng: Rng): () => number {
       const b = 1 / Math.sqrt(role.fanIn);
       return () => (2 * rng.next() - 1) * b;
     }
-    case 'bn_weight': case 'running_var': return () => 1;
-    case 'bias': case 'bn_bias': case 'running_mean': return () => 0;
-    case 'prelu': return () => 0.25;
+    case 'bn_weight':
+    case 'running_var':
+      return () => 1;
+    case 'bias':
+    case 'bn_bias':
+    case 'running_mean':
+      return () => 0;
+    case 'prelu':
+      return () => 0.25;
   }
 }
 

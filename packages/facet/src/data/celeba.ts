@@ -11,7 +11,17 @@ import { basename, extname, join } from 'node:path';
 import { DataError, ProblemSink } from './errors.js';
 import { CELEBA_ATTRIBUTES } from './attributes.js';
 import { firstExisting, readAttributeList, readBBoxes, readIdentity, readLandmarks, readPartition } from './text.js';
-import { ListDataset, type BBox, type DatasetFormat, type FaceDataset, type FaceItem, type Landmarks, type MaskSource, type ReadOptions, type Split } from './types.js';
+import {
+  ListDataset,
+  type BBox,
+  type DatasetFormat,
+  type FaceDataset,
+  type FaceItem,
+  type Landmarks,
+  type MaskSource,
+  type ReadOptions,
+  type Split,
+} from './types.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png']);
 
@@ -35,7 +45,11 @@ export interface CelebAFiles {
 
 export type CelebALayout = 'aligned' | 'in-the-wild';
 
-const ALIGNED_DIRS = (root: string) => [join(root, 'Img', 'img_align_celeba'), join(root, 'img_align_celeba', 'img_align_celeba'), join(root, 'img_align_celeba')];
+const ALIGNED_DIRS = (root: string) => [
+  join(root, 'Img', 'img_align_celeba'),
+  join(root, 'img_align_celeba', 'img_align_celeba'),
+  join(root, 'img_align_celeba'),
+];
 const WILD_DIRS = (root: string) => [join(root, 'Img', 'img_celeba'), join(root, 'img_celeba', 'img_celeba'), join(root, 'img_celeba')];
 
 /**
@@ -144,15 +158,7 @@ export function readCelebALike(spec: CelebALikeSpec, opts: ReadOptions): FaceDat
     if (m) item.mask = m;
     items.push(item);
   }
-  return new ListDataset(
-    spec.name,
-    spec.format,
-    spec.root,
-    attrs ? attrs.names : [...CELEBA_ATTRIBUTES],
-    items,
-    spec.maskKind ?? 'none',
-    sink.problems,
-  );
+  return new ListDataset(spec.name, spec.format, spec.root, attrs ? attrs.names : [...CELEBA_ATTRIBUTES], items, spec.maskKind ?? 'none', sink.problems);
 }
 
 export function readCelebA(root: string, opts: CelebAOptions = {}): FaceDataset {

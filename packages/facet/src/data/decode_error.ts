@@ -55,7 +55,14 @@ export function truncation(source: string | Uint8Array): string | null {
 export function decodeFailure(source: string | Uint8Array, err: unknown): string {
   const cut = truncation(source);
   if (cut) return cut;
-  const lines = [...new Set(String((err as Error)?.message ?? err).split('\n').map((l) => l.trim()).filter(Boolean))];
+  const lines = [
+    ...new Set(
+      String((err as Error)?.message ?? err)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
   const known = lines.filter((l) => l !== 'Unknown error');
   return known.length > 0 ? known.join('; ') : 'the decoder gave no reason (libvips: "Unknown error"); the file is damaged or not an image';
 }

@@ -105,9 +105,12 @@ export function formatLandmarkFile(rows: readonly { id: string; points: ArrayLik
 function checkLabelSet(file: string, set: unknown): CoarseLabelSet {
   const s = set as { names?: unknown; coarseToFine?: unknown } | null;
   const ok =
-    s !== null && typeof s === 'object' &&
-    Array.isArray(s.names) && s.names.every((n) => typeof n === 'string') &&
-    Array.isArray(s.coarseToFine) && s.coarseToFine.length === s.names.length &&
+    s !== null &&
+    typeof s === 'object' &&
+    Array.isArray(s.names) &&
+    s.names.every((n) => typeof n === 'string') &&
+    Array.isArray(s.coarseToFine) &&
+    s.coarseToFine.length === s.names.length &&
     s.coarseToFine.every((f) => Array.isArray(f) && f.length > 0 && f.every((r) => Number.isInteger(r) && r >= 0 && r < REGION_COUNT));
   if (!ok) throw new DataError({ file }, `labelSet must be { names: string[], coarseToFine: region indices 0..${REGION_COUNT - 1} per name }`);
   return { names: s!.names as string[], coarseToFine: s!.coarseToFine as number[][] };
@@ -123,7 +126,8 @@ export function readFaceLabelsManifest(dir: string): FaceLabelsManifest {
     throw new DataError({ file }, `cannot read labels (${(e as Error).message})`, { cause: e });
   }
   if (m?.format !== FACE_LABELS_FORMAT) throw new DataError({ file }, `not a ${FACE_LABELS_FORMAT} file (format: ${JSON.stringify(m?.format)})`);
-  if (m.formatVersion !== FACE_LABELS_VERSION) throw new DataError({ file }, `format version ${m.formatVersion}; this facet reads version ${FACE_LABELS_VERSION}`);
+  if (m.formatVersion !== FACE_LABELS_VERSION)
+    throw new DataError({ file }, `format version ${m.formatVersion}; this facet reads version ${FACE_LABELS_VERSION}`);
   if (typeof m.source?.given !== 'string' || typeof m.source.resolved !== 'string') throw new DataError({ file }, 'source.given / source.resolved missing');
   checkLabelSet(file, m.labelSet);
   return m;

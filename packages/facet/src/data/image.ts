@@ -45,10 +45,7 @@ function toRgb(data: Uint8Array, width: number, height: number, channels: number
 export async function loadImage(path: string, item?: FaceItem): Promise<RawImage> {
   if (!existsSync(path)) throw missing(path, 'image', item);
   try {
-    const { data, info } = await sharp(path, { failOn: 'truncated' })
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(path, { failOn: 'truncated' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const u8 = new Uint8Array(data.buffer, data.byteOffset, data.length);
     return { data: toRgb(u8, info.width, info.height, info.channels), width: info.width, height: info.height, channels: 3 };
   } catch (e) {
@@ -302,7 +299,12 @@ export async function decodeItem(item: FaceItem, opts: DecodeOptions = {}): Prom
     checkMaskSize(item, { width: w, height: h }, m);
     const sx = m.width / w;
     const sy = m.height / h;
-    const mc: Crop = { left: Math.round(crop.left * sx), top: Math.round(crop.top * sy), width: Math.round(crop.width * sx), height: Math.round(crop.height * sy) };
+    const mc: Crop = {
+      left: Math.round(crop.left * sx),
+      top: Math.round(crop.top * sy),
+      width: Math.round(crop.width * sx),
+      height: Math.round(crop.height * sy),
+    };
     out.mask = resizeLabels(m, tw, th, mc);
   }
   return opts.flip ? flipDecoded(out) : out;
@@ -332,12 +334,19 @@ export interface UprightImage {
 export async function decodeUpright(source: string | Uint8Array, limitInputPixels?: number): Promise<UprightImage> {
   const options = { failOn: 'truncated' as const, ...(limitInputPixels ? { limitInputPixels } : {}) };
   const { data, info } = await sharp(source, options).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { data: toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels), width: info.width, height: info.height };
+  return {
+    data: toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 /** Decoded RGB resized to width×height by sharp (its default Lanczos), aspect not kept. */
 export async function resizeRgb(image: UprightImage, width: number, height: number): Promise<UprightImage> {
-  const out = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+  const out = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
   return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height };
 }
 

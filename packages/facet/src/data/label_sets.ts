@@ -8,15 +8,33 @@ import { REGION_COUNT, Region } from '../regions.js';
 
 /** Helen (Smith et al.) label names, index = the NN of NAME_lblNN.png. */
 export const HELEN_LABEL_NAMES = [
-  'background', 'face_skin', 'left_eyebrow', 'right_eyebrow', 'left_eye', 'right_eye',
-  'nose', 'upper_lip', 'inner_mouth', 'lower_lip', 'hair',
+  'background',
+  'face_skin',
+  'left_eyebrow',
+  'right_eyebrow',
+  'left_eye',
+  'right_eye',
+  'nose',
+  'upper_lip',
+  'inner_mouth',
+  'lower_lip',
+  'hair',
 ] as const;
 export const NUM_HELEN_LABELS = HELEN_LABEL_NAMES.length; // 11
 
 /** Helen label index → region index (spec §1). */
 export const HELEN_TO_REGION: readonly number[] = [
-  Region.background, Region.skin, Region.eyebrows, Region.eyebrows, Region.eyes, Region.eyes,
-  Region.nose, Region.mouth, Region.mouth, Region.mouth, Region.hair,
+  Region.background,
+  Region.skin,
+  Region.eyebrows,
+  Region.eyebrows,
+  Region.eyes,
+  Region.eyes,
+  Region.nose,
+  Region.mouth,
+  Region.mouth,
+  Region.mouth,
+  Region.hair,
 ];
 
 /**
@@ -24,21 +42,45 @@ export const HELEN_TO_REGION: readonly number[] = [
  * one where they overlap (the order the data set's own preprocessing uses).
  */
 export const CELEBAMASK_PARTS = [
-  'skin', 'l_brow', 'r_brow', 'l_eye', 'r_eye', 'eye_g', 'l_ear', 'r_ear', 'ear_r',
-  'nose', 'mouth', 'u_lip', 'l_lip', 'neck', 'neck_l', 'cloth', 'hair', 'hat',
+  'skin',
+  'l_brow',
+  'r_brow',
+  'l_eye',
+  'r_eye',
+  'eye_g',
+  'l_ear',
+  'r_ear',
+  'ear_r',
+  'nose',
+  'mouth',
+  'u_lip',
+  'l_lip',
+  'neck',
+  'neck_l',
+  'cloth',
+  'hair',
+  'hat',
 ] as const;
 export type CelebAMaskPart = (typeof CELEBAMASK_PARTS)[number];
 
 /** CelebAMask-HQ part → region index (spec §1); unlisted parts are background. */
 export const CELEBAMASK_TO_REGION: Readonly<Record<CelebAMaskPart, number>> = {
   skin: Region.skin,
-  l_brow: Region.eyebrows, r_brow: Region.eyebrows,
-  l_eye: Region.eyes, r_eye: Region.eyes,
+  l_brow: Region.eyebrows,
+  r_brow: Region.eyebrows,
+  l_eye: Region.eyes,
+  r_eye: Region.eyes,
   eye_g: Region.background,
-  l_ear: Region.background, r_ear: Region.background, ear_r: Region.background,
+  l_ear: Region.background,
+  r_ear: Region.background,
+  ear_r: Region.background,
   nose: Region.nose,
-  mouth: Region.mouth, u_lip: Region.mouth, l_lip: Region.mouth,
-  neck: Region.background, neck_l: Region.background, cloth: Region.background,
+  mouth: Region.mouth,
+  u_lip: Region.mouth,
+  l_lip: Region.mouth,
+  neck: Region.background,
+  neck_l: Region.background,
+  cloth: Region.background,
   hair: Region.hair,
   hat: Region.background,
 };
@@ -60,7 +102,11 @@ export interface CoarseLabelSet {
 export const LFW_PARTS_LABELS: CoarseLabelSet = {
   names: ['background', 'hair', 'skin'],
   coarseToFine: [[Region.background], [Region.hair], [Region.skin, Region.eyes, Region.eyebrows, Region.mouth, Region.nose]],
-  colors: [[0, 0, 255], [255, 0, 0], [0, 255, 0]],
+  colors: [
+    [0, 0, 255],
+    [255, 0, 0],
+    [0, 255, 0],
+  ],
 };
 
 /**

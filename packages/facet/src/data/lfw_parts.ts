@@ -35,7 +35,10 @@ export function readLfwParts(root: string, opts: ReadOptions = {}): FaceDataset 
       let image: string;
       let mask: string;
       if (usePairs) {
-        const f = text.split('\t').map((s) => s.trim()).filter((s) => s !== '');
+        const f = text
+          .split('\t')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
         if (f.length !== 2) {
           sink.report(new DataError({ file, line }, `expected "image<TAB>mask", found ${f.length} field(s)`), text.trim());
           continue;

@@ -18,9 +18,13 @@ export interface LfwaOptions extends ReadOptions {
 export function findLfwaFiles(root: string): CelebAFiles {
   const f: CelebAFiles = {};
   const dirs = ['Anno', ''];
-  const attrs = firstExisting(dirs.flatMap((d) => ['list_attr_lfwa.txt', 'list_attr_lfwa.csv', 'lfwa_attributes.txt', 'lfwa_attributes.csv'].map((n) => join(root, d, n))));
+  const attrs = firstExisting(
+    dirs.flatMap((d) => ['list_attr_lfwa.txt', 'list_attr_lfwa.csv', 'lfwa_attributes.txt', 'lfwa_attributes.csv'].map((n) => join(root, d, n))),
+  );
   if (attrs) f.attributes = attrs;
-  const part = firstExisting(['Eval', '', 'Anno'].flatMap((d) => ['list_eval_partition_lfwa.txt', 'list_eval_partition.txt', 'list_eval_partition.csv'].map((n) => join(root, d, n))));
+  const part = firstExisting(
+    ['Eval', '', 'Anno'].flatMap((d) => ['list_eval_partition_lfwa.txt', 'list_eval_partition.txt', 'list_eval_partition.csv'].map((n) => join(root, d, n))),
+  );
   if (part) f.partition = part;
   const ident = firstExisting(dirs.map((d) => join(root, d, 'identity_lfwa.txt')));
   if (ident) f.identity = ident;

@@ -19,13 +19,16 @@ export interface TextLine {
  */
 export function excerpt(text: string, max = 40): string {
   const chars = [...text];
-  const shown = chars.slice(0, max).map((c) => {
-    const code = c.codePointAt(0)!;
-    if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) return `\\x${code.toString(16).padStart(2, '0')}`;
-    if (code === 0xfffd) return '\\ufffd';
-    if (c === '"' || c === '\\') return `\\${c}`;
-    return c;
-  }).join('');
+  const shown = chars
+    .slice(0, max)
+    .map((c) => {
+      const code = c.codePointAt(0)!;
+      if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) return `\\x${code.toString(16).padStart(2, '0')}`;
+      if (code === 0xfffd) return '\\ufffd';
+      if (c === '"' || c === '\\') return `\\${c}`;
+      return c;
+    })
+    .join('');
   return `"${shown}${chars.length > max ? '…' : ''}"`;
 }
 
@@ -200,10 +203,7 @@ export function readAttributeList(file: string, sink: ProblemSink, opts: Attribu
       }
     }
     if (bad >= 0) {
-      sink.report(
-        new DataError({ file, line: row.line }, `value ${excerpt(row.values[bad]!)} for ${names[bad]} is not 1 or -1`),
-        row.id,
-      );
+      sink.report(new DataError({ file, line: row.line }, `value ${excerpt(row.values[bad]!)} for ${names[bad]} is not 1 or -1`), row.id);
       continue;
     }
     labels.set(row.id, { values: v, line: row.line });

@@ -10,8 +10,16 @@ export const DATASET_FORMATS: readonly DatasetFormat[] = ['celeba', 'lfwa', 'hel
 /** 5 landmarks, x/y interleaved: left eye, right eye, nose, left mouth corner, right mouth corner. */
 export type Landmarks = Float32Array;
 export const LANDMARK_NAMES = [
-  'lefteye_x', 'lefteye_y', 'righteye_x', 'righteye_y', 'nose_x', 'nose_y',
-  'leftmouth_x', 'leftmouth_y', 'rightmouth_x', 'rightmouth_y',
+  'lefteye_x',
+  'lefteye_y',
+  'righteye_x',
+  'righteye_y',
+  'nose_x',
+  'nose_y',
+  'leftmouth_x',
+  'leftmouth_y',
+  'rightmouth_x',
+  'rightmouth_y',
 ] as const;
 
 /** Face box in image pixels. */

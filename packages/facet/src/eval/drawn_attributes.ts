@@ -29,8 +29,14 @@ export function drawnAttributeCheck(method: string, report: AttributeReport, dra
 }
 
 /** Share of the drawn attributes whose largest averaged region weight is their true region. */
-export function localizationHits(weights: Float32Array, attributeNames: readonly string[], regions: number, drawn: Map<string, number>): { hits: string[]; misses: string[]; share: number } {
-  const hits: string[] = [], misses: string[] = [];
+export function localizationHits(
+  weights: Float32Array,
+  attributeNames: readonly string[],
+  regions: number,
+  drawn: Map<string, number>,
+): { hits: string[]; misses: string[]; share: number } {
+  const hits: string[] = [],
+    misses: string[] = [];
   attributeNames.forEach((name, a) => {
     const truth = drawn.get(name);
     if (truth === undefined) return;

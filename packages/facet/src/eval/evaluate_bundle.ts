@@ -62,7 +62,11 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
       const source = await open('masks');
       const loader = evalLoader(source, c.parserNormalization, o.batch ?? 16, false);
       try {
-        out.parsing = await evaluateParser(pipeline.parser, { source, loader, coarse: coarseOf(source) }, { precision, flipAverage: c.parserFlipAverage ?? false });
+        out.parsing = await evaluateParser(
+          pipeline.parser,
+          { source, loader, coarse: coarseOf(source) },
+          { precision, flipAverage: c.parserFlipAverage ?? false },
+        );
       } finally {
         await loader.close();
       }

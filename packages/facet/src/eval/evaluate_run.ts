@@ -70,7 +70,12 @@ async function attributeEvaluation(runPath: string, o: EvalOptions): Promise<{ a
   return withAttributeRun(runPath, o, async ({ config, forward, loader }) => {
     const r = await predictAttributes(forward, loader);
     const regions = config.method === 'ssp' ? await sspRegionStats(forward, loader, r.count) : undefined;
-    const attributes = attributeMetrics(r.probs, r.labels, config.attributeNames, { trainPrevalence: trainPrevalence(config.data.map((d) => d.dir), config.attributeNames) });
+    const attributes = attributeMetrics(r.probs, r.labels, config.attributeNames, {
+      trainPrevalence: trainPrevalence(
+        config.data.map((d) => d.dir),
+        config.attributeNames,
+      ),
+    });
     return { attributes, regions };
   });
 }
@@ -85,7 +90,8 @@ async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Prom
     const joint = buildModel('joint', { widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, paperInit: false }) as JointModel;
     run.loadWeights(joint, o.weights ?? 'best');
     place(joint, o.device ?? 'cpu');
-    parser = joint.parser; owner = joint;
+    parser = joint.parser;
+    owner = joint;
   } else {
     parser = buildModel('parser', { widthMult: config.recipe.widthMult, paperInit: false }) as Parser;
     run.loadWeights(parser, o.weights ?? 'best');
@@ -122,18 +128,27 @@ export async function evaluateEnsemble(runs: string[], o: EvalOptions): Promise<
   let config: RunConfig | null = null;
   for (const r of runs) {
     const p = await attributePredictions(r, o);
-    if (config && p.config.attributeNames.join() !== config.attributeNames.join()) throw new Error(`--ensemble: ${r} predicts other attributes than ${runs[0]}`);
+    if (config && p.config.attributeNames.join() !== config.attributeNames.join())
+      throw new Error(`--ensemble: ${r} predicts other attributes than ${runs[0]}`);
     config = p.config;
     labels = p.labels;
     sum = sum ? sum.map((v, i) => v + p.probs[i]!) : Float32Array.from(p.probs);
   }
   const probs = sum!.map((v) => v / runs.length);
   return {
-    run: runs.join(','), kind: 'ensemble', method: runs.map((r) => new RunDir(r).readJson<RunConfig>('config.json').method).join('+'),
-    data: o.data, split: o.split, attributes: attributeMetrics(probs, labels!, config!.attributeNames, { trainPrevalence: trainPrevalence(config!.data.map((d) => d.dir), config!.attributeNames) }),
+    run: runs.join(','),
+    kind: 'ensemble',
+    method: runs.map((r) => new RunDir(r).readJson<RunConfig>('config.json').method).join('+'),
+    data: o.data,
+    split: o.split,
+    attributes: attributeMetrics(probs, labels!, config!.attributeNames, {
+      trainPrevalence: trainPrevalence(
+        config!.data.map((d) => d.dir),
+        config!.attributeNames,
+      ),
+    }),
   };
 }
-
 
 function localizationReport(stats: SSPRegionStats, attributeNames: readonly string[], dataDir: string): LocalizationReport {
   const r = stats.weights.length / attributeNames.length;
@@ -141,7 +156,10 @@ function localizationReport(stats: SSPRegionStats, attributeNames: readonly stri
   const report: LocalizationReport = { regionWeights: rows(stats.weights), regionRecognitionAccuracy: rows(stats.recognitionAccuracy) };
   const drawn = drawnAttributes(dataDir);
   if (drawn) {
-    report.drawn = { ...localizationHits(stats.weights, attributeNames, r, drawn), regions: Object.fromEntries([...drawn].map(([n, k]) => [n, REGION_NAMES[k]!])) };
+    report.drawn = {
+      ...localizationHits(stats.weights, attributeNames, r, drawn),
+      regions: Object.fromEntries([...drawn].map(([n, k]) => [n, REGION_NAMES[k]!])),
+    };
   }
   return report;
 }

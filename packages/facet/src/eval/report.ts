@@ -125,15 +125,39 @@ export function constantBalancedAccuracy(prediction: 0 | 1, positives: number, c
 function table2(methods: MethodResult[], baseline: boolean): string {
   const rows = methods.map((m) => {
     const r = m.report;
-    return [m.method, pct(r?.meanError), pct(r?.meanAccuracy), pct(r?.mAP), pct(r?.meanBalancedAccuracy), r ? String(r.count) : DASH, m.note ?? (r ? '' : 'not run')];
+    return [
+      m.method,
+      pct(r?.meanError),
+      pct(r?.meanAccuracy),
+      pct(r?.mAP),
+      pct(r?.meanBalancedAccuracy),
+      r ? String(r.count) : DASH,
+      m.note ?? (r ? '' : 'not run'),
+    ];
   });
   const ref = methods.find((m) => m.report)?.report;
   if (baseline && ref) {
     // the constant predictor: balanced accuracy is 50 % wherever both classes occur
     const ba = ref.attributes.reduce((s, a) => s + constantBalancedAccuracy(a.baselinePrediction, a.positives, ref.count), 0) / ref.attributes.length;
-    rows.push(['Majority class', pct(ref.meanBaselineError), pct(1 - ref.meanBaselineError), DASH, pct(ba), String(ref.count), 'always the training-set majority']);
+    rows.push([
+      'Majority class',
+      pct(ref.meanBaselineError),
+      pct(1 - ref.meanBaselineError),
+      DASH,
+      pct(ba),
+      String(ref.count),
+      'always the training-set majority',
+    ]);
   }
-  return markdownTable(['Method', 'Mean error (%)', 'Mean accuracy (%)', 'mAP (%)', 'Mean balanced acc. (%)', 'Images', 'Note'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l']);
+  return markdownTable(['Method', 'Mean error (%)', 'Mean accuracy (%)', 'mAP (%)', 'Mean balanced acc. (%)', 'Images', 'Note'], rows, [
+    'l',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+    'l',
+  ]);
 }
 
 function perAttributeTable(methods: MethodResult[], metric: PerAttributeMetric, baseline: boolean): string {
@@ -181,7 +205,11 @@ function table4(parsing: readonly ParsingResult[]): string {
   const hasNote = parsing.some((p) => p.note);
   const header = ['Model', ...classes, 'Mean', 'Pixel acc.', ...(hasNote ? ['Note'] : [])];
   const rows = parsing.map((p) => [p.label, ...p.iou.perClass.map(pct), pct(p.iou.mean), pct(p.iou.pixelAccuracy), ...(hasNote ? [p.note ?? ''] : [])]);
-  return markdownTable(header, rows, header.map((_, i) => (i === 0 || (hasNote && i === header.length - 1) ? 'l' : 'r')));
+  return markdownTable(
+    header,
+    rows,
+    header.map((_, i) => (i === 0 || (hasNote && i === header.length - 1) ? 'l' : 'r')),
+  );
 }
 
 function regionWeightTable(rw: RegionWeightsInput): string {
@@ -201,7 +229,7 @@ function regionWeightTable(rw: RegionWeightsInput): string {
       const s = Number.isFinite(v) ? v.toFixed(3) : DASH;
       return (r === arg ? `**${s}**` : s) + (r === exp ? ' †' : '');
     });
-    return [name, ...cells, rw.regionNames[arg]!, ...(rw.expected ? [exp === null ? DASH : rw.regionNames[exp] ?? DASH] : [])];
+    return [name, ...cells, rw.regionNames[arg]!, ...(rw.expected ? [exp === null ? DASH : (rw.regionNames[exp] ?? DASH)] : [])];
   });
   if (rw.expected) {
     const known = rw.expected.map((e, a) => ({ e, a })).filter((x) => x.e !== null);
@@ -212,7 +240,11 @@ function regionWeightTable(rw: RegionWeightsInput): string {
 }
 
 function kvTable(title: string, kv: Readonly<Record<string, string | number>>): string {
-  return markdownTable([title, 'Value'], Object.entries(kv).map(([k, v]) => [k, String(v)]), ['l', 'l']);
+  return markdownTable(
+    [title, 'Value'],
+    Object.entries(kv).map(([k, v]) => [k, String(v)]),
+    ['l', 'l'],
+  );
 }
 
 /** The whole report as markdown. */
@@ -224,7 +256,7 @@ export function renderReport(input: ExperimentReportInput): string {
   out.push('## Attribute prediction (Table 2)', '');
   out.push(
     (input.dataset ? `Evaluated on ${input.dataset}. ` : '') +
-    'Threshold 0.5 (p ≥ 0.5 is positive). AP is non-interpolated with tied scores taken as one block; ' +
+      'Threshold 0.5 (p ≥ 0.5 is positive). AP is non-interpolated with tied scores taken as one block; ' +
       'mAP averages the attributes whose AP is defined (at least one positive). Balanced accuracy is (TPR + TNR)/2, ' +
       'or the rate that exists when a class is absent.',
     '',
@@ -238,13 +270,20 @@ export function renderReport(input: ExperimentReportInput): string {
   }
   if (input.parsing && input.parsing.length > 0) {
     out.push('## Face parsing (Table 4)', '');
-    out.push((input.parsingDataset ? `Evaluated on ${input.parsingDataset}. ` : '') + 'IoU (%) per region, intersection and union accumulated over the whole set; the mean is over the regions, background included.', '', table4(input.parsing), '');
+    out.push(
+      (input.parsingDataset ? `Evaluated on ${input.parsingDataset}. ` : '') +
+        'IoU (%) per region, intersection and union accumulated over the whole set; the mean is over the regions, background included.',
+      '',
+      table4(input.parsing),
+      '',
+    );
   }
   if (input.regionWeights) {
     out.push('## Region weights (Figure 4)', '');
     out.push(
       `SSP's weights w[r, a] (softmax over regions per attribute)${input.regionWeights.source ? `, averaged over ${input.regionWeights.source}` : ''}. ` +
-        'Bold: the largest weight of the row' + (input.regionWeights.expected ? '; †: the region where the attribute is expected to live.' : '.'),
+        'Bold: the largest weight of the row' +
+        (input.regionWeights.expected ? '; †: the region where the attribute is expected to live.' : '.'),
       '',
       regionWeightTable(input.regionWeights),
       '',
@@ -266,5 +305,10 @@ export function renderReport(input: ExperimentReportInput): string {
   if (input.notes?.length) {
     out.push('## Notes', '', ...input.notes.map((n) => `- ${n}`), '');
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }

@@ -13,7 +13,8 @@ import { REGION_COUNT } from '../regions.js';
  * correct A×R row-major.
  */
 export function addRegionHits(scores: Float32Array, labels: ArrayLike<number>, n: number, correct: Float64Array): void {
-  const a = correct.length === 0 ? 0 : labels.length / n, r = a === 0 ? 0 : correct.length / a;
+  const a = correct.length === 0 ? 0 : labels.length / n,
+    r = a === 0 ? 0 : correct.length / a;
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < r; k++) {
       for (let j = 0; j < a; j++) if ((scores[(i * r + k) * a + j]! > 0 ? 1 : 0) === labels[i * a + j]) correct[j * r + k]! += 1;
@@ -34,16 +35,20 @@ export async function sspRegionStats(forward: AttributeForward, loader: DataLoad
   const net = forward.net;
   if (!net.sspHead) throw new Error('sspRegionStats: not an SSP model');
   net.eval();
-  const a = net.attributes, r = REGION_COUNT;
-  const sum = new Float64Array(a * r), correct = new Float64Array(a * r);
+  const a = net.attributes,
+    r = REGION_COUNT;
+  const sum = new Float64Array(a * r),
+    correct = new Float64Array(a * r);
   const total = Math.min(limit, loader.size);
   let seen = 0;
   for (let s = 0; seen < total; s++) {
     const b = await loader.batch(s);
-    const [w, rec] = noGrad(() => tidy(() => {
-      const out = forward.sspOutputs(toTensors(b, deviceOf(net)).images);
-      return [out.regionWeights.data() as Float32Array, out.regionScores.data() as Float32Array]; // N×R×A each
-    }));
+    const [w, rec] = noGrad(() =>
+      tidy(() => {
+        const out = forward.sspOutputs(toTensors(b, deviceOf(net)).images);
+        return [out.regionWeights.data() as Float32Array, out.regionScores.data() as Float32Array]; // N×R×A each
+      }),
+    );
     const n = Math.min(b.count, total - seen);
     if (n <= 0) break;
     for (let i = 0; i < n; i++) {

@@ -124,7 +124,8 @@ function matchFace(photoMeshes: readonly MeshPoint[][], cropMesh: readonly MeshP
   let best: { i: number; r: number } | null = null;
   for (const [i, m] of photoMeshes.entries()) {
     const n = Math.min(m.length, cropMesh.length);
-    const src = m.slice(0, n), dst = cropMesh.slice(0, n);
+    const src = m.slice(0, n),
+      dst = cropMesh.slice(0, n);
     const r = fitResidual(fitSimilarity(src, dst), src, dst);
     if (!best || r < best.r) best = { i, r };
   }
@@ -144,7 +145,8 @@ function meanDistance(a: ArrayLike<number>, b: ArrayLike<number>, per?: number[]
 function metricsOf(probs: Float32Array[], labels: Uint8Array[], names: readonly string[]): { error: number; majority: number } {
   if (probs.length === 0) return { error: NaN, majority: NaN };
   const A = names.length;
-  const p = new Float32Array(probs.length * A), l = new Uint8Array(probs.length * A);
+  const p = new Float32Array(probs.length * A),
+    l = new Uint8Array(probs.length * A);
   probs.forEach((x, n) => p.set(x, n * A));
   labels.forEach((x, n) => l.set(x, n * A));
   const m = attributeMetrics(p, l, names);
@@ -153,13 +155,17 @@ function metricsOf(probs: Float32Array[], labels: Uint8Array[], names: readonly 
 const errorOf = (probs: Float32Array[], labels: Uint8Array[], names: readonly string[]): number => metricsOf(probs, labels, names).error;
 
 function agreement(a: Float32Array[], b: Float32Array[]): { agree: number; meanAbs: number } {
-  let same = 0, n = 0, d = 0;
-  a.forEach((x, k) => x.forEach((v, j) => {
-    const w = b[k]![j]!;
-    same += Number((v >= 0.5) === (w >= 0.5));
-    d += Math.abs(v - w);
-    n++;
-  }));
+  let same = 0,
+    n = 0,
+    d = 0;
+  a.forEach((x, k) =>
+    x.forEach((v, j) => {
+      const w = b[k]![j]!;
+      same += Number(v >= 0.5 === w >= 0.5);
+      d += Math.abs(v - w);
+      n++;
+    }),
+  );
   return { agree: same / n, meanAbs: d / n };
 }
 
@@ -170,7 +176,10 @@ function ok(r: PredictionResult | { image: string; error: string }): PredictionR
 
 export async function evaluateWild(o: WildEvalOptions): Promise<WildReport> {
   const ds = readCelebA(o.data);
-  let items = ds.items().filter((i) => i.attributes).sort((a, b) => (a.id < b.id ? -1 : 1));
+  let items = ds
+    .items()
+    .filter((i) => i.attributes)
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
   if (o.limit !== undefined) items = items.slice(0, o.limit);
   if (items.length === 0) throw new Error(`${o.data}: no labelled photos`);
   const cropDirs = o.crops.map((d) => {
@@ -184,19 +193,41 @@ export async function evaluateWild(o: WildEvalOptions): Promise<WildReport> {
   if (names.join() !== ds.attributeNames.join()) throw new Error(`the model's attributes differ from ${o.data}'s`);
   const detector = await predictor.detector();
 
-  const all = { found: [] as Float32Array[], labels: [] as Uint8Array[], cover: [] as Float32Array[], coverLabels: [] as Uint8Array[], coverFound: [] as Float32Array[], multiple: 0, noFace: [] as string[] };
+  const all = {
+    found: [] as Float32Array[],
+    labels: [] as Uint8Array[],
+    cover: [] as Float32Array[],
+    coverLabels: [] as Uint8Array[],
+    coverFound: [] as Float32Array[],
+    multiple: 0,
+    noFace: [] as string[],
+  };
   const pair = {
-    photos: 0, matched: 0, largest: 0, cropMissed: 0, dist: [] as number[], per: [0, 0, 0, 0, 0], fitUsed: 0, fitNose: 0,
-    unmatched: [] as string[], distIds: [] as string[],
-    photo: [] as Float32Array[], official: [] as Float32Array[], cover: [] as Float32Array[], labels: [] as Uint8Array[],
+    photos: 0,
+    matched: 0,
+    largest: 0,
+    cropMissed: 0,
+    dist: [] as number[],
+    per: [0, 0, 0, 0, 0],
+    fitUsed: 0,
+    fitNose: 0,
+    unmatched: [] as string[],
+    distIds: [] as string[],
+    photo: [] as Float32Array[],
+    official: [] as Float32Array[],
+    cover: [] as Float32Array[],
+    labels: [] as Uint8Array[],
   };
   const ms = { decode: 0, detect: 0, align: 0, model: 0, faces: 0 };
   try {
     for (const [k, it] of items.entries()) {
       const photo = ok((await predictor.predict([it.imagePath]))[0]!);
       const cover = ok((await predictor.predict([it.imagePath], { align: 'aligned' }))[0]!).faces[0]!;
-      ms.decode += photo.timings.decode; ms.detect += photo.timings.detect; ms.align += photo.timings.align;
-      ms.model += photo.timings.model; ms.faces += photo.faces.length;
+      ms.decode += photo.timings.decode;
+      ms.detect += photo.timings.detect;
+      ms.align += photo.timings.align;
+      ms.model += photo.timings.model;
+      ms.faces += photo.faces.length;
       all.cover.push(cover.probabilities);
       all.coverLabels.push(it.attributes!);
       if (photo.faces.length > 1) all.multiple++;
@@ -252,19 +283,33 @@ export async function evaluateWild(o: WildEvalOptions): Promise<WildReport> {
     crops: o.crops,
     photos: n,
     paired: {
-      photos: pair.photos, matched: pair.matched, unmatched: pair.unmatched, largest: pair.largest, cropMissed: pair.cropMissed,
-      worst: pair.dist.map((px, i) => ({ id: pair.distIds[i]!, px })).sort((a, b) => b.px - a.px).slice(0, 5),
+      photos: pair.photos,
+      matched: pair.matched,
+      unmatched: pair.unmatched,
+      largest: pair.largest,
+      cropMissed: pair.cropMissed,
+      worst: pair.dist
+        .map((px, i) => ({ id: pair.distIds[i]!, px }))
+        .sort((a, b) => b.px - a.px)
+        .slice(0, 5),
       landmarkPx: summary(pair.dist),
       perPointPx: Object.fromEntries(POINTS.map((p, k) => [p, pair.per[k]! / Math.max(1, measured)])),
       fitPx: { used: pair.fitUsed / Math.max(1, measured), withNose: pair.fitNose / Math.max(1, measured) },
       decisionAgreement: aligned.agree,
       coverAgreement: cover.agree,
       meanAbsDeltaP: { aligned: aligned.meanAbs, cover: cover.meanAbs },
-      meanError: { photo: errorOf(pair.photo, pair.labels, names), officialCrop: errorOf(pair.official, pair.labels, names), coverCrop: errorOf(pair.cover, pair.labels, names) },
+      meanError: {
+        photo: errorOf(pair.photo, pair.labels, names),
+        officialCrop: errorOf(pair.official, pair.labels, names),
+        coverCrop: errorOf(pair.cover, pair.labels, names),
+      },
       majorityError: metricsOf(pair.official, pair.labels, names).majority,
     },
     all: {
-      photos: n, withFace: all.found.length, faceFoundShare: all.found.length / n, multipleFaces: all.multiple,
+      photos: n,
+      withFace: all.found.length,
+      faceFoundShare: all.found.length / n,
+      multipleFaces: all.multiple,
       meanError: errorOf(all.found, all.labels, names),
       coverMeanError: errorOf(all.cover, all.coverLabels, names),
       coverMeanErrorWithFace: errorOf(all.coverFound, all.labels, names),
@@ -285,7 +330,9 @@ export function formatWildReport(r: WildReport): string {
     `paired photos (an official crop of the same name): ${p.photos}; its face found in ${p.matched} (the largest face in ${p.largest}); official crop without a face found: ${p.cropMissed}`,
     ...(p.unmatched.length ? [`  not found: ${p.unmatched.join(' ')}`] : []),
     `  landmarks, aligned crop vs official crop (detector on both, 178×218 px, mean of 5 points): mean ${px(l.mean)}, median ${px(l.median)}, p90 ${px(l.p90)}, max ${px(l.max)}`,
-    `    per point: ${Object.entries(p.perPointPx).map(([k, v]) => `${k} ${px(v)}`).join(', ')}`,
+    `    per point: ${Object.entries(p.perPointPx)
+      .map(([k, v]) => `${k} ${px(v)}`)
+      .join(', ')}`,
     `    largest: ${p.worst.map((w) => `${w.id} ${px(w.px)}`).join(', ')}`,
     `    the fit alone (photo landmarks carried into the frame): eyes + mouth corners (used) ${px(p.fitPx.used)}, with the nose too ${px(p.fitPx.withNose)}`,
     `  attribute decisions (p ≥ 0.5) equal to the official crop's: aligned face ${pc(p.decisionAgreement)}, whole photo cover-cropped ${pc(p.coverAgreement)}`,

@@ -17,14 +17,27 @@ export async function parseExamples(parser: Parser, source: SplitSource, loader:
   parser.eval();
   const b = await loader.batch(0);
   const { height: h, width: w } = b;
-  const pred = noGrad(() => tidy(() => parser.forward(toTensors(b, deviceOf(parser)).images)[3].argmax(1).toDtype('uint8').data() as Uint8Array));
+  const pred = noGrad(() =>
+    tidy(
+      () =>
+        parser
+          .forward(toTensors(b, deviceOf(parser)).images)[3]
+          .argmax(1)
+          .toDtype('uint8')
+          .data() as Uint8Array,
+    ),
+  );
   const reader = new StoreReader(source.store);
   try {
     return b.plan.indices.slice(0, n).map((index, k) => {
       const rec = reader.read(index);
       return {
-        rgb: rec.slice(0, h * w * 3), width: w, height: h, pred: pred.slice(k * h * w, (k + 1) * h * w),
-        truth: rec.slice(h * w * 3, h * w * 4), caption: source.items[index]!.id,
+        rgb: rec.slice(0, h * w * 3),
+        width: w,
+        height: h,
+        pred: pred.slice(k * h * w, (k + 1) * h * w),
+        truth: rec.slice(h * w * 3, h * w * 4),
+        caption: source.items[index]!.id,
       };
     });
   } finally {
@@ -36,13 +49,14 @@ export async function parseExamples(parser: Parser, source: SplitSource, loader:
 export async function strongestActivations(forward: AttributeForward, loader: DataLoader, n: number, k: number): Promise<ActivationMap[][]> {
   forward.net.eval();
   const b = await loader.batch(0);
-  const feats = noGrad(() => tidy(() => {
-    const images = toTensors(b, deviceOf(forward.net)).images;
-    const r = forward.masks ? forward.masks.compute(images) : null;
-    const f = forward.net.features(images, { masksQuarter: r?.quarter ?? null });
-    return { data: f.data() as Float32Array, shape: f.shape as [number, number, number, number] };
-  }));
+  const feats = noGrad(() =>
+    tidy(() => {
+      const images = toTensors(b, deviceOf(forward.net)).images;
+      const r = forward.masks ? forward.masks.compute(images) : null;
+      const f = forward.net.features(images, { masksQuarter: r?.quarter ?? null });
+      return { data: f.data() as Float32Array, shape: f.shape as [number, number, number, number] };
+    }),
+  );
   const [, c, h, w] = feats.shape;
   return Array.from({ length: Math.min(n, b.count) }, (_, i) => strongestChannels(feats.data.slice(i * c * h * w, (i + 1) * c * h * w), c, h, w, k));
 }
-

@@ -59,7 +59,12 @@ export interface ExperimentChecks {
 }
 
 const LABEL: Record<AttributeMethod, string> = {
-  avg: 'Avg. Pooling (basic)', spp: 'SPPNet*', naive: 'Naive', bbox: 'BBox', ssp: 'SSP', ssg: 'SSG',
+  avg: 'Avg. Pooling (basic)',
+  spp: 'SPPNet*',
+  naive: 'Naive',
+  bbox: 'BBox',
+  ssp: 'SSP',
+  ssg: 'SSG',
 };
 
 async function trainOnce(settings: RunSettings, o: ExperimentOptions): Promise<void> {
@@ -89,20 +94,38 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
 
   // 1. The parser (frozen afterwards), on every parsing data set given.
   const parserRun = runs('parser');
-  await trainOnce({ ...base, kind: 'parser', data: o.parserData, out: parserRun, recipe: { ...attrRecipe, ...o.parserRecipe, classBalance: o.parserClassBalance } }, o);
+  await trainOnce(
+    { ...base, kind: 'parser', data: o.parserData, out: parserRun, recipe: { ...attrRecipe, ...o.parserRecipe, classBalance: o.parserClassBalance } },
+    o,
+  );
 
   // 2. Every attribute method.
   const dataset = openDataset(o.data, { checkFiles: false });
   const hasLandmarks = dataset.items('train').some((i) => i.landmarks);
   const methods = o.methods.filter((m) => !METHODS[m].needsLandmarks || hasLandmarks);
   for (const method of methods) {
-    await trainOnce({ ...base, kind: 'attr', method, data: [o.data], out: runs(method), parserRun,
-      gated: method === 'ssg' ? [3] : undefined, recipe: attrRecipe }, o);
+    await trainOnce(
+      { ...base, kind: 'attr', method, data: [o.data], out: runs(method), parserRun, gated: method === 'ssg' ? [3] : undefined, recipe: attrRecipe },
+      o,
+    );
   }
   // 3. The joint model with and without the attribute loss, everything else equal.
-  for (const [name, weight] of [['joint', 1], ['joint-no-attributes', 0]] as const) {
-    await trainOnce({ ...base, kind: 'joint', data: [o.data], parserData: [o.parserData[0]!], out: runs(name), attributeWeight: weight,
-      recipe: { ...attrRecipe, ...o.jointRecipe } }, o);
+  for (const [name, weight] of [
+    ['joint', 1],
+    ['joint-no-attributes', 0],
+  ] as const) {
+    await trainOnce(
+      {
+        ...base,
+        kind: 'joint',
+        data: [o.data],
+        parserData: [o.parserData[0]!],
+        out: runs(name),
+        attributeWeight: weight,
+        recipe: { ...attrRecipe, ...o.jointRecipe },
+      },
+      o,
+    );
   }
 
   // 4. Evaluation on the test split.
@@ -126,16 +149,24 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
   const figures: Array<{ title: string; path: string; caption?: string }> = [];
   const testSource = await openSplit(o.data, 'test', { height, width, cacheDir: o.cacheDir, require: 'attributes' });
   const sspConfig = new RunDir(runs('ssp')).readJson<RunConfig>('config.json');
-  const loaderFor = (config: RunConfig, batch: number): DataLoader => new DataLoader({
-    store: testSource.store, batchSize: batch, seed: 0, normalization: config.normalization, shuffle: false, workers: 0,
-    attributes: testSource.items.map((i) => i.attributes ?? null),
-  });
+  const loaderFor = (config: RunConfig, batch: number): DataLoader =>
+    new DataLoader({
+      store: testSource.store,
+      batchSize: batch,
+      seed: 0,
+      normalization: config.normalization,
+      shuffle: false,
+      workers: 0,
+      attributes: testSource.items.map((i) => i.attributes ?? null),
+    });
   const parser = buildModel('parser', { widthMult: parserConfig.recipe.widthMult, paperInit: false }) as Parser;
   new RunDir(parserRun).loadWeights(parser, 'best');
   const parseSource = await openSplit(o.parserData[0]!, 'test', { height, width, cacheDir: o.cacheDir, require: 'masks' }).catch(() => null);
   if (parseSource) {
     const l = new DataLoader({ store: parseSource.store, batchSize: 8, seed: 0, normalization: parserConfig.normalization, shuffle: false, workers: 0 });
-    await parseGrid(await parseExamples(parser, parseSource, l, 8), join(o.out, 'figures', 'fig3_parses.png'), { title: 'Parses of test faces (photo | predicted | truth)' });
+    await parseGrid(await parseExamples(parser, parseSource, l, 8), join(o.out, 'figures', 'fig3_parses.png'), {
+      title: 'Parses of test faces (photo | predicted | truth)',
+    });
     await l.close();
     figures.push({ title: 'Figure 3: face parsing', path: 'figures/fig3_parses.png' });
   }
@@ -151,9 +182,14 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
     const l = loaderFor(sspConfig, 16);
     regionWeights = (await sspRegionStats(fwd, l, o.evalLimit || testSource.items.length)).weights;
     await regionWeightMap(regionWeights, attributeNames, REGION_NAMES, join(o.out, 'figures', 'fig4_region_weights.png'), {
-      highlight: attributeNames.map((n) => drawn?.get(n) ?? null), title: 'SSP: region weights averaged over the test split',
+      highlight: attributeNames.map((n) => drawn?.get(n) ?? null),
+      title: 'SSP: region weights averaged over the test split',
     });
-    figures.push({ title: 'Figure 4: where each attribute lives (SSP region weights)', path: 'figures/fig4_region_weights.png', caption: drawn ? 'outlined: the region the synthetic generator draws the attribute in' : undefined });
+    figures.push({
+      title: 'Figure 4: where each attribute lives (SSP region weights)',
+      path: 'figures/fig4_region_weights.png',
+      caption: drawn ? 'outlined: the region the synthetic generator draws the attribute in' : undefined,
+    });
     if (methods.includes('avg')) {
       const avgConfig = new RunDir(runs('avg')).readJson<RunConfig>('config.json');
       const avgNet = buildAttributeModel(avgConfig);
@@ -165,10 +201,16 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
       const reader = (await import('../data/loader/store.js')).StoreReader;
       const r = new reader(testSource.store);
       const items = actAvg.map((maps, i) => ({
-        rgb: r.read(i).slice(0, height * width * 3), width, height, maps: [maps, actSsp[i]!], caption: testSource.items[i]!.id,
+        rgb: r.read(i).slice(0, height * width * 3),
+        width,
+        height,
+        maps: [maps, actSsp[i]!],
+        caption: testSource.items[i]!.id,
       }));
       r.close();
-      await activationComparison({ methods: ['Avg. Pooling', 'SSP'], items }, join(o.out, 'figures', 'fig5_activations.png'), { title: 'Strongest conv62 channels: avg pooling vs SSP' });
+      await activationComparison({ methods: ['Avg. Pooling', 'SSP'], items }, join(o.out, 'figures', 'fig5_activations.png'), {
+        title: 'Strongest conv62 channels: avg pooling vs SSP',
+      });
       figures.push({ title: 'Figure 5: strongest last-layer activations', path: 'figures/fig5_activations.png' });
       await la.close();
       avgFwd.dispose();
@@ -178,8 +220,18 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
     fwd.dispose();
     net.dispose();
   }
-  const series = [['parser', parserRun], ...methods.map((m) => [m, runs(m)]), ['joint', runs('joint')], ['joint-no-attributes', runs('joint-no-attributes')]]
-    .map(([name, dir]) => ({ name: name!, points: new RunDir(dir!).readLog().filter((e) => 'loss' in e).map((e) => [e.step as number, e.loss as number] as [number, number]) }));
+  const series = [
+    ['parser', parserRun],
+    ...methods.map((m) => [m, runs(m)]),
+    ['joint', runs('joint')],
+    ['joint-no-attributes', runs('joint-no-attributes')],
+  ].map(([name, dir]) => ({
+    name: name!,
+    points: new RunDir(dir!)
+      .readLog()
+      .filter((e) => 'loss' in e)
+      .map((e) => [e.step as number, e.loss as number] as [number, number]),
+  }));
   await lossCurves(series, join(o.out, 'figures', 'loss_curves.png'), { logY: true, title: 'Training loss' });
   figures.push({ title: 'Loss curves', path: 'figures/loss_curves.png' });
 
@@ -189,11 +241,15 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
   const localization = drawn && regionWeights ? localizationHits(regionWeights, attributeNames, REGION_NAMES.length, drawn) : null;
   const parserMeanIoU = mainParse.parsing!.meanIoU;
   const checks: ExperimentChecks = {
-    parserMeanIoU, parserIoUAtLeast80: parserMeanIoU >= 0.8, drawn: drawnChecks, localization,
+    parserMeanIoU,
+    parserIoUAtLeast80: parserMeanIoU >= 0.8,
+    drawn: drawnChecks,
+    localization,
     passed: parserMeanIoU >= 0.8 && (drawnChecks?.every((c) => c.beatsMajority) ?? true) && (localization ? localization.share >= 0.8 : true),
   };
   const methodRows: MethodResult[] = [...results].map(([m, r]) => ({
-    method: m === 'ssp+ssg' ? 'SSP+SSG' : LABEL[m as AttributeMethod], report: r.attributes!,
+    method: m === 'ssp+ssg' ? 'SSP+SSG' : LABEL[m as AttributeMethod],
+    report: r.attributes!,
   }));
   const parsingRows: ParsingResult[] = [
     { label: 'Parser alone (the frozen parser run)', iou: mainParse.parsing!.iou },
@@ -201,24 +257,59 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentChe
     { label: 'Joint model, parsing + attribute loss', iou: joint.parsing!.iou },
   ];
   const notes: string[] = [];
-  for (const [dir, e] of parserEvals) if (dir !== o.parserData[0]) {
-    notes.push(`Parser on ${dir} [${e.split}]: mean IoU ${(100 * e.parsing!.meanIoU).toFixed(2)} % (${e.parsing!.classNames.map((n, i) => `${n} ${e.parsing!.perClass[i] === null ? '—' : (100 * e.parsing!.perClass[i]!).toFixed(2)}`).join(', ')})`);
-  }
+  for (const [dir, e] of parserEvals)
+    if (dir !== o.parserData[0]) {
+      notes.push(
+        `Parser on ${dir} [${e.split}]: mean IoU ${(100 * e.parsing!.meanIoU).toFixed(2)} % (${e.parsing!.classNames.map((n, i) => `${n} ${e.parsing!.perClass[i] === null ? '—' : (100 * e.parsing!.perClass[i]!).toFixed(2)}`).join(', ')})`,
+      );
+    }
   notes.push(`Checks: parser mean IoU ${(100 * parserMeanIoU).toFixed(2)} % (≥ 80 %: ${checks.parserIoUAtLeast80 ? 'yes' : 'NO'})`);
-  if (drawnChecks) for (const c of drawnChecks) notes.push(`Drawn attributes, ${c.method}: mean error ${(100 * c.meanError).toFixed(2)} % vs majority class ${(100 * c.majorityError).toFixed(2)} % (${c.beatsMajority ? 'beats it' : 'DOES NOT beat it'})`);
-  if (localization) notes.push(`SSP localization: ${localization.hits.length}/${localization.hits.length + localization.misses.length} drawn attributes (${(100 * localization.share).toFixed(1)} %) have their largest averaged weight in the region they are drawn in; misses: ${localization.misses.join(', ') || 'none'}`);
+  if (drawnChecks)
+    for (const c of drawnChecks)
+      notes.push(
+        `Drawn attributes, ${c.method}: mean error ${(100 * c.meanError).toFixed(2)} % vs majority class ${(100 * c.majorityError).toFixed(2)} % (${c.beatsMajority ? 'beats it' : 'DOES NOT beat it'})`,
+      );
+  if (localization)
+    notes.push(
+      `SSP localization: ${localization.hits.length}/${localization.hits.length + localization.misses.length} drawn attributes (${(100 * localization.share).toFixed(1)} %) have their largest averaged weight in the region they are drawn in; misses: ${localization.misses.join(', ') || 'none'}`,
+    );
   const budgets: Record<string, string | number> = {
-    'attribute steps': String(attrRecipe.steps), 'parser steps': String(o.parserRecipe.steps ?? attrRecipe.steps),
-    'joint steps': String(o.jointRecipe.steps ?? attrRecipe.steps), batch: String(attrRecipe.batch ?? ''),
-    input: `${height}×${width}`, 'width multiplier': String(attrRecipe.widthMult), optimizer: `${attrRecipe.optimizer ?? 'adagrad'} lr ${attrRecipe.lr ?? 1e-3}`,
+    'attribute steps': String(attrRecipe.steps),
+    'parser steps': String(o.parserRecipe.steps ?? attrRecipe.steps),
+    'joint steps': String(o.jointRecipe.steps ?? attrRecipe.steps),
+    batch: String(attrRecipe.batch ?? ''),
+    input: `${height}×${width}`,
+    'width multiplier': String(attrRecipe.widthMult),
+    optimizer: `${attrRecipe.optimizer ?? 'adagrad'} lr ${attrRecipe.lr ?? 1e-3}`,
   };
   const md = renderReport({
-    title: 'facet experiment', dataset: `${o.data} (test split, ${testSource.items.length} images)`, methods: methodRows,
-    parsing: parsingRows, parsingDataset: `${o.parserData[0]} (test split)`, figures, budgets, seeds: { seed: attrRecipe.seed ?? 0 },
-    regionWeights: regionWeights ? { attributeNames, regionNames: [...REGION_NAMES], weights: regionWeights, expected: attributeNames.map((n) => drawn?.get(n) ?? null), source: 'SSP on the test split' } : undefined,
-    commands, notes, generated: new Date().toISOString(),
+    title: 'facet experiment',
+    dataset: `${o.data} (test split, ${testSource.items.length} images)`,
+    methods: methodRows,
+    parsing: parsingRows,
+    parsingDataset: `${o.parserData[0]} (test split)`,
+    figures,
+    budgets,
+    seeds: { seed: attrRecipe.seed ?? 0 },
+    regionWeights: regionWeights
+      ? {
+          attributeNames,
+          regionNames: [...REGION_NAMES],
+          weights: regionWeights,
+          expected: attributeNames.map((n) => drawn?.get(n) ?? null),
+          source: 'SSP on the test split',
+        }
+      : undefined,
+    commands,
+    notes,
+    generated: new Date().toISOString(),
   });
   writeFileAtomic(join(o.out, 'report.md'), new TextEncoder().encode(md));
-  writeFileAtomic(join(o.out, 'results.json'), new TextEncoder().encode(`${JSON.stringify({ checks, results: Object.fromEntries(results), parsing: Object.fromEntries(parserEvals), joint, jointAlone }, null, 2)}\n`));
+  writeFileAtomic(
+    join(o.out, 'results.json'),
+    new TextEncoder().encode(
+      `${JSON.stringify({ checks, results: Object.fromEntries(results), parsing: Object.fromEntries(parserEvals), joint, jointAlone }, null, 2)}\n`,
+    ),
+  );
   return checks;
 }

@@ -54,7 +54,11 @@ export function landmarkPoints(landmarks: Landmarks | readonly number[]): Point[
 }
 
 /** The photo → frame transform of a face with these five landmarks (photo pixels, continuous coordinates). */
-export function alignmentTransform(landmarks: Landmarks | readonly number[], template: AlignTemplate = CELEBA_TEMPLATE, weights: readonly number[] = ALIGN_WEIGHTS): Similarity {
+export function alignmentTransform(
+  landmarks: Landmarks | readonly number[],
+  template: AlignTemplate = CELEBA_TEMPLATE,
+  weights: readonly number[] = ALIGN_WEIGHTS,
+): Similarity {
   return fitSimilarity(landmarkPoints(landmarks), templatePoints(template), weights);
 }
 
@@ -71,7 +75,12 @@ export interface AlignedFace {
 }
 
 /** The face with these landmarks, warped from the photo into the template's frame. */
-export function alignFace(photo: RgbImage, landmarks: Landmarks | readonly number[], template: AlignTemplate = CELEBA_TEMPLATE, weights: readonly number[] = ALIGN_WEIGHTS): AlignedFace {
+export function alignFace(
+  photo: RgbImage,
+  landmarks: Landmarks | readonly number[],
+  template: AlignTemplate = CELEBA_TEMPLATE,
+  weights: readonly number[] = ALIGN_WEIGHTS,
+): AlignedFace {
   const photoToFrame = alignmentTransform(landmarks, template, weights);
   const frameToPhoto = invertSimilarity(photoToFrame);
   const { width, height } = template.frame;

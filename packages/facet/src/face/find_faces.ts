@@ -149,7 +149,8 @@ export const PAD_GREY = 128;
 
 /** The photo centred on a grey square of `side` pixels. */
 export function padToSquare(img: RgbImage, side: number, grey = PAD_GREY): { image: RgbImage; left: number; top: number } {
-  if (!(Number.isInteger(side) && side >= img.width && side >= img.height)) throw new Error(`padToSquare: side ${side} is not an integer ≥ ${img.width}×${img.height}`);
+  if (!(Number.isInteger(side) && side >= img.width && side >= img.height))
+    throw new Error(`padToSquare: side ${side} is not an integer ≥ ${img.width}×${img.height}`);
   const left = Math.floor((side - img.width) / 2);
   const top = Math.floor((side - img.height) / 2);
   const data = new Uint8Array(side * side * 3).fill(grey);
@@ -164,16 +165,19 @@ export async function detectInImage(detector: FaceFinder, img: RgbImage, resize:
   const { image, left, top } = padToSquare(img, Math.round(PAD_SQUARE * Math.max(img.width, img.height)));
   const faces = await detectAnySize(detector, image, resize);
   // back to the photo's pixels (a box may reach past its edge, as boxes do)
-  return keepFaces(faces.map((f) => ({
-    ...f,
-    box: [f.box[0] - left, f.box[1] - top, f.box[2], f.box[3]] as const,
-    mesh: f.mesh.map(([x, y, z]) => [x - left, y - top, z] as const),
-  })));
+  return keepFaces(
+    faces.map((f) => ({
+      ...f,
+      box: [f.box[0] - left, f.box[1] - top, f.box[2], f.box[3]] as const,
+      mesh: f.mesh.map(([x, y, z]) => [x - left, y - top, z] as const),
+    })),
+  );
 }
 
 /** The face over the centre of an aligned crop, as the template was measured (face/measure_template.ts). */
 async function faceAtCentre(detector: FaceFinder, a: AlignedFace): Promise<DetectedFace | null> {
-  const cx = a.width / 2, cy = a.height / 2;
+  const cx = a.width / 2,
+    cy = a.height / 2;
   const faces = await detector.detectFaces({ data: a.rgb, width: a.width, height: a.height });
   return faces.find(({ box: [x, y, w, h] }) => x <= cx && cx <= x + w && y <= cy && cy <= y + h) ?? null;
 }

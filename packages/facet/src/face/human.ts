@@ -131,7 +131,10 @@ async function loadHuman(): Promise<HumanLike> {
       await human.tf.ready();
     });
   } catch (e) {
-    throw new Error(`face detector: could not start tfjs's wasm backend (binaries in ${paths.wasm}) or load the models (${paths.models}): ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `face detector: could not start tfjs's wasm backend (binaries in ${paths.wasm}) or load the models (${paths.models}): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const backend = human.tf.getBackend();
   if (backend !== 'wasm') {

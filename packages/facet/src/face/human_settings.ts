@@ -30,9 +30,19 @@ export function humanSettings(where: { wasmPath: string; modelBasePath: string }
       detector: { enabled: true, skipFrames: 0, skipTime: 0, return: false },
       mesh: { enabled: true },
       iris: { enabled: false },
-      attention: off, emotion: off, description: off, antispoof: off, liveness: off, gear: off,
+      attention: off,
+      emotion: off,
+      description: off,
+      antispoof: off,
+      liveness: off,
+      gear: off,
     },
-    body: off, hand: off, object: off, gesture: off, segmentation: off, filter: off,
+    body: off,
+    hand: off,
+    object: off,
+    gesture: off,
+    segmentation: off,
+    filter: off,
   };
 }
 

@@ -33,7 +33,9 @@ export async function writeLabelFigure(dir: string, path: string, options: Label
     items.push(item);
   }
   await labelGrid(items, path, {
-    classNames: set.names, palette: coarsePalette(set), columns: options.columns ?? 4,
+    classNames: set.names,
+    palette: coarsePalette(set),
+    columns: options.columns ?? 4,
     ...(options.title ? { title: options.title } : {}),
   });
   return picked.map((it) => it.id);

@@ -17,8 +17,16 @@ import { readCelebA } from '../data/celeba.js';
 import { detectFormats } from '../data/detect.js';
 import { DataError, ProblemSink } from '../data/errors.js';
 import {
-  FACE_LABELS_FORMAT, FACE_LABELS_VERSION, LABELS_FILE, LANDMARKS_FILE, MASKS_DIR,
-  formatLandmarkFile, maskPath, readFaceLabelsManifest, relativeSource, type FaceLabelsManifest,
+  FACE_LABELS_FORMAT,
+  FACE_LABELS_VERSION,
+  LABELS_FILE,
+  LANDMARKS_FILE,
+  MASKS_DIR,
+  formatLandmarkFile,
+  maskPath,
+  readFaceLabelsManifest,
+  relativeSource,
+  type FaceLabelsManifest,
 } from '../data/face_labels.js';
 import { loadImage, resizeRgb } from '../data/image.js';
 import { MESH_LABELS } from '../data/label_sets.js';
@@ -99,7 +107,10 @@ function readFinished(out: string, source: string, centred: boolean): { done: Ma
     throw new DataError({ file: join(out, LABELS_FILE) }, `${out} holds labels of another label set (${m.labelSet.names.join(', ')}); choose another --out`);
   }
   if ((m.centred ?? true) !== centred) {
-    throw new DataError({ file: join(out, LABELS_FILE) }, `${out} was labelled ${m.centred ? 'with' : 'without'} the centre rule; run again ${m.centred ? 'without' : 'with'} --no-centre, or choose another --out`);
+    throw new DataError(
+      { file: join(out, LABELS_FILE) },
+      `${out} was labelled ${m.centred ? 'with' : 'without'} the centre rule; run again ${m.centred ? 'without' : 'with'} --no-centre, or choose another --out`,
+    );
   }
   const done = new Map<string, Done>();
   const up = new Set(m.upsampled ?? []);
@@ -118,7 +129,9 @@ function readFinished(out: string, source: string, centred: boolean): { done: Ma
 function readJournal(out: string, source: string, centred: boolean, into: Map<string, Done>): void {
   const file = join(out, JOURNAL_FILE);
   if (!existsSync(file)) return;
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const parse = (l: string): unknown => {
     try {
       return JSON.parse(l);
@@ -130,7 +143,8 @@ function readJournal(out: string, source: string, centred: boolean, into: Map<st
   if (!head || head.journal !== FACE_LABELS_FORMAT) throw new DataError({ file }, 'not a facet label journal; remove it to start over');
   if (head.source !== source) throw new DataError({ file }, `journal of a run over ${head.source}, not ${source}; choose another --out`);
   if (!sameLabelSet(head.labelSet)) throw new DataError({ file }, 'journal of a run with another label set; remove it to start over');
-  if ((head.centred ?? true) !== centred) throw new DataError({ file }, `journal of a run ${head.centred ? 'with' : 'without'} the centre rule (--no-centre); remove it to start over`);
+  if ((head.centred ?? true) !== centred)
+    throw new DataError({ file }, `journal of a run ${head.centred ? 'with' : 'without'} the centre rule (--no-centre); remove it to start over`);
   for (const l of lines.slice(1)) {
     const e = parse(l) as ({ id: string } & Done) | null;
     if (!e || typeof e.id !== 'string') continue;
@@ -145,7 +159,11 @@ async function upsample(img: RawImage): Promise<RawImage> {
 
 /** Mesh points from image ×2 back to the image (continuous coordinates scale exactly). */
 function halve(face: DetectedFace): DetectedFace {
-  return { ...face, box: [face.box[0] / 2, face.box[1] / 2, face.box[2] / 2, face.box[3] / 2], mesh: face.mesh.map(([x, y, z]) => [x / 2, y / 2, z / 2] as const) };
+  return {
+    ...face,
+    box: [face.box[0] / 2, face.box[1] / 2, face.box[2] / 2, face.box[3] / 2],
+    mesh: face.mesh.map(([x, y, z]) => [x / 2, y / 2, z / 2] as const),
+  };
 }
 
 /** Does the face's box contain the image's centre? */
@@ -181,7 +199,9 @@ export async function findFace(detector: FaceDetector, img: RawImage, centred = 
 
 /** Writes a label map as a single-channel PNG, atomically. */
 export async function writeMaskPng(path: string, labels: Uint8Array, width: number, height: number): Promise<void> {
-  const png = await sharp(labels, { raw: { width, height, channels: 1 } }).png({ compressionLevel: 9 }).toBuffer();
+  const png = await sharp(labels, { raw: { width, height, channels: 1 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
   writeFileAtomic(path, png);
 }
 
@@ -272,8 +292,12 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
     format: FACE_LABELS_FORMAT,
     formatVersion: FACE_LABELS_VERSION,
     producer: {
-      facet: FACET_VERSION, human: detector.humanVersion, tfjs: detector.tfjsVersion, backend: detector.backend,
-      models: ['blazeface', 'facemesh', ...(options.iris ? ['iris'] : [])], iris: options.iris ?? false,
+      facet: FACET_VERSION,
+      human: detector.humanVersion,
+      tfjs: detector.tfjsVersion,
+      backend: detector.backend,
+      models: ['blazeface', 'facemesh', ...(options.iris ? ['iris'] : [])],
+      iris: options.iris ?? false,
     },
     source: { given: options.source, resolved: source, relative: relativeSource(out, source), format: 'celeba' },
     selection: { split, limit: options.limit ?? null },
@@ -300,7 +324,12 @@ export async function labelFaces(options: LabelOptions): Promise<LabelSummary> {
   writeFileAtomic(join(out, LABELS_FILE), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
   rmSync(journal, { force: true });
   return {
-    out, manifest, selected: selected.length, labelledNow, missedNow, resumed,
+    out,
+    manifest,
+    selected: selected.length,
+    labelledNow,
+    missedNow,
+    resumed,
     msPerFace: todo.length ? elapsed / todo.length : null,
     msDetect: todo.length ? detectMs / todo.length : null,
   };

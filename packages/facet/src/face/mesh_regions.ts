@@ -12,8 +12,8 @@ import { fillPolygon, polygonCentroid, type XY } from './polygon.js';
 
 /** The face silhouette, from the top of the forehead (10) clockwise in the image. */
 export const FACE_OVAL = [
-  10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-  152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
+  10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21,
+  54, 103, 67, 109,
 ] as const;
 
 /** The outer lip contour: upper lip from corner 61 to corner 291, back along the lower lip. Covers lips and the open mouth. */
@@ -37,9 +37,7 @@ export const LEFT_BROW = [300, 293, 334, 296, 336, 285, 295, 282, 283, 276] as c
  * subnasale (326, 2, 97), round the right wing (98, 129, 49) and up the right side (131,
  * 134, 236, 3, 196, 122, 193). The cheeks beside the nose stay skin.
  */
-export const NOSE = [
-  168, 417, 351, 419, 248, 456, 363, 360, 279, 358, 327, 326, 2, 97, 98, 129, 49, 131, 134, 236, 3, 196, 122, 193,
-] as const;
+export const NOSE = [168, 417, 351, 419, 248, 456, 363, 360, 279, 358, 327, 326, 2, 97, 98, 129, 49, 131, 134, 236, 3, 196, 122, 193] as const;
 
 /** The contours as polygons in image coordinates. */
 export function contour(mesh: readonly XY[], indices: readonly number[]): XY[] {

@@ -66,7 +66,11 @@ export function fitSimilarity(src: readonly Point[], dst: readonly Point[], weig
   const n = src.length;
   if (dst.length !== n) throw new Error(`fitSimilarity: ${n} source points but ${dst.length} target points`);
   if (weights && weights.length !== n) throw new Error(`fitSimilarity: ${weights.length} weights for ${n} points`);
-  let sw = 0, msx = 0, msy = 0, mdx = 0, mdy = 0;
+  let sw = 0,
+    msx = 0,
+    msy = 0,
+    mdx = 0,
+    mdy = 0;
   for (let i = 0; i < n; i++) {
     const w = weights ? weights[i]! : 1;
     if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`fitSimilarity: weight ${i} is ${w} (weights are finite and ≥ 0)`);
@@ -74,17 +78,27 @@ export function fitSimilarity(src: readonly Point[], dst: readonly Point[], weig
     const [dx, dy] = dst[i]!;
     if (![sx, sy, dx, dy].every(Number.isFinite)) throw new Error(`fitSimilarity: point ${i} is not finite`);
     sw += w;
-    msx += w * sx; msy += w * sy; mdx += w * dx; mdy += w * dy;
+    msx += w * sx;
+    msy += w * sy;
+    mdx += w * dx;
+    mdy += w * dy;
   }
   if (!(sw > 0)) throw new Error('fitSimilarity: no point has a positive weight');
-  msx /= sw; msy /= sw; mdx /= sw; mdy /= sw;
+  msx /= sw;
+  msy /= sw;
+  mdx /= sw;
+  mdy /= sw;
   // centred cross terms: a = Σw(s·d)/Σw|s|², b = Σw(s × d)/Σw|s|²
-  let ss = 0, dot = 0, cross = 0;
+  let ss = 0,
+    dot = 0,
+    cross = 0;
   for (let i = 0; i < n; i++) {
     const w = weights ? weights[i]! : 1;
     if (w === 0) continue;
-    const sx = src[i]![0] - msx, sy = src[i]![1] - msy;
-    const dx = dst[i]![0] - mdx, dy = dst[i]![1] - mdy;
+    const sx = src[i]![0] - msx,
+      sy = src[i]![1] - msy;
+    const dx = dst[i]![0] - mdx,
+      dy = dst[i]![1] - mdy;
     ss += w * (sx * sx + sy * sy);
     dot += w * (sx * dx + sy * dy);
     cross += w * (sx * dy - sy * dx);
@@ -97,7 +111,8 @@ export function fitSimilarity(src: readonly Point[], dst: readonly Point[], weig
 
 /** Root-mean-square distance between T(srcᵢ) and dstᵢ over the points of positive weight. */
 export function fitResidual(t: Similarity, src: readonly Point[], dst: readonly Point[], weights?: readonly number[]): number {
-  let s = 0, k = 0;
+  let s = 0,
+    k = 0;
   for (let i = 0; i < src.length; i++) {
     if (weights && !(weights[i]! > 0)) continue;
     const [x, y] = applySimilarity(t, src[i]![0], src[i]![1]);

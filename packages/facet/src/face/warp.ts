@@ -32,11 +32,21 @@ interface Rect {
 
 /** The photo pixels under the frame (with a margin for the filters), clipped to the photo; never empty. */
 function footprint(frameToPhoto: Similarity, width: number, height: number, photo: RgbImage, margin: number): Rect {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const [fx, fy] of [[0, 0], [width, 0], [0, height], [width, height]] as const) {
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
+  for (const [fx, fy] of [
+    [0, 0],
+    [width, 0],
+    [0, height],
+    [width, height],
+  ] as const) {
     const [x, y] = applySimilarity(frameToPhoto, fx, fy);
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
   }
   const clampX = (v: number) => Math.min(Math.max(v, 0), photo.width - 1);
   const clampY = (v: number) => Math.min(Math.max(v, 0), photo.height - 1);
@@ -91,10 +101,16 @@ function sampleBilinear(src: RgbImage, frameToSrc: Similarity, width: number, he
       const v = b * fx + a * fy + ty - 0.5;
       const uc = Math.min(Math.max(u, 0), sw - 1);
       const vc = Math.min(Math.max(v, 0), sh - 1);
-      const x0 = Math.floor(uc), y0 = Math.floor(vc);
-      const x1 = Math.min(x0 + 1, sw - 1), y1 = Math.min(y0 + 1, sh - 1);
-      const wx = uc - x0, wy = vc - y0;
-      const p00 = (y0 * sw + x0) * 3, p01 = (y0 * sw + x1) * 3, p10 = (y1 * sw + x0) * 3, p11 = (y1 * sw + x1) * 3;
+      const x0 = Math.floor(uc),
+        y0 = Math.floor(vc);
+      const x1 = Math.min(x0 + 1, sw - 1),
+        y1 = Math.min(y0 + 1, sh - 1);
+      const wx = uc - x0,
+        wy = vc - y0;
+      const p00 = (y0 * sw + x0) * 3,
+        p01 = (y0 * sw + x1) * 3,
+        p10 = (y1 * sw + x0) * 3,
+        p11 = (y1 * sw + x1) * 3;
       const o = (j * width + i) * 3;
       for (let c = 0; c < 3; c++) {
         const top = data[p00 + c]! + (data[p01 + c]! - data[p00 + c]!) * wx;

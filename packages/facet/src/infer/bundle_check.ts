@@ -103,8 +103,10 @@ export function checkBundleWeights(config: BundleConfig, weights: ReadonlyMap<st
     const field = name.startsWith('parser.') ? 'parserWidthMult' : 'attributeWidthMult';
     if (!e) throw new Error(`${source}: no weight '${name}' (the networks of bundle.json's ${field} = ${config[field]} need it)`);
     if (e.shape.join() !== shape.join()) {
-      throw new Error(`${source}: weight '${name}' is [${e.shape.join(', ')}], but bundle.json's ${field} = ${config[field]}` +
-        `${name.startsWith('attributes.') ? ` and ${config.attributeNames.length} attributeNames` : ''} make it [${shape.join(', ')}]`);
+      throw new Error(
+        `${source}: weight '${name}' is [${e.shape.join(', ')}], but bundle.json's ${field} = ${config[field]}` +
+          `${name.startsWith('attributes.') ? ` and ${config.attributeNames.length} attributeNames` : ''} make it [${shape.join(', ')}]`,
+      );
     }
     if (e.dtype !== 'float32') throw new Error(`${source}: weight '${name}' is ${e.dtype}, float32 expected`);
     const v = floats(e);
@@ -113,6 +115,7 @@ export function checkBundleWeights(config: BundleConfig, weights: ReadonlyMap<st
     }
   }
   for (const name of weights.keys()) {
-    if (!expected.has(name) && !/\.num_batches_tracked$/.test(name)) throw new Error(`${source}: unexpected weight '${name}' (not part of the networks bundle.json describes)`);
+    if (!expected.has(name) && !/\.num_batches_tracked$/.test(name))
+      throw new Error(`${source}: unexpected weight '${name}' (not part of the networks bundle.json describes)`);
   }
 }

@@ -30,7 +30,8 @@ export interface BundleFromRunsOptions {
 export async function bundleFromRuns(o: BundleFromRunsOptions): Promise<void> {
   const attrRun = new RunDir(o.attributesRun);
   const ac = attrRun.readJson<RunConfig>('config.json');
-  if (ac.kind !== 'attr' || ac.method !== 'ssp') throw new Error(`${o.attributesRun}: a bundle needs an SSP attribute run (this is ${ac.kind} ${ac.method ?? ''})`);
+  if (ac.kind !== 'attr' || ac.method !== 'ssp')
+    throw new Error(`${o.attributesRun}: a bundle needs an SSP attribute run (this is ${ac.kind} ${ac.method ?? ''})`);
   if (ac.sspFeatures && ac.sspFeatures !== 'conv62') {
     throw new Error(`${o.attributesRun}: SSP pools ${ac.sspFeatures} (--ssp-features); bundles, ONNX and the browser carry the spec's SSP on conv62 only`);
   }
@@ -53,22 +54,30 @@ export async function bundleFromRuns(o: BundleFromRunsOptions): Promise<void> {
       shift.dispose();
     }
     writeBundle(o.out, parser, net, {
-      height: ac.recipe.height, width: ac.recipe.width, parserWidthMult: pc.recipe.widthMult, attributeWidthMult: ac.recipe.widthMult,
-      attributeNames: ac.attributeNames, regionNames: ac.regionNames, normalization: ac.normalization, parserNormalization: pc.normalization,
+      height: ac.recipe.height,
+      width: ac.recipe.width,
+      parserWidthMult: pc.recipe.widthMult,
+      attributeWidthMult: ac.recipe.widthMult,
+      attributeNames: ac.attributeNames,
+      regionNames: ac.regionNames,
+      normalization: ac.normalization,
+      parserNormalization: pc.normalization,
       ...(ac.fit ? { fit: ac.fit } : {}),
       ...(o.parserFlipAverage ? { parserFlipAverage: true } : {}),
       description: o.description,
       training: {
         parser: { data: pc.data.map((d) => d.dir), recipe: pc.recipe, commit: pc.gitCommit },
         attributes: { data: ac.data.map((d) => d.dir), recipe: ac.recipe, commit: ac.gitCommit },
-        ...(tuned ? {
-          decisionThresholds: {
-            tunedOn: `${o.tuneOn} (val split)`,
-            note: 'each attribute\'s cut on p, tuned on the validation split and folded into the output bias: p ≥ 0.5 is the tuned decision',
-            thresholds: Object.fromEntries(ac.attributeNames.map((n, a) => [n, Number(tuned!.thresholds[a]!.toFixed(4))])),
-            validationErrors: { atHalf: tuned.errorsAtHalf.reduce((x, y) => x + y, 0), atCuts: tuned.errorsAtCut.reduce((x, y) => x + y, 0) },
-          },
-        } : {}),
+        ...(tuned
+          ? {
+              decisionThresholds: {
+                tunedOn: `${o.tuneOn} (val split)`,
+                note: "each attribute's cut on p, tuned on the validation split and folded into the output bias: p ≥ 0.5 is the tuned decision",
+                thresholds: Object.fromEntries(ac.attributeNames.map((n, a) => [n, Number(tuned!.thresholds[a]!.toFixed(4))])),
+                validationErrors: { atHalf: tuned.errorsAtHalf.reduce((x, y) => x + y, 0), atCuts: tuned.errorsAtCut.reduce((x, y) => x + y, 0) },
+              },
+            }
+          : {}),
       },
     });
   } finally {

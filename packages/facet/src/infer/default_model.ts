@@ -57,5 +57,8 @@ export function resolveModelDir(run?: string): string {
 export function sampleImages(modelDir: string): string[] {
   const dir = join(modelDir, 'samples');
   if (!existsSync(dir)) throw new Error(`no images given, and ${dir} holds no sample faces: name the images to predict`);
-  return readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 }

@@ -11,7 +11,6 @@ import type { Affine } from '../model_io/fit.js';
 /** Longest side of the preview and of the photo parse. */
 export const PREVIEW_MAX_SIDE = 512;
 
-
 export function applyAffine(m: Affine, x: number, y: number): [number, number] {
   return [m.a * x + m.b * y + m.tx, m.c * x + m.d * y + m.ty];
 }
@@ -19,7 +18,10 @@ export function applyAffine(m: Affine, x: number, y: number): [number, number] {
 export function invertAffine(m: Affine): Affine {
   const det = m.a * m.d - m.b * m.c;
   if (!(Math.abs(det) > 1e-12) || !Number.isFinite(det)) throw new Error(`invertAffine: a degenerate map (determinant ${det})`);
-  const a = m.d / det, b = -m.b / det, c = -m.c / det, d = m.a / det;
+  const a = m.d / det,
+    b = -m.b / det,
+    c = -m.c / det,
+    d = m.a / det;
   return { a, b, c, d, tx: -(a * m.tx + b * m.ty), ty: -(c * m.tx + d * m.ty) };
 }
 
@@ -52,7 +54,11 @@ export interface FaceParse {
  * Region indices on the preview grid (width×height, each pixel `scale` photo pixels on a
  * side): every face's parse, nearest neighbour, background elsewhere.
  */
-export function drawParsesOnPhoto(faces: readonly FaceParse[], input: { width: number; height: number }, preview: { width: number; height: number; scale: number }): Uint8Array {
+export function drawParsesOnPhoto(
+  faces: readonly FaceParse[],
+  input: { width: number; height: number },
+  preview: { width: number; height: number; scale: number },
+): Uint8Array {
   const { width: W, height: H } = input;
   const { width: pw, height: ph, scale } = preview;
   const out = new Uint8Array(pw * ph);
@@ -62,13 +68,26 @@ export function drawParsesOnPhoto(faces: readonly FaceParse[], input: { width: n
     // preview pixel centre → photo → input
     const toInput = composeAffine({ a: scale, b: 0, c: 0, d: scale, tx: scale / 2, ty: scale / 2 }, invertAffine(f.inputToPhoto));
     // only the preview pixels under the input's footprint
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (const [ix, iy] of [[0, 0], [W, 0], [0, H], [W, H]] as const) {
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity;
+    for (const [ix, iy] of [
+      [0, 0],
+      [W, 0],
+      [0, H],
+      [W, H],
+    ] as const) {
       const [x, y] = applyAffine(f.inputToPhoto, ix, iy);
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
     }
-    const i0 = Math.max(0, Math.floor(x0 / scale) - 1), i1 = Math.min(pw - 1, Math.ceil(x1 / scale));
-    const j0 = Math.max(0, Math.floor(y0 / scale) - 1), j1 = Math.min(ph - 1, Math.ceil(y1 / scale));
+    const i0 = Math.max(0, Math.floor(x0 / scale) - 1),
+      i1 = Math.min(pw - 1, Math.ceil(x1 / scale));
+    const j0 = Math.max(0, Math.floor(y0 / scale) - 1),
+      j1 = Math.min(ph - 1, Math.ceil(y1 / scale));
     for (let j = j0; j <= j1; j++) {
       for (let i = i0; i <= i1; i++) {
         const [u, v] = applyAffine(toInput, i, j);

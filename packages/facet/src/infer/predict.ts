@@ -143,7 +143,7 @@ export function isFailure(r: PredictionResult | PredictionFailure): r is Predict
   return 'error' in r;
 }
 
-export const NO_FACE_NOTE = 'no face found: nothing was predicted (pass --aligned if the image is an aligned face crop, as CelebA\'s)';
+export const NO_FACE_NOTE = "no face found: nothing was predicted (pass --aligned if the image is an aligned face crop, as CelebA's)";
 
 interface Engine {
   run(inputs: Float32Array[]): Promise<RawPrediction[]>;
@@ -153,7 +153,9 @@ interface Engine {
 /** A photo ready for the network: its faces' inputs and where they came from. */
 interface PreparedPhoto {
   photo: UprightImage;
-  faces: Array<Omit<FacePrediction, 'probabilities' | 'regionWeights' | 'labels' | 'regionFractions' | 'heatmaps' | 'gridHeight' | 'gridWidth'> & { input: Float32Array }>;
+  faces: Array<
+    Omit<FacePrediction, 'probabilities' | 'regionWeights' | 'labels' | 'regionFractions' | 'heatmaps' | 'gridHeight' | 'gridWidth'> & { input: Float32Array }
+  >;
   timings: PredictionResult['timings'];
 }
 
@@ -186,12 +188,14 @@ export class Predictor {
     const threads = options.threads;
     const precision = options.precision ?? 'fp32';
     if (!isPrecision(precision)) throw new Error(`precision must be one of ${PRECISIONS.join(', ')}, got '${String(precision)}'`);
-    if (runtime === 'onnx' && precision !== 'fp32') throw new Error(`precision ${precision} runs on the torch runtime; onnx runs the float graph (facet export onnx --int8 for int8)`);
+    if (runtime === 'onnx' && precision !== 'fp32')
+      throw new Error(`precision ${precision} runs on the torch runtime; onnx runs the float graph (facet export onnx --int8 for int8)`);
     if (threads !== undefined) checkThreads(threads, 'threads');
     const make = (config: BundleConfig, source: string, engine: Engine) => new Predictor(config, runtime, source, engine, batch, align, maxFaces);
     let p: Predictor;
     if (runtime === 'onnx') {
-      if ((options.device ?? 'cpu') !== 'cpu') throw new Error(`--device ${options.device}: only --runtime torch runs on a chosen device (onnxruntime-node here runs on the CPU)`);
+      if ((options.device ?? 'cpu') !== 'cpu')
+        throw new Error(`--device ${options.device}: only --runtime torch runs on a chosen device (onnxruntime-node here runs on the CPU)`);
       const { OnnxPipeline } = await import('./onnx/onnx_pipeline.js');
       const o = threads === undefined ? {} : { threads };
       if (options.onnxModel !== undefined) {
@@ -280,7 +284,10 @@ export class Predictor {
         const got = await this.engine.run(chunk.map((q) => q.input));
         got.forEach((g, i) => {
           const bad = nonFiniteOutput(g);
-          if (bad) throw new Error(`${this.source}: the model's output for ${prepared[chunk[i]!.k]!.name} is not finite (${bad}); its weights or normalisation are broken`);
+          if (bad)
+            throw new Error(
+              `${this.source}: the model's output for ${prepared[chunk[i]!.k]!.name} is not finite (${bad}); its weights or normalisation are broken`,
+            );
         });
         raw.push(...got);
         const each = (performance.now() - t0) / chunk.length;
@@ -340,11 +347,19 @@ export class Predictor {
       const toPhoto = inputToSource(photo.width, photo.height, c.width, c.height);
       const crop = coverCrop(photo.width, photo.height, c.width, c.height);
       return {
-        photo, timings,
-        faces: [{
-          box: { x: crop.left, y: crop.top, width: crop.width, height: crop.height }, score: null, landmarks: null, aligned: null,
-          inputToPhoto: toPhoto, rgb: img.rgb, input: img.input,
-        }],
+        photo,
+        timings,
+        faces: [
+          {
+            box: { x: crop.left, y: crop.top, width: crop.width, height: crop.height },
+            score: null,
+            landmarks: null,
+            aligned: null,
+            inputToPhoto: toPhoto,
+            rgb: img.rgb,
+            input: img.input,
+          },
+        ],
       };
     }
     const { facesInImage } = await import('../face/faces_in_photo.js');
@@ -352,17 +367,23 @@ export class Predictor {
     timings.detect = found.detectMs;
     timings.refine = found.refineMs;
     timings.align = found.alignMs;
-    const faces = await Promise.all(found.faces.map(async (f) => {
-      const a = f.aligned;
-      const img = await prepareRgb({ data: a.rgb, width: a.width, height: a.height }, c.height, c.width, c.normalization);
-      const [x, y, w, h] = f.box;
-      return {
-        box: { x, y, width: w, height: h }, score: f.score, landmarks: f.landmarks, aligned: { rgb: a.rgb, width: a.width, height: a.height },
-        // input → frame (the fit rule) → photo
-        inputToPhoto: composeAffine(inputToSource(a.width, a.height, c.width, c.height), SIM_TO_AFFINE(a.frameToPhoto)),
-        rgb: img.rgb, input: img.input,
-      };
-    }));
+    const faces = await Promise.all(
+      found.faces.map(async (f) => {
+        const a = f.aligned;
+        const img = await prepareRgb({ data: a.rgb, width: a.width, height: a.height }, c.height, c.width, c.normalization);
+        const [x, y, w, h] = f.box;
+        return {
+          box: { x, y, width: w, height: h },
+          score: f.score,
+          landmarks: f.landmarks,
+          aligned: { rgb: a.rgb, width: a.width, height: a.height },
+          // input → frame (the fit rule) → photo
+          inputToPhoto: composeAffine(inputToSource(a.width, a.height, c.width, c.height), SIM_TO_AFFINE(a.frameToPhoto)),
+          rgb: img.rgb,
+          input: img.input,
+        };
+      }),
+    );
     return { photo, faces, timings };
   }
 
@@ -379,8 +400,14 @@ export class Predictor {
       const labels = argmaxRegions(raw.parse, R, plane);
       const { input: _input, ...rest } = f;
       return {
-        ...rest, probabilities: raw.probabilities, regionWeights: raw.regionWeights, labels, regionFractions: regionFractions(labels, R),
-        heatmaps: raw.heatmaps, gridHeight: raw.gridHeight, gridWidth: raw.gridWidth,
+        ...rest,
+        probabilities: raw.probabilities,
+        regionWeights: raw.regionWeights,
+        labels,
+        regionFractions: regionFractions(labels, R),
+        heatmaps: raw.heatmaps,
+        gridHeight: raw.gridHeight,
+        gridWidth: raw.gridWidth,
       };
     });
     const { photo } = prepared;
@@ -388,10 +415,13 @@ export class Predictor {
     const small = size.scale === 1 ? photo : boxShrink(photo, { left: 0, top: 0, width: photo.width, height: photo.height }, size.scale);
     const preview = { rgb: small.data, width: small.width, height: small.height, scale: size.scale };
     const result: PredictionResult = {
-      image: name, runtime: this.runtime, align,
+      image: name,
+      runtime: this.runtime,
+      align,
       size: { width: photo.width, height: photo.height },
       inputSize: { width: c.width, height: c.height },
-      attributeNames: c.attributeNames, regionNames: c.regionNames,
+      attributeNames: c.attributeNames,
+      regionNames: c.regionNames,
       faces,
       preview,
       photoLabels: drawParsesOnPhoto(faces, { width: c.width, height: c.height }, preview),

@@ -30,7 +30,13 @@ export interface FaceJson {
   /** the detector's face score, 0..1 (null with --aligned) */
   score: number | null;
   /** CelebA's five landmarks in photo pixels, continuous coordinates (0 = the photo's left/top edge); null with --aligned */
-  landmarks: { lefteye: [number, number]; righteye: [number, number]; nose: [number, number]; leftmouth: [number, number]; rightmouth: [number, number] } | null;
+  landmarks: {
+    lefteye: [number, number];
+    righteye: [number, number];
+    nose: [number, number];
+    leftmouth: [number, number];
+    rightmouth: [number, number];
+  } | null;
   /** attribute → probability */
   attributes: Record<string, number>;
   /** region → fraction of the input's pixels */

@@ -54,4 +54,3 @@ export async function prepareRgb(image: UprightImage, height: number, width: num
 export async function prepareImage(source: string | Uint8Array, height: number, width: number, norm: ChannelStats): Promise<PreparedImage> {
   return prepareRgb(await readPhoto(source), height, width, norm);
 }
-

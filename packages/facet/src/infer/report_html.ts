@@ -57,24 +57,38 @@ function round4(x: number): number {
 }
 
 function legendOf(p: PredictionResult, fractions: ArrayLike<number> | null): string {
-  return p.regionNames.map((name, r) =>
-    `<li><span class="sw" style="background:${regionColour(r)}"></span>${esc(name)}${fractions ? `<span class="num">${pct(fractions[r]!)}</span>` : ''}</li>`).join('');
+  return p.regionNames
+    .map(
+      (name, r) =>
+        `<li><span class="sw" style="background:${regionColour(r)}"></span>${esc(name)}${fractions ? `<span class="num">${pct(fractions[r]!)}</span>` : ''}</li>`,
+    )
+    .join('');
 }
 
 /** The photo's faces as SVG over the preview: numbered boxes and, when detected, the five landmarks. */
 function boxesSvg(p: PredictionResult): string {
   const s = p.preview.scale;
   const stroke = Math.max(1.5, Math.max(p.preview.width, p.preview.height) / 250);
-  const shapes = p.faces.map((f, i) => {
-    const c = BOX_COLOURS[i % BOX_COLOURS.length]!;
-    const x = f.box.x / s, y = f.box.y / s, w = f.box.width / s, h = f.box.height / s;
-    const dots = f.landmarks
-      ? Array.from({ length: 5 }, (_, k) => `<circle cx="${num(f.landmarks![2 * k]! / s)}" cy="${num(f.landmarks![2 * k + 1]! / s)}" r="${num(stroke * 1.2)}" fill="${c}"/>`).join('')
-      : '';
-    const ty = y > 14 * stroke ? y - 3 * stroke : y + h + 10 * stroke;
-    return `<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${c}" stroke-width="${num(stroke)}"/>` +
-      `<text x="${num(x)}" y="${num(ty)}" fill="${c}" font-size="${num(8 * stroke)}" font-weight="700" paint-order="stroke" stroke="#000" stroke-width="${num(stroke)}">${i + 1}</text>${dots}`;
-  }).join('');
+  const shapes = p.faces
+    .map((f, i) => {
+      const c = BOX_COLOURS[i % BOX_COLOURS.length]!;
+      const x = f.box.x / s,
+        y = f.box.y / s,
+        w = f.box.width / s,
+        h = f.box.height / s;
+      const dots = f.landmarks
+        ? Array.from(
+            { length: 5 },
+            (_, k) => `<circle cx="${num(f.landmarks![2 * k]! / s)}" cy="${num(f.landmarks![2 * k + 1]! / s)}" r="${num(stroke * 1.2)}" fill="${c}"/>`,
+          ).join('')
+        : '';
+      const ty = y > 14 * stroke ? y - 3 * stroke : y + h + 10 * stroke;
+      return (
+        `<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${c}" stroke-width="${num(stroke)}"/>` +
+        `<text x="${num(x)}" y="${num(ty)}" fill="${c}" font-size="${num(8 * stroke)}" font-weight="700" paint-order="stroke" stroke="#000" stroke-width="${num(stroke)}">${i + 1}</text>${dots}`
+      );
+    })
+    .join('');
   return `<svg class="boxes" viewBox="0 0 ${p.preview.width} ${p.preview.height}" preserveAspectRatio="none" aria-hidden="true">${shapes}</svg>`;
 }
 
@@ -101,7 +115,8 @@ async function faceSection(p: PredictionResult, f: FacePrediction, i: number, op
     f.aligned ? pngDataUrl(f.aligned.rgb, f.aligned.width, f.aligned.height) : Promise.resolve(''),
   ]);
   const data = {
-    gh: f.gridHeight, gw: f.gridWidth,
+    gh: f.gridHeight,
+    gw: f.gridWidth,
     // A×gh×gw float32, little-endian as every browser's Float32Array
     heat: Buffer.from(f.heatmaps.buffer, f.heatmaps.byteOffset, f.heatmaps.byteLength).toString('base64'),
     attrs: p.attributeNames.map((name, a) => ({
@@ -111,26 +126,35 @@ async function faceSection(p: PredictionResult, f: FacePrediction, i: number, op
       weights: p.regionNames.map((_, r) => round4(f.regionWeights[r * A + a]!)),
     })),
   };
-  const attrRows = order.map((a) => {
-    const pr = f.probabilities[a]!;
-    const name = p.attributeNames[a]!;
-    const tr = tops[a]!;
-    return `<button class="attr${a === selected ? ' sel' : ''}" data-i="${a}" aria-pressed="${a === selected}" title="${esc(name)}: ${pct(pr, 2)}, lives mostly in ${esc(p.regionNames[tr]!)}">` +
-      `<span class="an">${esc(pretty(name))}</span>` +
-      `<span class="bar"><span class="fill${pr >= 0.5 ? ' pos' : ''}" style="width:${(100 * pr).toFixed(1)}%"></span></span>` +
-      `<span class="pv">${pct(pr)}</span>` +
-      `<span class="chip" style="background:${regionColour(tr)}" title="${esc(p.regionNames[tr]!)}"></span></button>`;
-  }).join('\n');
-  const weightRows = p.regionNames.map((name, r) => {
-    const w = f.regionWeights[r * A + selected]!;
-    return `<div class="wr${r === tops[selected] ? ' top' : ''}"><span class="wn"><span class="sw" style="background:${regionColour(r)}"></span>${esc(name)}</span>` +
-      `<span class="bar"><span class="fill" style="width:${(100 * w).toFixed(1)}%;background:${regionColour(r)}"></span></span><span class="pv">${w.toFixed(3)}</span></div>`;
-  }).join('');
+  const attrRows = order
+    .map((a) => {
+      const pr = f.probabilities[a]!;
+      const name = p.attributeNames[a]!;
+      const tr = tops[a]!;
+      return (
+        `<button class="attr${a === selected ? ' sel' : ''}" data-i="${a}" aria-pressed="${a === selected}" title="${esc(name)}: ${pct(pr, 2)}, lives mostly in ${esc(p.regionNames[tr]!)}">` +
+        `<span class="an">${esc(pretty(name))}</span>` +
+        `<span class="bar"><span class="fill${pr >= 0.5 ? ' pos' : ''}" style="width:${(100 * pr).toFixed(1)}%"></span></span>` +
+        `<span class="pv">${pct(pr)}</span>` +
+        `<span class="chip" style="background:${regionColour(tr)}" title="${esc(p.regionNames[tr]!)}"></span></button>`
+      );
+    })
+    .join('\n');
+  const weightRows = p.regionNames
+    .map((name, r) => {
+      const w = f.regionWeights[r * A + selected]!;
+      return (
+        `<div class="wr${r === tops[selected] ? ' top' : ''}"><span class="wn"><span class="sw" style="background:${regionColour(r)}"></span>${esc(name)}</span>` +
+        `<span class="bar"><span class="fill" style="width:${(100 * w).toFixed(1)}%;background:${regionColour(r)}"></span></span><span class="pv">${w.toFixed(3)}</span></div>`
+      );
+    })
+    .join('');
   const [lo, hi] = heatRange(heatmapOf(f, selected));
   const colour = BOX_COLOURS[i % BOX_COLOURS.length]!;
-  const where = f.score !== null
-    ? `box ${Math.round(f.box.width)}×${Math.round(f.box.height)} at (${Math.round(f.box.x)}, ${Math.round(f.box.y)}) · detector score ${f.score.toFixed(2)}`
-    : `the image as an aligned crop: ${Math.round(f.box.width)}×${Math.round(f.box.height)} at (${Math.round(f.box.x)}, ${Math.round(f.box.y)})`;
+  const where =
+    f.score !== null
+      ? `box ${Math.round(f.box.width)}×${Math.round(f.box.height)} at (${Math.round(f.box.x)}, ${Math.round(f.box.y)}) · detector score ${f.score.toFixed(2)}`
+      : `the image as an aligned crop: ${Math.round(f.box.width)}×${Math.round(f.box.height)} at (${Math.round(f.box.x)}, ${Math.round(f.box.y)})`;
   const aligned = f.aligned
     ? `<figure><img src="${alignedUrl}" alt="face ${i + 1} aligned" width="${f.aligned.width}" height="${f.aligned.height}"><figcaption><b>Aligned</b> · ${f.aligned.width}×${f.aligned.height}, as CelebA's crops</figcaption></figure>`
     : '';
@@ -182,13 +206,14 @@ export async function renderReportHtml(p: PredictionResult, options: ReportOptio
 
   const n = p.faces.length;
   const shown = pv.scale > 1 ? ` (shown at 1/${pv.scale}: ${pv.width}×${pv.height})` : '';
-  const photoNote = p.align === 'detect'
-    ? n === 0
-      ? `No face was found in this photo, so nothing was predicted. If it is an aligned face crop (as CelebA's), run again with --aligned.`
-      : `${n} face${n > 1 ? 's' : ''} found (largest first). Each was turned, scaled and cut out the way CelebA's crops are aligned (eyes level at a fixed place in a 178×218 frame), then brought to the model's ${W}×${H} input. The parse over the photo is each face's parse drawn back; pixels no face covers are background.`
-    : p.size.width === W && p.size.height === H
-      ? `The image was taken as an aligned face crop (--aligned) at the model's ${W}×${H} input size, and used as is; no face was looked for.`
-      : `The image was taken as an aligned face crop (--aligned): it was scaled to cover the model's ${W}×${H} input keeping its aspect ratio, and centre-cropped (cover + centre crop, the box on the photo); no face was looked for.`;
+  const photoNote =
+    p.align === 'detect'
+      ? n === 0
+        ? `No face was found in this photo, so nothing was predicted. If it is an aligned face crop (as CelebA's), run again with --aligned.`
+        : `${n} face${n > 1 ? 's' : ''} found (largest first). Each was turned, scaled and cut out the way CelebA's crops are aligned (eyes level at a fixed place in a 178×218 frame), then brought to the model's ${W}×${H} input. The parse over the photo is each face's parse drawn back; pixels no face covers are background.`
+      : p.size.width === W && p.size.height === H
+        ? `The image was taken as an aligned face crop (--aligned) at the model's ${W}×${H} input size, and used as is; no face was looked for.`
+        : `The image was taken as an aligned face crop (--aligned): it was scaled to cover the model's ${W}×${H} input keeping its aspect ratio, and centre-cropped (cover + centre crop, the box on the photo); no face was looked for.`;
 
   return `<!DOCTYPE html>
 <html lang="en">

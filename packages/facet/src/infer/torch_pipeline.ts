@@ -21,7 +21,10 @@ export class TorchPipeline {
   /** both networks' precision (models/precision.ts); the outputs are float32 either way */
   readonly precision: Precision;
 
-  constructor(readonly bundle: Bundle, options: { device?: string; precision?: Precision } = {}) {
+  constructor(
+    readonly bundle: Bundle,
+    options: { device?: string; precision?: Precision } = {},
+  ) {
     const device = (this.device = options.device ?? 'cpu');
     const precision = (this.precision = options.precision ?? 'fp32');
     const c = bundle.config;
@@ -32,7 +35,10 @@ export class TorchPipeline {
       for (const [k, e] of withPrefix(bundle.weights, prefix)) m.set(k, fromBytes(e.data, e.shape, e.dtype));
       return m;
     };
-    for (const [model, prefix] of [[this.parser, 'parser.'], [this.net, 'attributes.']] as const) {
+    for (const [model, prefix] of [
+      [this.parser, 'parser.'],
+      [this.net, 'attributes.'],
+    ] as const) {
       const sd = tidy(() => load(prefix));
       try {
         model.loadStateDict(sd);
@@ -48,29 +54,31 @@ export class TorchPipeline {
 
   /** Tensors for a batch N×3×H×W (normalised with the bundle's statistics). */
   forward(x: Tensor): { probabilities: Tensor; regionWeights: Tensor; parse: Tensor; heatmaps: Tensor } {
-    return noGrad(() => tidy(() => {
-      if (this.precision === 'fp32') {
-        const { half, full } = this.masks.compute(x);
-        const out = this.net.forwardDetailed(x, { masksHalf: half });
-        return {
-          probabilities: out.logits.sigmoid(),
-          regionWeights: out.ssp!.regionWeights,
-          parse: full,
-          heatmaps: attributeHeatmaps(this.net, out),
-        };
-      }
-      return inPrecision(this.precision, () => {
-        const input = prepareInput(x, this.precision);
-        const masks = this.masks.compute(input);
-        const out = this.net.forwardDetailed(input, { masksHalf: toFloat32(masks.half) });
-        return {
-          probabilities: toFloat32(out.logits).sigmoid(),
-          regionWeights: toFloat32(out.ssp!.regionWeights),
-          parse: toFloat32(masks.full).contiguous(),
-          heatmaps: toFloat32(attributeHeatmaps(this.net, out)).contiguous(),
-        };
-      });
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        if (this.precision === 'fp32') {
+          const { half, full } = this.masks.compute(x);
+          const out = this.net.forwardDetailed(x, { masksHalf: half });
+          return {
+            probabilities: out.logits.sigmoid(),
+            regionWeights: out.ssp!.regionWeights,
+            parse: full,
+            heatmaps: attributeHeatmaps(this.net, out),
+          };
+        }
+        return inPrecision(this.precision, () => {
+          const input = prepareInput(x, this.precision);
+          const masks = this.masks.compute(input);
+          const out = this.net.forwardDetailed(input, { masksHalf: toFloat32(masks.half) });
+          return {
+            probabilities: toFloat32(out.logits).sigmoid(),
+            regionWeights: toFloat32(out.ssp!.regionWeights),
+            parse: toFloat32(masks.full).contiguous(),
+            heatmaps: toFloat32(attributeHeatmaps(this.net, out)).contiguous(),
+          };
+        });
+      }),
+    );
   }
 
   run(inputs: Float32Array[]): RawPrediction[] {
@@ -90,4 +98,3 @@ export class TorchPipeline {
     this.masks.dispose();
   }
 }
-

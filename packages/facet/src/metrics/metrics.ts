@@ -93,7 +93,7 @@ export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<nu
   let seen = 0;
   let ap = 0;
   let prevRecall = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const s = scores[order[i]!]!;
     let j = i;
     while (j < n && scores[order[j]!]! === s) {

@@ -21,7 +21,8 @@ export interface TuneOptions {
 /** probs and labels are N×A row-major. */
 export function tuneThresholds(probs: Float32Array, labels: Uint8Array, attributes: number, options: TuneOptions = {}): TunedThresholds {
   const n = probs.length / attributes;
-  if (!Number.isInteger(n) || labels.length !== probs.length) throw new Error(`tuneThresholds: ${probs.length} probabilities and ${labels.length} labels for ${attributes} attributes`);
+  if (!Number.isInteger(n) || labels.length !== probs.length)
+    throw new Error(`tuneThresholds: ${probs.length} probabilities and ${labels.length} labels for ${attributes} attributes`);
   const low = options.low ?? 0.05;
   const minGain = options.minGain ?? 2;
   const out: TunedThresholds = { thresholds: [], errorsAtHalf: [], errorsAtCut: [] };
@@ -35,11 +36,13 @@ export function tuneThresholds(probs: Float32Array, labels: Uint8Array, attribut
     let best = { t: 0.5, errors: half };
     for (let i = 0; i <= n; i++) {
       if (i > 0 && i < n && rows[i]!.p === rows[i - 1]!.p) {
-        if (rows[i - 1]!.y) positivesBelow++; else negativesAbove--;
+        if (rows[i - 1]!.y) positivesBelow++;
+        else negativesAbove--;
         continue;
       }
       if (i > 0) {
-        if (rows[i - 1]!.y) positivesBelow++; else negativesAbove--;
+        if (rows[i - 1]!.y) positivesBelow++;
+        else negativesAbove--;
       }
       const t = i === 0 ? rows[0]!.p : i === n ? rows[n - 1]!.p + 1e-6 : (rows[i - 1]!.p + rows[i]!.p) / 2;
       if (t < low || t > 1 - low) continue;

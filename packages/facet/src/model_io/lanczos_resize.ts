@@ -67,29 +67,41 @@ export function resizeLanczos3(img: RgbImage, width: number, height: number): Rg
   for (let y = 0; y < h; y++) {
     for (let i = 0; i < width; i++) {
       const { index, weight } = tx[i]!;
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let k = 0; k < index.length; k++) {
         const s = (y * w + index[k]!) * 3;
         const wk = weight[k]!;
-        r += wk * data[s]!; g += wk * data[s + 1]!; b += wk * data[s + 2]!;
+        r += wk * data[s]!;
+        g += wk * data[s + 1]!;
+        b += wk * data[s + 2]!;
       }
       const o = (y * width + i) * 3;
-      rows[o] = r; rows[o + 1] = g; rows[o + 2] = b;
+      rows[o] = r;
+      rows[o + 1] = g;
+      rows[o + 2] = b;
     }
   }
   const out = new Uint8Array(width * height * 3);
   for (let j = 0; j < height; j++) {
     const { index, weight } = ty[j]!;
     for (let i = 0; i < width; i++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let k = 0; k < index.length; k++) {
         const s = (index[k]! * width + i) * 3;
         const wk = weight[k]!;
-        r += wk * rows[s]!; g += wk * rows[s + 1]!; b += wk * rows[s + 2]!;
+        r += wk * rows[s]!;
+        g += wk * rows[s + 1]!;
+        b += wk * rows[s + 2]!;
       }
       const o = (j * width + i) * 3;
       // Lanczos overshoots at edges: clamp (a Uint8Array would wrap)
-      out[o] = clamp255(r); out[o + 1] = clamp255(g); out[o + 2] = clamp255(b);
+      out[o] = clamp255(r);
+      out[o + 1] = clamp255(g);
+      out[o + 2] = clamp255(b);
     }
   }
   return { data: out, width, height };

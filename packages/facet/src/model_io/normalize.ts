@@ -14,9 +14,7 @@ export interface ChannelStats {
  * to right when `flip` (training's augmentation). rgb may be longer (a store record carries
  * the mask after the pixels): only its first H×W×3 bytes are read.
  */
-export function normalizeInto(
-  out: Float32Array, offset: number, rgb: Uint8Array, height: number, width: number, stats: ChannelStats, flip = false,
-): void {
+export function normalizeInto(out: Float32Array, offset: number, rgb: Uint8Array, height: number, width: number, stats: ChannelStats, flip = false): void {
   const plane = height * width;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -40,8 +40,12 @@ export function unpackOutputs(output: (name: OutputName) => BatchOutput, batch: 
     return o.data.slice(i * n, (i + 1) * n);
   };
   return Array.from({ length: count }, (_, i) => ({
-    probabilities: item(probabilities!, i), regionWeights: item(regionWeights!, i), parse: item(parse!, i), heatmaps: item(heatmaps!, i),
-    gridHeight: gridHeight!, gridWidth: gridWidth!,
+    probabilities: item(probabilities!, i),
+    regionWeights: item(regionWeights!, i),
+    parse: item(parse!, i),
+    heatmaps: item(heatmaps!, i),
+    gridHeight: gridHeight!,
+    gridWidth: gridWidth!,
   }));
 }
 

@@ -60,12 +60,15 @@ export class AttributeNet extends nn.Module {
     this.head = options.head ?? 'avg';
     this.attributes = options.attributes ?? 40;
     this.sspFeatures = options.sspFeatures ?? 'conv62';
-    if (this.sspFeatures !== 'conv62' && this.head !== 'ssp') throw new Error(`AttributeNet: sspFeatures ${this.sspFeatures} needs the SSP head, not '${this.head}'`);
+    if (this.sspFeatures !== 'conv62' && this.head !== 'ssp')
+      throw new Error(`AttributeNet: sspFeatures ${this.sspFeatures} needs the SSP head, not '${this.head}'`);
     this.innorm = cin !== 3 ? this.registerModule('innorm', new nn.BatchNorm2d(cin)) : null;
     this.encoder = options.sharedEncoder ?? this.registerModule('encoder', new Encoder({ widthMult: w, inChannels: cin, gated: options.gated }));
     const [b5, b6] = ATTRIBUTE_BLOCKS;
-    const c5 = { cin: scaled(b5.cin, w), cout: scaled(b5.cout, w) }, c6 = { cin: scaled(b6.cin, w), cout: scaled(b6.cout, w) };
-    const upTo5 = this.sspFeatures !== 'conv42', upTo6 = this.sspFeatures === 'conv62';
+    const c5 = { cin: scaled(b5.cin, w), cout: scaled(b5.cout, w) },
+      c6 = { cin: scaled(b6.cin, w), cout: scaled(b6.cout, w) };
+    const upTo5 = this.sspFeatures !== 'conv42',
+      upTo6 = this.sspFeatures === 'conv62';
     this.conv51 = upTo5 ? this.registerModule('conv51', new CBP(c5.cin, c5.cout)) : null;
     this.conv52 = upTo5 ? this.registerModule('conv52', new CBP(c5.cout, c5.cout)) : null;
     this.conv61 = upTo6 ? this.registerModule('conv61', new CBP(c6.cin, c6.cout)) : null;
@@ -102,9 +105,13 @@ export class AttributeNet extends nn.Module {
       return { logits: ssp.logits, features, ssp };
     }
     const logits = tidy(() => {
-      const pooled = this.head === 'avg'
-        ? features.mean([2, 3])
-        : cat(SPP_GRIDS.map((g) => adaptiveMaxPool2d(features, [g, g]).flatten(1)), 1);
+      const pooled =
+        this.head === 'avg'
+          ? features.mean([2, 3])
+          : cat(
+              SPP_GRIDS.map((g) => adaptiveMaxPool2d(features, [g, g]).flatten(1)),
+              1,
+            );
       return this.fc!.forward(pooled);
     });
     return { logits, features };

@@ -21,9 +21,14 @@ export interface BoxOptions {
  */
 export function boxMasks(landmarks: Landmarks, height: number, width: number, options: BoxOptions = {}): Tensor {
   const area = options.area ?? (0.2 * width) ** 2;
-  const h2 = Math.ceil(height / 2), w2 = Math.ceil(width / 2);
+  const h2 = Math.ceil(height / 2),
+    w2 = Math.ceil(width / 2);
   const s = Math.sqrt(area);
-  const shapes: Array<[number, number]> = [[s, s], [s / Math.SQRT2, s * Math.SQRT2], [s * Math.SQRT2, s / Math.SQRT2]];
+  const shapes: Array<[number, number]> = [
+    [s, s],
+    [s / Math.SQRT2, s * Math.SQRT2],
+    [s * Math.SQRT2, s / Math.SQRT2],
+  ];
   const out = new Float32Array(landmarks.length * BOX_COUNT * h2 * w2);
   landmarks.forEach((points, n) => {
     let r = 0;

@@ -9,7 +9,12 @@ export type Bf16Hardware = 'amx' | 'avx512-bf16' | 'none' | 'unknown';
 /** The processor's bf16 support, from a /proc/cpuinfo text (Linux; elsewhere 'unknown'). */
 export function bf16Hardware(cpuinfo: string | null = readCpuinfo()): Bf16Hardware {
   if (cpuinfo === null) return 'unknown';
-  const flags = new Set(cpuinfo.match(/^flags\s*:(.*)$/m)?.[1]?.trim().split(/\s+/) ?? []);
+  const flags = new Set(
+    cpuinfo
+      .match(/^flags\s*:(.*)$/m)?.[1]
+      ?.trim()
+      .split(/\s+/) ?? [],
+  );
   if (flags.has('amx_bf16') && flags.has('amx_tile')) return 'amx';
   if (flags.has('avx512_bf16')) return 'avx512-bf16';
   return 'none';

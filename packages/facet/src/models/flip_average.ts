@@ -10,6 +10,11 @@ export function flipAveraged(forward: (x: Tensor) => ParserOutputs, x: Tensor): 
   return tidy(() => {
     const n = x.shape[0]!;
     const both = forward(cat([x, x.flip([3])], 0));
-    return both.map((o) => o.narrow(0, 0, n).add(o.narrow(0, n, n).flip([3])).mul(0.5)) as ParserOutputs;
+    return both.map((o) =>
+      o
+        .narrow(0, 0, n)
+        .add(o.narrow(0, n, n).flip([3]))
+        .mul(0.5),
+    ) as ParserOutputs;
   });
 }

@@ -13,7 +13,10 @@ export class Gate extends nn.Module {
   readonly act: nn.PReLU;
   readonly restore: CBP;
 
-  constructor(readonly channels: number, readonly regions = REGION_COUNT) {
+  constructor(
+    readonly channels: number,
+    readonly regions = REGION_COUNT,
+  ) {
     super();
     this.bn = this.registerModule('bn', new nn.BatchNorm2d(regions * channels));
     this.act = this.registerModule('act', new nn.PReLU(regions * channels));
@@ -45,6 +48,9 @@ export class Gate extends nn.Module {
 function channelsLastProduct(m: Tensor, a: Tensor): Tensor {
   const [n, c, h, w] = a.shape as [number, number, number, number];
   const r = m.shape[1]!;
-  const nhwrc = m.permute([0, 2, 3, 1]).unsqueeze(4).mul(a.permute([0, 2, 3, 1]).unsqueeze(3));
+  const nhwrc = m
+    .permute([0, 2, 3, 1])
+    .unsqueeze(4)
+    .mul(a.permute([0, 2, 3, 1]).unsqueeze(3));
   return nhwrc.reshape([n, h, w, r * c]).permute([0, 3, 1, 2]);
 }

@@ -15,9 +15,15 @@ export class JointModel extends nn.Module {
   constructor(options: JointOptions = {}) {
     super();
     this.parser = this.registerModule('parser', new Parser({ widthMult: options.widthMult }));
-    this.attributes = this.registerModule('attributes', new AttributeNet({
-      widthMult: options.widthMult, attributes: options.attributes, head: 'avg', sharedEncoder: this.parser.encoder,
-    }));
+    this.attributes = this.registerModule(
+      'attributes',
+      new AttributeNet({
+        widthMult: options.widthMult,
+        attributes: options.attributes,
+        head: 'avg',
+        sharedEncoder: this.parser.encoder,
+      }),
+    );
   }
 
   parse(x: Tensor): ParserOutputs {

@@ -24,7 +24,8 @@ export class Parser extends nn.Module {
     const w = (this.widthMult = options.widthMult ?? 1);
     this.encoder = this.registerModule('encoder', new Encoder({ widthMult: w }));
     for (const { block, cin, cout } of DECODER_BLOCKS) {
-      const i = scaled(cin, w), o = scaled(cout, w);
+      const i = scaled(cin, w),
+        o = scaled(cout, w);
       const first = this.registerModule(`deconv${block}1`, new CBP(i, o, { transposed: true }));
       const second = this.registerModule(`deconv${block}2`, new CBP(o, o, { transposed: true }));
       const head = this.registerModule(`deconv${block}3`, new nn.ConvTranspose2d(o, REGION_COUNT, 3, { padding: 1 }));
@@ -78,10 +79,13 @@ export function pixelLoss(logits: Tensor, target: Tensor, options: ParserLossOpt
   if (!options.coarseToFine) return nn.functional.crossEntropy(logits, target, { ignoreIndex: IGNORE_LABEL, weight: options.classWeights ?? null });
   return tidy(() => {
     const logp = logSoftmax(logits, 1);
-    const coarse = cat(options.coarseToFine!.map((fine) => {
-      const idx = tensor(fine.map(Number), { dtype: 'int64', device: logits.device });
-      return logsumexp(logp.indexSelect(1, idx), [1], true);
-    }), 1);
+    const coarse = cat(
+      options.coarseToFine!.map((fine) => {
+        const idx = tensor(fine.map(Number), { dtype: 'int64', device: logits.device });
+        return logsumexp(logp.indexSelect(1, idx), [1], true);
+      }),
+      1,
+    );
     return nllLoss(coarse, target, options.classWeights ?? null, 1, IGNORE_LABEL);
   });
 }
@@ -96,7 +100,10 @@ export function parserLoss(outputs: ParserOutputs, labels: Tensor, options: Pars
     let total: Tensor | null = null;
     for (const o of outputs) {
       const [, , h, w] = o.shape as [number, number, number, number];
-      const target = nn.functional.interpolate(lab, { size: [h, w] }).squeeze(1).toDtype('int64');
+      const target = nn.functional
+        .interpolate(lab, { size: [h, w] })
+        .squeeze(1)
+        .toDtype('int64');
       const l = pixelLoss(o, target, options);
       total = total ? total.add(l) : l;
     }

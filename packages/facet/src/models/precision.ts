@@ -11,7 +11,8 @@ export type Precision = 'fp32' | 'fp32-cl' | 'bf16';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp32-cl', 'bf16'];
 
 /** The --precision help shared by the commands that take it. */
-export const PRECISION_HELP = 'fp32 (default) | fp32-cl (float32 on channels-last tensors: faster convolutions on CPUs without bf16 matrix units) | bf16 (convolutions and matrix products in bfloat16 on channels-last tensors; float32 weights, optimizer, BatchNorm statistics and losses)';
+export const PRECISION_HELP =
+  'fp32 (default) | fp32-cl (float32 on channels-last tensors: faster convolutions on CPUs without bf16 matrix units) | bf16 (convolutions and matrix products in bfloat16 on channels-last tensors; float32 weights, optimizer, BatchNorm statistics and losses)';
 
 export function isPrecision(s: unknown): s is Precision {
   return typeof s === 'string' && (PRECISIONS as readonly string[]).includes(s);

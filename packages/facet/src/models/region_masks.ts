@@ -23,7 +23,12 @@ export class RegionMasks {
    * inputNorm: how the images given to compute() were normalised; parserNorm: what the
    * parser was trained on; flipAverage: average the parse with its mirror view's (flip_average.ts).
    */
-  constructor(readonly parser: Parser, inputNorm: Norm, parserNorm: Norm, readonly flipAverage = false) {
+  constructor(
+    readonly parser: Parser,
+    inputNorm: Norm,
+    parserNorm: Norm,
+    readonly flipAverage = false,
+  ) {
     parser.eval();
     // on the parser's device: build RegionMasks after placing the parser
     const device = parser.parameters()[0]?.device ?? 'cpu';
@@ -37,11 +42,13 @@ export class RegionMasks {
   }
 
   compute(x: Tensor): RegionProbabilities {
-    return noGrad(() => tidy(() => {
-      const px = this.parserInput(x);
-      const [, quarter, half, full] = this.flipAverage ? flipAveraged((y) => this.parser.forward(y), px) : this.parser.forward(px);
-      return { quarter: softmax(quarter, 1), half: softmax(half, 1), full: softmax(full, 1) };
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const px = this.parserInput(x);
+        const [, quarter, half, full] = this.flipAverage ? flipAveraged((y) => this.parser.forward(y), px) : this.parser.forward(px);
+        return { quarter: softmax(quarter, 1), half: softmax(half, 1), full: softmax(full, 1) };
+      }),
+    );
   }
 
   dispose(): void {

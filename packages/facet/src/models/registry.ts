@@ -25,15 +25,32 @@ export function buildModel(name: ModelName, options: BuildOptions = {}): nn.Modu
   const common = { widthMult: options.widthMult ?? 1, attributes: options.attributes ?? 40 };
   let model: nn.Module;
   switch (name) {
-    case 'basic': model = new AttributeNet({ ...common, head: 'avg' }); break;
-    case 'spp': model = new AttributeNet({ ...common, head: 'spp' }); break;
-    case 'naive': model = new AttributeNet({ ...common, head: 'avg', inChannels: 10 }); break;
-    case 'ssp': model = new AttributeNet({ ...common, head: 'ssp', sspFeatures: options.sspFeatures }); break;
-    case 'ssg': model = new AttributeNet({ ...common, head: 'avg', gated: options.gated ?? [3] }); break;
-    case 'bbox': model = createBBoxNet(common); break;
-    case 'parser': model = new Parser({ widthMult: common.widthMult }); break;
-    case 'joint': model = new JointModel(common); break;
-    default: throw new TypeError(`unknown model '${String(name)}' (${MODEL_NAMES.join(', ')})`);
+    case 'basic':
+      model = new AttributeNet({ ...common, head: 'avg' });
+      break;
+    case 'spp':
+      model = new AttributeNet({ ...common, head: 'spp' });
+      break;
+    case 'naive':
+      model = new AttributeNet({ ...common, head: 'avg', inChannels: 10 });
+      break;
+    case 'ssp':
+      model = new AttributeNet({ ...common, head: 'ssp', sspFeatures: options.sspFeatures });
+      break;
+    case 'ssg':
+      model = new AttributeNet({ ...common, head: 'avg', gated: options.gated ?? [3] });
+      break;
+    case 'bbox':
+      model = createBBoxNet(common);
+      break;
+    case 'parser':
+      model = new Parser({ widthMult: common.widthMult });
+      break;
+    case 'joint':
+      model = new JointModel(common);
+      break;
+    default:
+      throw new TypeError(`unknown model '${String(name)}' (${MODEL_NAMES.join(', ')})`);
   }
   if (options.paperInit ?? true) initPaperWeights(model);
   return model;

@@ -50,7 +50,11 @@ export class SSPHead extends nn.Module {
    */
   uniformWeights = false;
 
-  constructor(channels: number, attributes: number, readonly maxPooled: readonly number[] = MAX_POOLED_REGIONS) {
+  constructor(
+    channels: number,
+    attributes: number,
+    readonly maxPooled: readonly number[] = MAX_POOLED_REGIONS,
+  ) {
     super();
     this.rec = this.registerModule('rec', new nn.Linear(channels, attributes));
     this.loc = this.registerModule('loc', new nn.Linear(channels, attributes));

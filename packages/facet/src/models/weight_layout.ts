@@ -60,7 +60,8 @@ export function weightLayout(model: LaidOutModel, widthMult: number, attributes 
   }
   if (model === 'parser') {
     for (const { block, cin: i, cout: o } of DECODER_BLOCKS) {
-      const ci = scaled(i, w), co = scaled(o, w);
+      const ci = scaled(i, w),
+        co = scaled(o, w);
       cbp(`deconv${block}1`, ci, co, true);
       cbp(`deconv${block}2`, co, co, true);
       put(`deconv${block}3.weight`, [co, REGION_COUNT, 3, 3], { kind: 'conv', fanIn: REGION_COUNT * 9 });
@@ -69,7 +70,8 @@ export function weightLayout(model: LaidOutModel, widthMult: number, attributes 
     return out;
   }
   for (const { block, cin: i, cout: o } of ATTRIBUTE_BLOCKS) {
-    const ci = scaled(i, w), co = scaled(o, w);
+    const ci = scaled(i, w),
+      co = scaled(o, w);
     cbp(`conv${block}1`, ci, co);
     cbp(`conv${block}2`, co, co);
     cin = co;

@@ -17,8 +17,13 @@ import { deviceOf } from './device.js';
 /** Runs an attribute model on a batch, making the inputs its method needs. */
 export class AttributeForward {
   /** precision: the attribute net's (models/precision.ts); the frozen parser runs in float32. */
-  constructor(readonly net: AttributeNet, readonly method: AttributeMethod, readonly masks: RegionMasks | null,
-    readonly source: SplitSource, readonly precision: Precision = 'fp32') {}
+  constructor(
+    readonly net: AttributeNet,
+    readonly method: AttributeMethod,
+    readonly masks: RegionMasks | null,
+    readonly source: SplitSource,
+    readonly precision: Precision = 'fp32',
+  ) {}
 
   /** The net's forward in the run's precision; float32 logits either way. */
   #net(x: Tensor, masks: RegionInputs = {}): Tensor {
@@ -62,10 +67,15 @@ export class AttributeForward {
 }
 
 /** Probabilities and labels over the first `limit` items of a loader's split (eval mode). */
-export async function predictAttributes(forward: AttributeForward, loader: DataLoader, limit = 0): Promise<{ probs: Float32Array; labels: Uint8Array; count: number }> {
+export async function predictAttributes(
+  forward: AttributeForward,
+  loader: DataLoader,
+  limit = 0,
+): Promise<{ probs: Float32Array; labels: Uint8Array; count: number }> {
   const total = limit > 0 ? Math.min(limit, loader.size) : loader.size;
   const a = forward.net.attributes;
-  const probs = new Float32Array(total * a), labels = new Uint8Array(total * a);
+  const probs = new Float32Array(total * a),
+    labels = new Uint8Array(total * a);
   const wasTraining = forward.net.training;
   forward.net.eval();
   try {

@@ -7,6 +7,9 @@ import { METHODS } from './methods.js';
 
 export function buildAttributeModel(config: RunConfig): AttributeNet {
   return buildModel(METHODS[config.method!].network, {
-    widthMult: config.recipe.widthMult, attributes: config.attributeNames.length, gated: config.gated, sspFeatures: config.sspFeatures,
+    widthMult: config.recipe.widthMult,
+    attributes: config.attributeNames.length,
+    gated: config.gated,
+    sspFeatures: config.sspFeatures,
   }) as AttributeNet;
 }

@@ -40,7 +40,13 @@ export function evalPrecision(config: RunConfig, o: EvalOptions): Precision {
 /** An unshuffled, unflipped loader over a split, normalised as the model expects. */
 export function evalLoader(source: SplitSource, normalization: Normalization, batch: number, withAttributes: boolean): DataLoader {
   return new DataLoader({
-    store: source.store, batchSize: batch, seed: 0, normalization, flip: false, shuffle: false, workers: 0,
+    store: source.store,
+    batchSize: batch,
+    seed: 0,
+    normalization,
+    flip: false,
+    shuffle: false,
+    workers: 0,
     attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,
   });
 }
@@ -99,5 +105,5 @@ export interface Predictions {
 
 /** A run's probabilities (and the labels) on a split, as its evaluation computes them. */
 export function attributePredictions(runPath: string, o: EvalOptions): Promise<Predictions> {
-  return withAttributeRun(runPath, o, async ({ config, forward, loader }) => ({ config, ...await predictAttributes(forward, loader) }));
+  return withAttributeRun(runPath, o, async ({ config, forward, loader }) => ({ config, ...(await predictAttributes(forward, loader)) }));
 }

@@ -59,9 +59,30 @@ export interface Recipe {
 }
 
 export const DEFAULT_RECIPE: Recipe = {
-  optimizer: 'adagrad', steps: 40_000, batch: 32, lr: 1e-3, lrSchedule: 'constant', warmupSteps: 0, weightDecay: 5e-4, initialAccumulator: 0, eps: 1e-10, flip: true, seed: 0,
-  height: 218, width: 178, widthMult: 1, checkpointEvery: 500, evalEvery: 1000, logEvery: 1, balanced: false,
-  classBalance: false, locWarmup: 0, regionLoss: 0, evalLimit: 0, threads: 2, precision: 'fp32',
+  optimizer: 'adagrad',
+  steps: 40_000,
+  batch: 32,
+  lr: 1e-3,
+  lrSchedule: 'constant',
+  warmupSteps: 0,
+  weightDecay: 5e-4,
+  initialAccumulator: 0,
+  eps: 1e-10,
+  flip: true,
+  seed: 0,
+  height: 218,
+  width: 178,
+  widthMult: 1,
+  checkpointEvery: 500,
+  evalEvery: 1000,
+  logEvery: 1,
+  balanced: false,
+  classBalance: false,
+  locWarmup: 0,
+  regionLoss: 0,
+  evalLimit: 0,
+  threads: 2,
+  precision: 'fp32',
 };
 
 export interface DataRef {
@@ -107,7 +128,8 @@ export interface RunConfig {
 export function gitCommit(): string | null {
   try {
     return execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'], cwd: new URL('.', import.meta.url).pathname })
-      .toString().trim();
+      .toString()
+      .trim();
   } catch {
     return null;
   }

@@ -7,9 +7,11 @@ const CLI_DEVICE = /^(cpu|cuda|cuda:\d+|auto)$/;
 
 /** Why this libtorch cannot run CUDA, naming the one loaded and how to get one that can. */
 export function noCudaMessage(requested: string): string {
-  return `--device ${requested}: @facet/torch is built against a libtorch without CUDA (libtorch ${buildInfo().version}, ` +
+  return (
+    `--device ${requested}: @facet/torch is built against a libtorch without CUDA (libtorch ${buildInfo().version}, ` +
     `loaded from ${loadedLibtorch() ?? 'a folder /proc does not show'}). Set LIBTORCH to an unpacked CUDA build of libtorch and ` +
-    'rebuild the binding (LIBTORCH=/path/to/libtorch npm ci, or node packages/torch/scripts/build-addon.mjs), or use --device cpu.';
+    'rebuild the binding (LIBTORCH=/path/to/libtorch npm ci, or node packages/torch/scripts/build-addon.mjs), or use --device cpu.'
+  );
 }
 
 /**

@@ -22,7 +22,7 @@ export interface ParseSource {
 }
 
 export function coarseOf(source: SplitSource): CoarseLabelSet | null {
-  return source.dataset.maskKind === 'coarse' ? source.dataset.coarseLabels ?? null : null;
+  return source.dataset.maskKind === 'coarse' ? (source.dataset.coarseLabels ?? null) : null;
 }
 
 export interface ParseEvaluation {
@@ -59,12 +59,14 @@ export async function evaluateParser(parser: Parser, src: ParseSource, o: ParseE
     const bs = src.loader.options.batchSize;
     for (let s = 0; s * bs < total; s++) {
       const b = await src.loader.batch(s);
-      const pred = noGrad(() => tidy(() => {
-        const { images } = toTensors(b, deviceOf(parser));
-        const forward = (x: Tensor) => parserForward(parser, x, precision);
-        const outs = o.flipAverage ? flipAveraged(forward, images) : forward(images);
-        return outs[3].argmax(1).toDtype('uint8').data() as Uint8Array;
-      }));
+      const pred = noGrad(() =>
+        tidy(() => {
+          const { images } = toTensors(b, deviceOf(parser));
+          const forward = (x: Tensor) => parserForward(parser, x, precision);
+          const outs = o.flipAverage ? flipAveraged(forward, images) : forward(images);
+          return outs[3].argmax(1).toDtype('uint8').data() as Uint8Array;
+        }),
+      );
       const plane = b.height * b.width;
       for (let n = 0; n < b.count && s * bs + n < total; n++) {
         const p = pred.subarray(n * plane, (n + 1) * plane);

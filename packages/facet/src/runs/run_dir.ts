@@ -57,7 +57,10 @@ export class RunDir {
 
   readLog(): Array<Record<string, unknown>> {
     if (!this.exists('log.jsonl')) return [];
-    return readFileSync(this.file('log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return readFileSync(this.file('log.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
   saveCheckpoint(model: nn.Module, optimizer: optim.Optimizer<object>, state: RunState): void {
@@ -113,10 +116,12 @@ export class RunDir {
     const weights = loadSafetensors(this.file(name));
     try {
       const own = model.stateDict();
-      const shared = new Map([...weights].filter(([k, t]) => {
-        const mine = own.get(k);
-        return mine !== undefined && mine.shape.length === t.shape.length && mine.shape.every((d, i) => d === t.shape[i]);
-      }));
+      const shared = new Map(
+        [...weights].filter(([k, t]) => {
+          const mine = own.get(k);
+          return mine !== undefined && mine.shape.length === t.shape.length && mine.shape.every((d, i) => d === t.shape[i]);
+        }),
+      );
       if (shared.size === 0) throw new Error(`${this.file(name)}: no weight shares a name and shape with the model to train`);
       model.loadStateDict(shared, { strict: false });
       return { loaded: shared.size, of: own.size };

@@ -7,7 +7,11 @@ import type { IncomingMessage } from 'node:http';
 import type { ByteLease } from './byte_budget.js';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = 'HttpError';
   }
@@ -26,8 +30,9 @@ export interface ReadBodyOptions {
 }
 
 function busy(o: ReadBodyOptions): HttpError {
-  return new HttpError(503, `server busy: uploads in progress hold the ${o.budgetLimit} bytes this server buffers at once (--max-buffered); retry later`,
-    { 'Retry-After': String(o.retryAfter) });
+  return new HttpError(503, `server busy: uploads in progress hold the ${o.budgetLimit} bytes this server buffers at once (--max-buffered); retry later`, {
+    'Retry-After': String(o.retryAfter),
+  });
 }
 
 export function readBody(req: IncomingMessage, o: ReadBodyOptions): Promise<Buffer> {

@@ -22,5 +22,8 @@ export function clientErrorStatus(err: Error & { code?: string; rawPacket?: Buff
 }
 
 export const CLIENT_ERROR_REASONS: Readonly<Record<400 | 408 | 414 | 431, string>> = {
-  400: 'Bad Request', 408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large',
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
 };

@@ -78,8 +78,12 @@ export interface ServePredictor {
 
 export function modelSummary(config: BundleConfig, runtime: ServeRuntime): ModelSummary {
   return {
-    description: config.description ?? null, method: config.method, attributes: config.attributeNames.length,
-    regions: config.regionNames.length, input: { height: config.height, width: config.width }, runtime,
+    description: config.description ?? null,
+    method: config.method,
+    attributes: config.attributeNames.length,
+    regions: config.regionNames.length,
+    input: { height: config.height, width: config.width },
+    runtime,
   };
 }
 
@@ -114,13 +118,17 @@ export async function createPredictor(model: ServeModel, o: PredictorOptions = {
   } else {
     // exported once: the page downloads these bytes and the onnx runtime runs the same ones
     onnx = exportBundleToOnnx(model.bundle);
-    predictor = runtime === 'onnx'
-      ? await Predictor.open({ onnxModel: { bytes: onnx, source: model.bundle.dir }, runtime, threads, batch: 1, align })
-      : await Predictor.open({ run: model.bundle.dir, runtime, threads, batch: 1, align });
+    predictor =
+      runtime === 'onnx'
+        ? await Predictor.open({ onnxModel: { bytes: onnx, source: model.bundle.dir }, runtime, threads, batch: 1, align })
+        : await Predictor.open({ run: model.bundle.dir, runtime, threads, batch: 1, align });
   }
   const config = predictor.config;
   return {
-    config, runtime, onnx, align,
+    config,
+    runtime,
+    onnx,
+    align,
     async predict(bytes, format, maxPixels, mode) {
       const t0 = performance.now();
       let meta: sharp.Metadata;
@@ -153,7 +161,14 @@ export async function createPredictor(model: ServeModel, o: PredictorOptions = {
           };
         }),
         format,
-        timings_ms: { check: round(t1 - t0), predict: round(t2 - t1), decode: round(t.decode), detect: round(t.detect), align: round(t.align), model: round(t.model) },
+        timings_ms: {
+          check: round(t1 - t0),
+          predict: round(t2 - t1),
+          decode: round(t.decode),
+          detect: round(t.detect),
+          align: round(t.align),
+          model: round(t.model),
+        },
       };
     },
     dispose: () => predictor.dispose(),

@@ -3,7 +3,10 @@
 // signal aborts (its client went away) leaves the queue without running.
 
 export class QueueFullError extends Error {
-  constructor(readonly running: number, readonly queued: number) {
+  constructor(
+    readonly running: number,
+    readonly queued: number,
+  ) {
     super(`the server is busy (${running} running, ${queued} waiting); try again shortly`);
     this.name = 'QueueFullError';
   }
@@ -28,7 +31,10 @@ export class WorkQueue {
   completed = 0;
   rejected = 0;
 
-  constructor(readonly concurrency: number, readonly maxQueued: number) {
+  constructor(
+    readonly concurrency: number,
+    readonly maxQueued: number,
+  ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be an integer ≥ 1, got ${concurrency}`);
     if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new Error(`queue must be an integer ≥ 0, got ${maxQueued}`);
   }

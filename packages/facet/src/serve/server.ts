@@ -74,7 +74,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -92,7 +97,8 @@ export function createFacetServer(o: ServerOptions): FacetServer {
   const predictor = o.predictor;
   const maxBody = o.maxBody ?? 20 * 1024 * 1024;
   const budget = new ByteBudget(o.maxBuffered ?? 4 * maxBody);
-  if (budget.limit < maxBody) throw new RangeError(`--max-buffered (${budget.limit} bytes) must be at least --max-body (${maxBody} bytes), or no upload of that size could ever be read`);
+  if (budget.limit < maxBody)
+    throw new RangeError(`--max-buffered (${budget.limit} bytes) must be at least --max-body (${maxBody} bytes), or no upload of that size could ever be read`);
   const maxConnections = o.maxConnections ?? 256;
   const retryAfter = String(o.retryAfter ?? 1);
   const maxPixels = o.maxPixels ?? MAX_INPUT_PIXELS;
@@ -163,7 +169,9 @@ export function createFacetServer(o: ServerOptions): FacetServer {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     if (connections > maxConnections) {
       res.setHeader('Connection', 'close');
-      throw new HttpError(503, `server busy: ${connections} connections open, this server serves ${maxConnections} (--max-connections); retry later`, { 'Retry-After': retryAfter });
+      throw new HttpError(503, `server busy: ${connections} connections open, this server serves ${maxConnections} (--max-connections); retry later`, {
+        'Retry-After': retryAfter,
+      });
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -204,7 +212,11 @@ export function createFacetServer(o: ServerOptions): FacetServer {
       return;
     }
     if (path === '/samples.json') {
-      sendJson(res, 200, samples.map((s) => ({ name: s.name, url: `/samples/${s.name}`, width: s.width, height: s.height })));
+      sendJson(
+        res,
+        200,
+        samples.map((s) => ({ name: s.name, url: `/samples/${s.name}`, width: s.width, height: s.height })),
+      );
       return;
     }
     if (path.startsWith('/samples/')) {
@@ -276,16 +288,22 @@ export function createFacetServer(o: ServerOptions): FacetServer {
   server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket) => {
     const status = clientErrorStatus(err, maxHeaderSize);
     if (status !== null && socket.writable && !socket.destroyed) {
-      const why = { 400: `malformed request (${err.message})`, 408: `the request headers did not arrive within ${headersTimeout} ms`,
+      const why = {
+        400: `malformed request (${err.message})`,
+        408: `the request headers did not arrive within ${headersTimeout} ms`,
         414: `the request line (URL) is too long: the request line and headers may take ${maxHeaderSize} bytes`,
-        431: `the request headers are over ${maxHeaderSize} bytes` }[status];
+        431: `the request headers are over ${maxHeaderSize} bytes`,
+      }[status];
       const text = JSON.stringify({ error: why, status });
-      socket.end(`HTTP/1.1 ${status} ${CLIENT_ERROR_REASONS[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${CLIENT_ERROR_REASONS[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+      );
     } else socket.destroy();
   });
 
   return {
-    server, queue,
+    server,
+    queue,
     limits: { maxBuffered: budget.limit, maxConnections },
     stats: () => ({ inFlight, uploads, running: queue.running, queued: queue.queued, served, rejected: queue.rejected, buffered: budget.held, connections }),
     listen(port, host) {

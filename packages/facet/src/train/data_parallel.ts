@@ -8,14 +8,25 @@ export class DataParallel {
   readonly #reducer: D.GradReducer;
   readonly #buffers: Tensor[];
 
-  private constructor(readonly group: D.ProcessGroup, readonly model: nn.Module, trainable: Tensor[], bucketBytes: number) {
+  private constructor(
+    readonly group: D.ProcessGroup,
+    readonly model: nn.Module,
+    trainable: Tensor[],
+    bucketBytes: number,
+  ) {
     this.#buffers = [...model.namedBuffers()].map(([, b]) => b);
     this.#reducer = new D.GradReducer(group, trainable, bucketBytes);
   }
 
-  get rank(): number { return this.group.rank; }
-  get worldSize(): number { return this.group.worldSize; }
-  get buckets(): number { return this.#reducer.buckets; }
+  get rank(): number {
+    return this.group.rank;
+  }
+  get worldSize(): number {
+    return this.group.worldSize;
+  }
+  get buckets(): number {
+    return this.#reducer.buckets;
+  }
 
   /** Every rank calls it with the same model; resolves once all hold rank 0's parameters and buffers. */
   static async wrap(group: D.ProcessGroup, model: nn.Module, trainable: Tensor[], bucketBytes = D.DEFAULT_BUCKET_BYTES): Promise<DataParallel> {
@@ -52,10 +63,12 @@ export class DataParallel {
 
   /** Fails unless every rank holds the same value (e.g. the step a resumed run starts from). */
   async agree(what: string, x: number): Promise<void> {
-    const lo = tensor(new Float64Array([x])), hi = tensor(new Float64Array([x]));
+    const lo = tensor(new Float64Array([x])),
+      hi = tensor(new Float64Array([x]));
     try {
       await this.#collective(`comparing ${what}`, () => Promise.all([this.group.allReduce(lo, 'min').wait(), this.group.allReduce(hi, 'max').wait()]));
-      if (lo.item() !== hi.item()) throw new Error(`data-parallel: the ranks disagree on ${what} (from ${lo.item()} to ${hi.item()}); every rank must see the same run directory`);
+      if (lo.item() !== hi.item())
+        throw new Error(`data-parallel: the ranks disagree on ${what} (from ${lo.item()} to ${hi.item()}); every rank must see the same run directory`);
     } finally {
       lo.dispose();
       hi.dispose();
@@ -71,8 +84,10 @@ export class DataParallel {
     try {
       return await f();
     } catch (e) {
-      throw new Error(`data-parallel rank ${this.rank} of ${this.worldSize}: ${what} failed: ${(e as Error).message} ` +
-        `(a rank that dies, or does not answer within ${Math.round(this.group.timeoutMs / 1000)} s, ends the run this way; resume it from its last checkpoint with --resume)`);
+      throw new Error(
+        `data-parallel rank ${this.rank} of ${this.worldSize}: ${what} failed: ${(e as Error).message} ` +
+          `(a rank that dies, or does not answer within ${Math.round(this.group.timeoutMs / 1000)} s, ends the run this way; resume it from its last checkpoint with --resume)`,
+      );
     }
   }
 }

@@ -38,28 +38,42 @@ export interface LaunchOptions {
 
 /** Runs the ranks; resolves with the exit code (0 when every rank succeeded). */
 export async function launchLocal(o: LaunchOptions): Promise<number> {
-  const port = o.masterPort ?? await freePort();
+  const port = o.masterPort ?? (await freePort());
   const threads = Math.max(1, Math.floor(o.threads / o.nproc));
   const children: ChildProcess[] = [];
   let failed: { rank: number; code: number } | null = null;
-  const exits = Array.from({ length: o.nproc }, (_, rank) => new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, o.argv, {
-      stdio: 'inherit',
-      env: { ...process.env, WORLD_SIZE: String(o.nproc), RANK: String(rank), LOCAL_RANK: String(rank), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port),
-        FACET_RANK_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
-    });
-    children.push(child);
-    child.on('exit', (code, signal) => {
-      const c = code ?? (signal ? 128 : 1);
-      if (c !== 0 && !failed) {
-        failed = { rank, code: c };
-        // the others would otherwise wait out the timeout in their next collective
-        for (const other of children) if (other !== child && other.exitCode === null) other.kill('SIGTERM');
-      }
-      resolve(c);
-    });
-  }));
-  const forward = (sig: NodeJS.Signals) => { for (const c of children) c.kill(sig); };
+  const exits = Array.from(
+    { length: o.nproc },
+    (_, rank) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, o.argv, {
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            WORLD_SIZE: String(o.nproc),
+            RANK: String(rank),
+            LOCAL_RANK: String(rank),
+            MASTER_ADDR: '127.0.0.1',
+            MASTER_PORT: String(port),
+            FACET_RANK_THREADS: String(threads),
+            OMP_NUM_THREADS: String(threads),
+          },
+        });
+        children.push(child);
+        child.on('exit', (code, signal) => {
+          const c = code ?? (signal ? 128 : 1);
+          if (c !== 0 && !failed) {
+            failed = { rank, code: c };
+            // the others would otherwise wait out the timeout in their next collective
+            for (const other of children) if (other !== child && other.exitCode === null) other.kill('SIGTERM');
+          }
+          resolve(c);
+        });
+      }),
+  );
+  const forward = (sig: NodeJS.Signals) => {
+    for (const c of children) c.kill(sig);
+  };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   try {

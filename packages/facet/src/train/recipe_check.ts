@@ -19,11 +19,30 @@ const oneOf = (values: readonly string[]): Rule => ({ test: (v) => typeof v === 
 const optional = (r: Rule): Rule => ({ ...r, optional: true });
 
 const RECIPE_RULES: Record<keyof Recipe, Rule> = {
-  optimizer: oneOf(OPTIMIZERS), steps: int(1), batch: int(1), lr: num(0, true), lrSchedule: optional(oneOf(LR_SCHEDULES)),
-  warmupSteps: optional(int(0)), weightDecay: num(0, false), initialAccumulator: num(0, false), eps: num(0, true), flip: bool,
-  seed: int(0), height: int(8), width: int(8), widthMult: num(0, true), checkpointEvery: int(1), evalEvery: int(1), logEvery: int(1),
-  balanced: bool, classBalance: bool, locWarmup: int(0), regionLoss: num(0, false), evalLimit: int(0),
-  threads: { test: isThreadCount, expected: threadRange() }, precision: optional(oneOf(PRECISIONS)),
+  optimizer: oneOf(OPTIMIZERS),
+  steps: int(1),
+  batch: int(1),
+  lr: num(0, true),
+  lrSchedule: optional(oneOf(LR_SCHEDULES)),
+  warmupSteps: optional(int(0)),
+  weightDecay: num(0, false),
+  initialAccumulator: num(0, false),
+  eps: num(0, true),
+  flip: bool,
+  seed: int(0),
+  height: int(8),
+  width: int(8),
+  widthMult: num(0, true),
+  checkpointEvery: int(1),
+  evalEvery: int(1),
+  logEvery: int(1),
+  balanced: bool,
+  classBalance: bool,
+  locWarmup: int(0),
+  regionLoss: num(0, false),
+  evalLimit: int(0),
+  threads: { test: isThreadCount, expected: threadRange() },
+  precision: optional(oneOf(PRECISIONS)),
 };
 
 /** recipe, or an error `${source}: field '${prefix}batch' must be …`. */
@@ -47,7 +66,11 @@ export function checkSavedConfig(config: unknown, source: string): RunConfig {
   if (c.kind === 'attr' && !METHOD_NAMES.includes(c.method as never)) {
     throw fieldError(source, 'method', `one of ${METHOD_NAMES.join(', ')}`, c.method);
   }
-  if (!Array.isArray(c.data) || c.data.length === 0 || !c.data.every((d) => typeof d === 'object' && d !== null && typeof (d as { dir?: unknown }).dir === 'string')) {
+  if (
+    !Array.isArray(c.data) ||
+    c.data.length === 0 ||
+    !c.data.every((d) => typeof d === 'object' && d !== null && typeof (d as { dir?: unknown }).dir === 'string')
+  ) {
     throw fieldError(source, 'data', 'a non-empty list of {dir}', c.data);
   }
   // the recipe itself is checked once merged with what a resume may change (setup.ts)

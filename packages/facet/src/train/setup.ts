@@ -83,8 +83,10 @@ function resumedRecipe(run: RunDir, saved: Recipe, given: Partial<Recipe>): Reci
   const steps = given.steps;
   if (steps !== undefined && steps < saved.steps) {
     const done = run.readState()?.step ?? 0;
-    throw new Error(`--resume ${run.path} --steps ${steps}: the run is set to ${saved.steps} steps (${done} done); ` +
-      `--steps can only extend a resumed run (give more than ${saved.steps}, or leave it out to finish at ${saved.steps})`);
+    throw new Error(
+      `--resume ${run.path} --steps ${steps}: the run is set to ${saved.steps} steps (${done} done); ` +
+        `--steps can only extend a resumed run (give more than ${saved.steps}, or leave it out to finish at ${saved.steps})`,
+    );
   }
   return checkRecipe({ ...saved, steps: steps ?? saved.steps, threads: given.threads ?? saved.threads }, run.file('config.json'));
 }
@@ -92,8 +94,13 @@ function resumedRecipe(run: RunDir, saved: Recipe, given: Partial<Recipe>): Reci
 function loader(source: SplitSource, config: RunConfig, training: boolean, workers: number, withAttributes: boolean, shard?: Shard): DataLoader {
   return new DataLoader({
     ...(training && shard ? { shard } : {}),
-    store: source.store, batchSize: config.recipe.batch, seed: config.recipe.seed, normalization: config.normalization,
-    flip: training && config.recipe.flip, shuffle: training, workers: training ? workers : 0,
+    store: source.store,
+    batchSize: config.recipe.batch,
+    seed: config.recipe.seed,
+    normalization: config.normalization,
+    flip: training && config.recipe.flip,
+    shuffle: training,
+    workers: training ? workers : 0,
     attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,
   });
 }
@@ -101,7 +108,14 @@ function loader(source: SplitSource, config: RunConfig, training: boolean, worke
 /** The val splits of the folders that have one, as one source (null: none has). */
 async function optionalSplit(dirs: readonly string[], settings: RunSettings, recipe: Recipe, require: 'attributes' | 'masks'): Promise<SplitSource | null> {
   try {
-    return await openSplits(dirs, 'val', { height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: recipe.evalLimit });
+    return await openSplits(dirs, 'val', {
+      height: recipe.height,
+      width: recipe.width,
+      format: settings.format,
+      cacheDir: settings.cacheDir,
+      require,
+      limit: recipe.evalLimit,
+    });
   } catch (e) {
     if (/has no items/.test((e as Error).message)) return null;
     throw e;
@@ -131,8 +145,16 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   // A resumed run is rebuilt from its own config.json; a new one from the settings.
   const saved: RunConfig | null = resume ? readSavedConfig(run) : null;
   if (saved) {
-    settings = { ...settings, kind: saved.kind, method: saved.method, gated: saved.gated, sspFeatures: saved.sspFeatures, data: saved.data.map((d) => d.dir),
-      parserRun: saved.parserRun, parserData: saved.parserData };
+    settings = {
+      ...settings,
+      kind: saved.kind,
+      method: saved.method,
+      gated: saved.gated,
+      sspFeatures: saved.sspFeatures,
+      data: saved.data.map((d) => d.dir),
+      parserRun: saved.parserRun,
+      parserData: saved.parserData,
+    };
   } else if (existsSync(run.file('state.json'))) {
     throw new Error(`${settings.out} already holds a run; pass --resume ${settings.out} to continue it, or choose another --out`);
   }
@@ -151,7 +173,12 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   setNumThreads(settings.threads ?? recipe.threads);
   manualSeed(recipe.seed);
   const trainOptions = (require: 'attributes' | 'masks') => ({
-    height: recipe.height, width: recipe.width, format: settings.format, cacheDir: settings.cacheDir, require, limit: settings.trainLimit,
+    height: recipe.height,
+    width: recipe.width,
+    format: settings.format,
+    cacheDir: settings.cacheDir,
+    require,
+    limit: settings.trainLimit,
   });
   const open = (dir: string, require: 'attributes' | 'masks') => openSplit(dir, 'train', trainOptions(require));
   const workers = settings.workers ?? 1;
@@ -160,12 +187,21 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const writeConfig = (c: RunConfig): void => {
     if ((shard?.rank ?? 0) === 0) run.writeJson('config.json', c);
   };
-  const base = (attributeNames: string[], source: SplitSource): RunConfig => saved ?? {
-    kind: settings.kind, method: settings.method, gated: settings.gated, recipe,
-    ...(settings.sspFeatures && settings.sspFeatures !== 'conv62' ? { sspFeatures: settings.sspFeatures } : {}),
-    data: settings.data.map((dir) => ({ dir, format: settings.format })), parserRun: settings.parserRun,
-    attributeNames, regionNames: [...REGION_NAMES], normalization: source.header.normalization, device, ...versionStamp(),
-  };
+  const base = (attributeNames: string[], source: SplitSource): RunConfig =>
+    saved ?? {
+      kind: settings.kind,
+      method: settings.method,
+      gated: settings.gated,
+      recipe,
+      ...(settings.sspFeatures && settings.sspFeatures !== 'conv62' ? { sspFeatures: settings.sspFeatures } : {}),
+      data: settings.data.map((dir) => ({ dir, format: settings.format })),
+      parserRun: settings.parserRun,
+      attributeNames,
+      regionNames: [...REGION_NAMES],
+      normalization: source.header.normalization,
+      device,
+      ...versionStamp(),
+    };
 
   if (settings.kind === 'parser') {
     const sources = await Promise.all(groupByLabels(settings.data, settings.format).map((dirs) => openSplits(dirs, 'train', trainOptions('masks'))));
@@ -197,7 +233,8 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const valSource = await optionalSplit(settings.data, settings, recipe, 'attributes');
 
   if (settings.kind === 'joint') {
-    if ((recipe.precision ?? 'fp32') !== 'fp32') throw new Error(`train joint: --precision ${recipe.precision} is not supported (fp32 only); bf16 trains attr and parser runs`);
+    if ((recipe.precision ?? 'fp32') !== 'fp32')
+      throw new Error(`train joint: --precision ${recipe.precision} is not supported (fp32 only); bf16 trains attr and parser runs`);
     const parseDir = settings.parserData?.[0] ?? settings.data[0]!;
     const parseSource = await open(parseDir, 'masks');
     const parsing: ParseSource = { source: parseSource, loader: loader(parseSource, config, true, workers, false, shard), coarse: coarseOf(parseSource) };
@@ -222,9 +259,7 @@ export async function prepareRun(settings: RunSettings, resume = false): Promise
   const precision = recipe.precision ?? 'fp32';
   prepareModel(net, precision);
   const forward = new AttributeForward(net, method, masks, source, precision);
-  const val = valSource
-    ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource, precision) }
-    : null;
+  const val = valSource ? { loader: loader(valSource, config, false, 0, true), forward: new AttributeForward(net, method, masks, valSource, precision) } : null;
   writeConfig(config);
   return { run, config, task: new AttributeTask(config, forward, loader(source, config, true, workers, true, shard), val) };
 }

@@ -51,9 +51,7 @@ export function createOptimizer(config: RunConfig, task: TrainingTask): optim.Op
 export async function train(run: RunDir, config: RunConfig, task: TrainingTask, options: TrainOptions = {}): Promise<TrainResult> {
   const r = config.recipe;
   const optimizer = createOptimizer(config, task);
-  let state: RunState = options.resume && run.readState()
-    ? run.restore(task.model, optimizer)
-    : { step: 0, bestScore: null, bestStep: null, logBytes: 0 };
+  let state: RunState = options.resume && run.readState() ? run.restore(task.model, optimizer) : { step: 0, bestScore: null, bestStep: null, logBytes: 0 };
   const trainable = task.model.parameters().filter((p) => p.requiresGrad);
   const dp = options.group ? await DataParallel.wrap(options.group, task.model, trainable, options.bucketBytes) : null;
   try {
@@ -63,10 +61,14 @@ export async function train(run: RunDir, config: RunConfig, task: TrainingTask, 
     throw e;
   }
   const main = !dp || dp.rank === 0;
-  const mode = main ? options.progress ?? 'bar' : 'quiet';
-  const bar = mode === 'bar'
-    ? new cliProgress.SingleBar({ format: 'step {value}/{total} | loss {loss} | {ips} img/s | ETA {eta_formatted}', etaBuffer: 50 }, cliProgress.Presets.shades_classic)
-    : null;
+  const mode = main ? (options.progress ?? 'bar') : 'quiet';
+  const bar =
+    mode === 'bar'
+      ? new cliProgress.SingleBar(
+          { format: 'step {value}/{total} | loss {loss} | {ips} img/s | ETA {eta_formatted}', etaBuffer: 50 },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
   bar?.start(r.steps, state.step, { loss: '-', ips: '-' });
   task.model.train();
   let lastLoss = Number.NaN;

@@ -41,5 +41,12 @@ export function resolveWorld(f: WorldFlags, env: NodeJS.ProcessEnv = process.env
 
 /** Joins the world's process group (rendezvous at rank 0's TCPStore). */
 export function joinWorld(w: World): Promise<D.ProcessGroup> {
-  return D.initProcessGroup({ backend: 'gloo', rank: w.rank, worldSize: w.worldSize, masterAddr: w.masterAddr, masterPort: w.masterPort, timeoutMs: w.timeoutMs });
+  return D.initProcessGroup({
+    backend: 'gloo',
+    rank: w.rank,
+    worldSize: w.worldSize,
+    masterAddr: w.masterAddr,
+    masterPort: w.masterPort,
+    timeoutMs: w.timeoutMs,
+  });
 }

@@ -131,7 +131,8 @@ export async function activationComparison(input: ActivationComparisonInput, pat
     checkRgb(it.rgb, it.width, it.height, `activationComparison item ${i}`);
     if (it.maps.length !== methods.length) throw new Error(`activationComparison item ${i}: ${it.maps.length} map lists for ${methods.length} methods`);
     it.maps.flat().forEach((m) => {
-      if (m.data.length !== m.height * m.width) throw new Error(`activationComparison item ${i}: channel ${m.channel} has ${m.data.length} values for ${m.height}×${m.width}`);
+      if (m.data.length !== m.height * m.width)
+        throw new Error(`activationComparison item ${i}: channel ${m.channel} has ${m.data.length} values for ${m.height}×${m.width}`);
     });
   });
   const alpha = options.alpha ?? 0.55;

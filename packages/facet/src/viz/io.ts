@@ -11,7 +11,9 @@ export async function writePng(image: sharp.Sharp, path: string): Promise<void> 
 /** Encodes a packed RGB buffer (height × width × 3) as a PNG buffer. */
 export function rgbToPng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
   checkRgb(rgb, width, height, 'rgbToPng');
-  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Writes a packed RGB buffer as a PNG file, atomically. */

@@ -52,7 +52,8 @@ export async function regionWeightMap(
   const A = attributeNames.length;
   const R = regionNames.length;
   if (matrix.length !== A * R) throw new Error(`regionWeightMap: ${matrix.length} values for ${A} attributes × ${R} regions`);
-  if (options.highlight && options.highlight.length !== A) throw new Error(`regionWeightMap: highlight has ${options.highlight.length} entries for ${A} attributes`);
+  if (options.highlight && options.highlight.length !== A)
+    throw new Error(`regionWeightMap: highlight has ${options.highlight.length} entries for ${A} attributes`);
   const cmap = options.colormap ?? viridis;
   const [lo, hi] = heatRange(matrix, options);
   const L = regionWeightLayout(attributeNames, regionNames, options);
@@ -75,7 +76,9 @@ export async function regionWeightMap(
       if (options.showValues ?? true) {
         const lum = 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2];
         const label = Number.isFinite(v) ? v.toFixed(2) : '—';
-        parts.push(text(c.left + c.width / 2, c.top + c.height / 2, label, { size: 11, anchor: 'middle', valign: 'middle', fill: lum > 140 ? '#000000' : '#ffffff' }));
+        parts.push(
+          text(c.left + c.width / 2, c.top + c.height / 2, label, { size: 11, anchor: 'middle', valign: 'middle', fill: lum > 140 ? '#000000' : '#ffffff' }),
+        );
       }
       if (options.highlight?.[a] === r) outlines.push(rect(c.left + 1, c.top + 1, c.width - 2, c.height - 2, 'none', '#ff2020', 2.5));
     }

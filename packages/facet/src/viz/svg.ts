@@ -125,17 +125,38 @@ export function lineChart(series: readonly LineSeries[], o: LineChartOptions = {
   const W = o.width ?? 800;
   const H = o.height ?? 480;
   const usable = (v: number): boolean => Number.isFinite(v) && (!o.logY || v > 0);
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (const s of series) {
     for (const [x, y] of s.points) {
       if (!Number.isFinite(x) || !usable(y)) continue;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
     }
   }
-  if (x0 > x1) { x0 = 0; x1 = 1; y0 = o.logY ? 0.1 : 0; y1 = 1; }
-  if (x0 === x1) { x0 -= 0.5; x1 += 0.5; }
-  if (y0 === y1) { if (o.logY) { y0 /= 2; y1 *= 2; } else { y0 -= 0.5; y1 += 0.5; } }
+  if (x0 > x1) {
+    x0 = 0;
+    x1 = 1;
+    y0 = o.logY ? 0.1 : 0;
+    y1 = 1;
+  }
+  if (x0 === x1) {
+    x0 -= 0.5;
+    x1 += 0.5;
+  }
+  if (y0 === y1) {
+    if (o.logY) {
+      y0 /= 2;
+      y1 *= 2;
+    } else {
+      y0 -= 0.5;
+      y1 += 0.5;
+    }
+  }
   let yTicks: number[];
   if (o.logY) {
     y0 = 10 ** (Math.floor(Math.log10(y0) * 10) / 10);
@@ -146,12 +167,17 @@ export function lineChart(series: readonly LineSeries[], o: LineChartOptions = {
   } else {
     const pad = (y1 - y0) * 0.05;
     const t = niceTicks(y0 - pad, y1 + pad, 6);
-    y0 = Math.min(y0 - pad, t[0]!); y1 = Math.max(y1 + pad, t[t.length - 1]!);
+    y0 = Math.min(y0 - pad, t[0]!);
+    y1 = Math.max(y1 + pad, t[t.length - 1]!);
     yTicks = niceTicks(y0, y1, 6);
   }
   const xTicks = niceTicks(x0, x1, 7);
-  const left = 78, right = 20, top = o.title ? 40 : 16, bottom = 56;
-  const pw = W - left - right, ph = H - top - bottom;
+  const left = 78,
+    right = 20,
+    top = o.title ? 40 : 16,
+    bottom = 56;
+  const pw = W - left - right,
+    ph = H - top - bottom;
   const sx = (v: number): number => left + ((v - x0) / (x1 - x0)) * pw;
   const sy = o.logY
     ? (v: number): number => top + ph - ((Math.log10(v) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0))) * ph
@@ -177,11 +203,15 @@ export function lineChart(series: readonly LineSeries[], o: LineChartOptions = {
     let run: string[] = [];
     const flush = (): void => {
       if (run.length === 1) parts.push(`<circle cx="${run[0]!.split(',')[0]}" cy="${run[0]!.split(',')[1]}" r="2.5" fill="${color}" clip-path="url(#plot)"/>`);
-      else if (run.length > 1) parts.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" clip-path="url(#plot)"/>`);
+      else if (run.length > 1)
+        parts.push(`<polyline points="${run.join(' ')}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round" clip-path="url(#plot)"/>`);
       run = [];
     };
     for (const [x, y] of s.points) {
-      if (!Number.isFinite(x) || !usable(y)) { flush(); continue; }
+      if (!Number.isFinite(x) || !usable(y)) {
+        flush();
+        continue;
+      }
       run.push(`${sx(x).toFixed(2)},${sy(y).toFixed(2)}`);
     }
     flush();
@@ -190,7 +220,8 @@ export function lineChart(series: readonly LineSeries[], o: LineChartOptions = {
     const size = 12;
     const lw = Math.max(...series.map((s) => textWidth(s.name, size))) + 44;
     const lh = series.length * 18 + 10;
-    const lx = left + pw - lw - 10, ly = top + 10;
+    const lx = left + pw - lw - 10,
+      ly = top + 10;
     parts.push(rect(lx, ly, lw, lh, '#ffffff', '#bbbbbb'));
     series.forEach((s, i) => {
       const color = s.color ?? SERIES_COLORS[i % SERIES_COLORS.length]!;
@@ -210,7 +241,11 @@ export function colorbar(x: number, y: number, w: number, h: number, cmap: Color
     parts.push(rect(x, y + (i * h) / steps, w, h / steps + 0.6, rgbHex(cmap(t))));
   }
   parts.push(rect(x, y, w, h, 'none', '#666666'));
-  for (const [t, v] of [[1, max], [0.5, (min + max) / 2], [0, min]] as const) {
+  for (const [t, v] of [
+    [1, max],
+    [0.5, (min + max) / 2],
+    [0, min],
+  ] as const) {
     const yy = y + (1 - t) * h;
     parts.push(line(x + w, yy, x + w + 4, yy), text(x + w + 7, yy, tickLabel(Number(v.toPrecision(3))), { size: 11, valign: 'middle' }));
   }

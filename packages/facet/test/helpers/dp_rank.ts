@@ -22,7 +22,9 @@ import { tinySettings } from '../helpers.js';
 
 const [scenario, rankS, worldS, portS, data, out, kind, methodArg, parserRun] = process.argv.slice(2);
 const method = methodArg === '-' ? undefined : methodArg;
-const rank = Number(rankS), worldSize = Number(worldS), port = Number(portS);
+const rank = Number(rankS),
+  worldSize = Number(worldS),
+  port = Number(portS);
 export const NOBN_STEPS = 4;
 
 function paramsHash(model: nn.Module): string {
@@ -50,18 +52,28 @@ class NoBnNet extends nn.Module {
 
 class NoBnTask implements TrainingTask<HostBatch> {
   readonly imagesPerStep: number;
-  constructor(readonly model: NoBnNet, readonly loader: DataLoader, batch: number) {
+  constructor(
+    readonly model: NoBnNet,
+    readonly loader: DataLoader,
+    batch: number,
+  ) {
     this.imagesPerStep = batch;
   }
-  prepare(step: number): Promise<HostBatch> { return this.loader.batch(step); }
+  prepare(step: number): Promise<HostBatch> {
+    return this.loader.batch(step);
+  }
   loss(b: HostBatch): Tensor {
     return tidy(() => {
       const { images, targets } = toTensors(b);
       return nn.functional.binaryCrossEntropyWithLogits(this.model.forward(images), targets!);
     });
   }
-  async validate() { return { score: Number.NaN, scoreName: 'none', metrics: {} }; }
-  async close(): Promise<void> { await this.loader.close(); }
+  async validate() {
+    return { score: Number.NaN, scoreName: 'none', metrics: {} };
+  }
+  async close(): Promise<void> {
+    await this.loader.close();
+  }
 }
 
 async function main(): Promise<Record<string, unknown>> {
@@ -88,8 +100,16 @@ async function main(): Promise<Record<string, unknown>> {
       // one process with batch 2B, or each of 2 ranks its B of the same 2B
       const batch = 8;
       const source = await openSplit(data!, 'train', { height: 32, width: 26, cacheDir: join(out!, '..', 'cache'), require: 'attributes' });
-      const loader = new DataLoader({ store: source.store, batchSize: batch, seed: 3, normalization: source.header.normalization, flip: true, workers: 0,
-        attributes: source.items.map((i) => i.attributes ?? null), ...(shard ? { shard } : {}) });
+      const loader = new DataLoader({
+        store: source.store,
+        batchSize: batch,
+        seed: 3,
+        normalization: source.header.normalization,
+        flip: true,
+        workers: 0,
+        attributes: source.items.map((i) => i.attributes ?? null),
+        ...(shard ? { shard } : {}),
+      });
       manualSeed(1);
       const model = new NoBnNet(source.dataset.attributeNames.length);
       const config = { recipe: { ...DEFAULT_RECIPE, steps: NOBN_STEPS, batch, lr: 1e-2, checkpointEvery: 1000, evalEvery: 1000, logEvery: 1000 } } as RunConfig;

@@ -38,9 +38,7 @@ export function drawParse(canvas: HTMLCanvasElement, labels: Uint8Array, height:
 }
 
 /** Attribute a's map (A×gh×gw), bilinear to H×W, min–max over the grid, turbo. */
-export function drawHeat(
-  canvas: HTMLCanvasElement, heatmaps: Float32Array, a: number, gh: number, gw: number, height: number, width: number,
-): void {
+export function drawHeat(canvas: HTMLCanvasElement, heatmaps: Float32Array, a: number, gh: number, gw: number, height: number, width: number): void {
   const grid = heatmaps.subarray(a * gh * gw, (a + 1) * gh * gw);
   const up = bilinearResize(grid, gh, gw, height, width);
   const [lo, hi] = heatRange(grid);

@@ -342,11 +342,16 @@ async function analyseNow(id: number, bytes: Promise<Blob>, label: string): Prom
       state.result = null;
       document.body.classList.remove('has-result');
       publish(model);
-      setStatus(`${label}: no face found (detection ${detectMs.toFixed(0)} ms); for a crop that is already aligned, choose "the photo is an aligned face" under faces`, 'error');
+      setStatus(
+        `${label}: no face found (detection ${detectMs.toFixed(0)} ms); for a crop that is already aligned, choose "the photo is an aligned face" under faces`,
+        'error',
+      );
       return;
     }
     showFace(0);
-    setStatus(`${state.modelInfo} · ${label}: ${faces.length} face${faces.length === 1 ? '' : 's'} (detection + alignment ${detectMs.toFixed(0)} ms), inference ${faces.reduce((t, f) => t + f.result.ms, 0).toFixed(0)} ms`);
+    setStatus(
+      `${state.modelInfo} · ${label}: ${faces.length} face${faces.length === 1 ? '' : 's'} (detection + alignment ${detectMs.toFixed(0)} ms), inference ${faces.reduce((t, f) => t + f.result.ms, 0).toFixed(0)} ms`,
+    );
   } catch (e) {
     if (current()) setStatus((e as Error).message, 'error');
   } finally {
@@ -391,10 +396,12 @@ function wireInput(): void {
     if (f) void analyse(Promise.resolve(f), f.name);
     ui.file.value = '';
   });
-  const over = (on: boolean) => (e: DragEvent): void => {
-    e.preventDefault();
-    ui.drop.classList.toggle('over', on);
-  };
+  const over =
+    (on: boolean) =>
+    (e: DragEvent): void => {
+      e.preventDefault();
+      ui.drop.classList.toggle('over', on);
+    };
   ui.drop.addEventListener('dragenter', over(true));
   ui.drop.addEventListener('dragover', over(true));
   ui.drop.addEventListener('dragleave', over(false));

@@ -24,7 +24,8 @@ export async function initProcessGroup(o: InitOptions): Promise<ProcessGroup> {
   dist(); // throws first where the addon has no c10d
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(o.worldSize) || o.worldSize < 1) throw new Error(`initProcessGroup: worldSize must be an integer ≥ 1, got ${o.worldSize}`);
-  if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize) throw new Error(`initProcessGroup: rank must be an integer in [0, ${o.worldSize}), got ${o.rank}`);
+  if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize)
+    throw new Error(`initProcessGroup: rank must be an integer in [0, ${o.worldSize}), got ${o.rank}`);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error(`initProcessGroup: timeoutMs must be a positive integer, got ${timeoutMs}`);
   if (o.storePath === undefined) {
     if (!o.masterAddr) throw new Error('initProcessGroup: give masterAddr and masterPort (or storePath)');
@@ -33,14 +34,17 @@ export async function initProcessGroup(o: InitOptions): Promise<ProcessGroup> {
   }
   const where = o.storePath !== undefined ? `file store ${o.storePath}` : `${o.masterAddr}:${o.masterPort}`;
   try {
-    const store = o.storePath !== undefined
-      ? await Store.file({ path: o.storePath, rank: o.rank, worldSize: o.worldSize, timeoutMs })
-      : await Store.tcp({ host: o.masterAddr!, port: o.masterPort!, rank: o.rank, worldSize: o.worldSize, timeoutMs });
+    const store =
+      o.storePath !== undefined
+        ? await Store.file({ path: o.storePath, rank: o.rank, worldSize: o.worldSize, timeoutMs })
+        : await Store.tcp({ host: o.masterAddr!, port: o.masterPort!, rank: o.rank, worldSize: o.worldSize, timeoutMs });
     return await ProcessGroup.create(store, { backend: o.backend, rank: o.rank, worldSize: o.worldSize, timeoutMs });
   } catch (e) {
     // c10d's own words ("Socket Timeout") say little: name the rendezvous and its bound
-    throw new Error(`initProcessGroup: rank ${o.rank} of ${o.worldSize} did not meet all the other ranks at ${where} within ${timeoutMs / 1000} s ` +
-      `(${(e as Error).message})`);
+    throw new Error(
+      `initProcessGroup: rank ${o.rank} of ${o.worldSize} did not meet all the other ranks at ${where} within ${timeoutMs / 1000} s ` +
+        `(${(e as Error).message})`,
+    );
   }
 }
 

@@ -52,7 +52,7 @@ export function isAvailable(): boolean {
 export function dist(): DistNative {
   if (!isAvailable()) {
     throw new Error(
-      '@facet/torch: this addon was built without torch.distributed (c10d): gloo\'s headers were not found. ' +
+      "@facet/torch: this addon was built without torch.distributed (c10d): gloo's headers were not found. " +
         'On Debian: apt-get install libgloo-dev, then rebuild the addon (cd packages/torch && node scripts/build-addon.mjs); ' +
         'with LIBTORCH, its include/ must hold gloo/.',
     );

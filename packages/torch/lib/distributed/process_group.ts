@@ -35,7 +35,10 @@ export class ProcessGroup {
   readonly timeoutMs: number;
   #handle: GroupHandle | null;
 
-  constructor(handle: GroupHandle, readonly store: Store) {
+  constructor(
+    handle: GroupHandle,
+    readonly store: Store,
+  ) {
     this.#handle = handle;
     const info = dist().distGroupInfo(handle);
     this.rank = info.rank;
@@ -56,12 +59,24 @@ export class ProcessGroup {
 
   /** Reduces each tensor over all ranks, in place ('avg': the sum / worldSize, floating tensors). */
   allReduce(tensors: Tensor | Tensor[], op: ReduceOp = 'sum'): Work {
-    return new Work(dist().distAllReduce(this.handle, list(tensors).map((t) => t.handle), op));
+    return new Work(
+      dist().distAllReduce(
+        this.handle,
+        list(tensors).map((t) => t.handle),
+        op,
+      ),
+    );
   }
 
   /** Copies root's tensors into every rank's, in place. */
   broadcast(tensors: Tensor | Tensor[], root = 0): Work {
-    return new Work(dist().distBroadcast(this.handle, list(tensors).map((t) => t.handle), root));
+    return new Work(
+      dist().distBroadcast(
+        this.handle,
+        list(tensors).map((t) => t.handle),
+        root,
+      ),
+    );
   }
 
   /** Completes once every rank has called it. */

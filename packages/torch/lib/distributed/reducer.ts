@@ -12,8 +12,16 @@ export const DEFAULT_BUCKET_BYTES = 25 * 2 ** 20;
 export class GradReducer {
   #handle: ReducerHandle | null;
 
-  constructor(readonly group: ProcessGroup, params: Tensor[], bucketBytes = DEFAULT_BUCKET_BYTES) {
-    this.#handle = dist().distNewReducer(group.handle, params.map((p) => p.handle), bucketBytes);
+  constructor(
+    readonly group: ProcessGroup,
+    params: Tensor[],
+    bucketBytes = DEFAULT_BUCKET_BYTES,
+  ) {
+    this.#handle = dist().distNewReducer(
+      group.handle,
+      params.map((p) => p.handle),
+      bucketBytes,
+    );
   }
 
   get buckets(): number {

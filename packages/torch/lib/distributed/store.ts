@@ -20,7 +20,10 @@ export interface FileStoreOptions {
 }
 
 export class Store {
-  private constructor(readonly handle: StoreHandle, readonly description: string) {}
+  private constructor(
+    readonly handle: StoreHandle,
+    readonly description: string,
+  ) {}
 
   /** Rank 0 listens on port and waits for all ranks (up to timeoutMs); others connect (retrying up to timeoutMs). */
   static async tcp(o: TCPStoreOptions): Promise<Store> {

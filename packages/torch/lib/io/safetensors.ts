@@ -42,10 +42,6 @@ export function tensorsToEntries(tensors: Map<string, Tensor> | Record<string, T
 }
 
 /** Writes tensors (and string metadata) to a safetensors file, atomically. */
-export function saveSafetensors(
-  path: string,
-  tensors: Map<string, Tensor> | Record<string, Tensor>,
-  metadata?: Record<string, string>,
-): void {
+export function saveSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): void {
   writeFileAtomic(path, serializeSafetensors(tensorsToEntries(tensors), metadata));
 }

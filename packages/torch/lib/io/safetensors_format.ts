@@ -27,12 +27,24 @@ export interface ParsedSafetensors {
 }
 
 const CODE_TO_DTYPE: Record<string, DType> = {
-  F32: 'float32', F64: 'float64', BF16: 'bfloat16', F16: 'float16',
-  I64: 'int64', I32: 'int32', U8: 'uint8', BOOL: 'bool',
+  F32: 'float32',
+  F64: 'float64',
+  BF16: 'bfloat16',
+  F16: 'float16',
+  I64: 'int64',
+  I32: 'int32',
+  U8: 'uint8',
+  BOOL: 'bool',
 };
 const DTYPE_TO_CODE: Record<DType, string> = {
-  float32: 'F32', float64: 'F64', bfloat16: 'BF16', float16: 'F16',
-  int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL',
+  float32: 'F32',
+  float64: 'F64',
+  bfloat16: 'BF16',
+  float16: 'F16',
+  int64: 'I64',
+  int32: 'I32',
+  uint8: 'U8',
+  bool: 'BOOL',
 };
 
 /** Headers larger than this are refused (the reference implementation's limit). */
@@ -101,10 +113,16 @@ function findDuplicateKey(text: string): string | null {
       i = j + 1;
       continue;
     }
-    if (c === 0x7b /* { */) { stack.push(new Set()); expectKey = true; }
-    else if (c === 0x5b /* [ */) { stack.push(null); expectKey = false; }
-    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) { stack.pop(); expectKey = false; }
-    else if (c === 0x2c /* , */) expectKey = stack[stack.length - 1] instanceof Set;
+    if (c === 0x7b /* { */) {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      stack.push(null);
+      expectKey = false;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) expectKey = stack[stack.length - 1] instanceof Set;
     i++;
   }
   return null;
@@ -180,8 +198,11 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Parsed
     const numel = numelOf(shape as number[]);
     const size = ELEMENT_SIZE[dtype];
     if (numel === null || numel * size !== end - begin) {
-      fail(source, `${what}: byte length ${end - begin} does not match shape ${JSON.stringify(shape)} of ${code} ` +
-        `(${numel === null ? 'too many' : numel * size} bytes)`);
+      fail(
+        source,
+        `${what}: byte length ${end - begin} does not match shape ${JSON.stringify(shape)} of ${code} ` +
+          `(${numel === null ? 'too many' : numel * size} bytes)`,
+      );
     }
     raw.push({ name, dtype, shape: (shape as number[]).slice(), begin, end, order: order++ });
   }

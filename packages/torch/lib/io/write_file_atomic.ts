@@ -24,17 +24,32 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     ok = true;
   } finally {
     closeSync(fd);
-    if (!ok) try { unlinkSync(tmp); } catch { /* already gone */ }
+    if (!ok)
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* already gone */
+      }
   }
   try {
     renameSync(tmp, path);
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw e;
   }
   // Make the rename itself durable (not possible on every platform).
   try {
     const dfd = openSync(dir, 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* directories cannot be fsync'd here */ }
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* directories cannot be fsync'd here */
+  }
 }

@@ -29,8 +29,7 @@ export interface BCEOptions {
 }
 
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: BCEOptions = {}): Tensor {
-  return ops.binaryCrossEntropyWithLogits(logits, target, options.weight ?? null, options.posWeight ?? null,
-    REDUCTION[options.reduction ?? 'mean']);
+  return ops.binaryCrossEntropyWithLogits(logits, target, options.weight ?? null, options.posWeight ?? null, REDUCTION[options.reduction ?? 'mean']);
 }
 
 export interface CrossEntropyOptions {
@@ -42,8 +41,14 @@ export interface CrossEntropyOptions {
 
 /** Softmax cross-entropy over dim 1 against int64 class indices. */
 export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  return ops.crossEntropy(logits, target, options.weight ?? null, REDUCTION[options.reduction ?? 'mean'],
-    options.ignoreIndex ?? -100, options.labelSmoothing ?? 0);
+  return ops.crossEntropy(
+    logits,
+    target,
+    options.weight ?? null,
+    REDUCTION[options.reduction ?? 'mean'],
+    options.ignoreIndex ?? -100,
+    options.labelSmoothing ?? 0,
+  );
 }
 
 export interface PoolOptions {
@@ -57,11 +62,23 @@ export function maxPool2d(x: Tensor, kernel: [number, number], options: PoolOpti
 }
 
 export function avgPool2d(x: Tensor, kernel: [number, number], options: PoolOptions & { countIncludePad?: boolean } = {}): Tensor {
-  return ops.avgPool2d(x, kernel, options.stride ?? kernel, options.padding ?? [0, 0], options.ceilMode ?? false,
-    options.countIncludePad ?? true);
+  return ops.avgPool2d(x, kernel, options.stride ?? kernel, options.padding ?? [0, 0], options.ceilMode ?? false, options.countIncludePad ?? true);
 }
 
 export {
-  conv2d, convTranspose2d, batchNorm, linear, prelu, relu, sigmoid, softmax, logSoftmax, adaptiveAvgPool2d,
-  adaptiveMaxPool2d, dropout, mseLoss, nllLoss, oneHot,
+  conv2d,
+  convTranspose2d,
+  batchNorm,
+  linear,
+  prelu,
+  relu,
+  sigmoid,
+  softmax,
+  logSoftmax,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  dropout,
+  mseLoss,
+  nllLoss,
+  oneHot,
 } from '../ops.generated.js';

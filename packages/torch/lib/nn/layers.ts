@@ -26,7 +26,12 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   readonly groups: number;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, options: ConvOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    options: ConvOptions = {},
+  ) {
     super();
     const [kh, kw] = pair(kernelSize);
     this.stride = pair(options.stride ?? 1);
@@ -64,7 +69,12 @@ export class ConvTranspose2d extends Module {
   readonly groups: number;
   readonly kernel: [number, number];
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, options: ConvTransposeOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    options: ConvTransposeOptions = {},
+  ) {
     super();
     this.kernel = pair(kernelSize);
     this.stride = pair(options.stride ?? 1);
@@ -80,14 +90,18 @@ export class ConvTranspose2d extends Module {
 
   /** Whether forward() goes through conv2d. */
   get usesConv2dRoute(): boolean {
-    const [sh, sw] = this.stride, [dh, dw] = this.dilation, [oh, ow] = this.outputPadding;
-    const [kh, kw] = this.kernel, [ph, pw] = this.padding;
+    const [sh, sw] = this.stride,
+      [dh, dw] = this.dilation,
+      [oh, ow] = this.outputPadding;
+    const [kh, kw] = this.kernel,
+      [ph, pw] = this.padding;
     return sh === 1 && sw === 1 && dh === 1 && dw === 1 && oh === 0 && ow === 0 && this.groups === 1 && ph <= kh - 1 && pw <= kw - 1;
   }
 
   forward(x: Tensor): Tensor {
     if (this.usesConv2dRoute) {
-      const [kh, kw] = this.kernel, [ph, pw] = this.padding;
+      const [kh, kw] = this.kernel,
+        [ph, pw] = this.padding;
       using swapped = this.weight.transpose(0, 1);
       using flipped = swapped.flip([2, 3]);
       return ops.conv2d(x, flipped, this.bias, [1, 1], [kh - 1 - ph, kw - 1 - pw]);
@@ -111,7 +125,10 @@ export class BatchNorm2d extends Module {
   readonly eps: number;
   readonly momentum: number;
 
-  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    options: BatchNormOptions = {},
+  ) {
     super();
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum ?? 0.1;
@@ -164,7 +181,11 @@ export class ReLU extends Module {
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean } = {},
+  ) {
     super();
     this.weight = this.registerParameter('weight', empty([outFeatures, inFeatures]));
     defaultUniform_(this.weight, inFeatures);
@@ -210,14 +231,18 @@ export class AvgPool2d extends Pool2d {
 }
 
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: [number, number]) { super(); }
+  constructor(readonly outputSize: [number, number]) {
+    super();
+  }
   forward(x: Tensor): Tensor {
     return ops.adaptiveAvgPool2d(x, this.outputSize);
   }
 }
 
 export class AdaptiveMaxPool2d extends Module {
-  constructor(readonly outputSize: [number, number]) { super(); }
+  constructor(readonly outputSize: [number, number]) {
+    super();
+  }
   forward(x: Tensor): Tensor {
     return ops.adaptiveMaxPool2d(x, this.outputSize);
   }

@@ -117,7 +117,8 @@ export abstract class Module {
     for (const [k, target] of own) {
       const value = src.get(k);
       if (!value) continue;
-      const a = target.shape, b = value.shape;
+      const a = target.shape,
+        b = value.shape;
       if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
         throw new Error(`loadStateDict: '${k}' has shape [${b.join(', ')}] in the source but [${a.join(', ')}] in the model`);
       }

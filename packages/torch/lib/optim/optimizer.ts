@@ -43,9 +43,7 @@ export abstract class Optimizer<O extends object> {
     this.defaults = Object.freeze({ ...defaults });
     if (!Array.isArray(params)) throw new TypeError('optimizer: params must be an array of Tensors or of parameter groups');
     if (params.length === 0) throw new Error('optimizer got an empty parameter list');
-    const groups: ParamGroup<O>[] = params.every((p) => p instanceof Tensor)
-      ? [{ params: params as Tensor[] } as ParamGroup<O>]
-      : (params as ParamGroup<O>[]);
+    const groups: ParamGroup<O>[] = params.every((p) => p instanceof Tensor) ? [{ params: params as Tensor[] } as ParamGroup<O>] : (params as ParamGroup<O>[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -93,29 +91,37 @@ export abstract class Optimizer<O extends object> {
 
   /** One optimization step over every parameter that has a gradient. */
   step(): void {
-    noGrad(() => tidy(() => {
-      for (const group of this.paramGroups) {
-        for (const p of group.params) {
-          const grad = p.grad;
-          if (grad === null) continue;
-          let st = this.state.get(p);
-          if (!st) {
-            st = { step: 0, tensors: new Map() };
-            this.state.set(p, st);
+    noGrad(() =>
+      tidy(() => {
+        for (const group of this.paramGroups) {
+          for (const p of group.params) {
+            const grad = p.grad;
+            if (grad === null) continue;
+            let st = this.state.get(p);
+            if (!st) {
+              st = { step: 0, tensors: new Map() };
+              this.state.set(p, st);
+            }
+            this.update(p, grad, st, group);
           }
-          this.update(p, grad, st, group);
         }
-      }
-    }));
+      }),
+    );
   }
 
   /** Drops every gradient (setToNone, the default), or zeroes them in place. */
   zeroGrad(setToNone = true): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (setToNone) { p.zeroGrad(); continue; }
+        if (setToNone) {
+          p.zeroGrad();
+          continue;
+        }
         const grad = p.grad;
-        if (grad) { noGrad(() => grad.zero_()); grad.dispose(); }
+        if (grad) {
+          noGrad(() => grad.zero_());
+          grad.dispose();
+        }
       }
     }
   }
@@ -198,16 +204,19 @@ export abstract class Optimizer<O extends object> {
         for (const [k, t] of sd.tensors) {
           if (!k.startsWith(prefix)) continue;
           used.add(k);
-          const pshape = p.shape, tshape = t.shape;
+          const pshape = p.shape,
+            tshape = t.shape;
           if (pshape.length !== tshape.length || pshape.some((d, j) => d !== tshape[j])) {
             throw new Error(`loadStateDict: '${k}' has shape [${tshape.join(', ')}], the parameter [${pshape.join(', ')}]`);
           }
-          const copy = noGrad(() => tidy(() => {
-            let c = t.device === p.device ? t : t.to(p.device);
-            const floating = (d: string) => d.startsWith('float') || d === 'bfloat16';
-            if (floating(c.dtype) && floating(p.dtype) && c.dtype !== p.dtype) c = c.toDtype(p.dtype);
-            return c === t ? t.clone() : c;
-          }));
+          const copy = noGrad(() =>
+            tidy(() => {
+              let c = t.device === p.device ? t : t.to(p.device);
+              const floating = (d: string) => d.startsWith('float') || d === 'bfloat16';
+              if (floating(c.dtype) && floating(p.dtype) && c.dtype !== p.dtype) c = c.toDtype(p.dtype);
+              return c === t ? t.clone() : c;
+            }),
+          );
           st.tensors.set(k.slice(prefix.length), keep(copy));
         }
       }

@@ -6,23 +6,37 @@ import * as T from '../../lib/index.js';
 import { distributed as D } from '../../lib/index.js';
 
 const [scenario, rankS, worldS, portS, timeoutS] = process.argv.slice(2);
-const rank = Number(rankS), worldSize = Number(worldS), port = Number(portS), timeoutMs = Number(timeoutS);
+const rank = Number(rankS),
+  worldSize = Number(worldS),
+  port = Number(portS),
+  timeoutMs = Number(timeoutS);
 T.setNumThreads(1);
 
 /** rank r holds (r+1)·(0, 1, 2, …) in the given dtype and shape. */
 function ramp(shape: number[], dtype: T.DType, r: number): T.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return T.arange(0, n, 1, 'float64').mul(r + 1).reshape(shape).to(dtype);
+  return T.arange(0, n, 1, 'float64')
+    .mul(r + 1)
+    .reshape(shape)
+    .to(dtype);
 }
 
 const values = (t: T.Tensor): number[] => Array.from(t.to('float64').reshape([-1]).data() as Float64Array);
 
 async function collectives(pg: D.ProcessGroup): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  const cases: Array<[T.DType, number[]]> = [['float32', [2, 3]], ['float64', [5]], ['int64', [2, 2, 2]], ['int32', [7]], ['float32', []]];
+  const cases: Array<[T.DType, number[]]> = [
+    ['float32', [2, 3]],
+    ['float64', [5]],
+    ['int64', [2, 2, 2]],
+    ['int32', [7]],
+    ['float32', []],
+  ];
   for (const [dtype, shape] of cases) {
     const key = `${dtype}[${shape.join(',')}]`;
-    const sum = ramp(shape, dtype, pg.rank), max = ramp(shape, dtype, pg.rank), bcast = ramp(shape, dtype, pg.rank);
+    const sum = ramp(shape, dtype, pg.rank),
+      max = ramp(shape, dtype, pg.rank),
+      bcast = ramp(shape, dtype, pg.rank);
     const works = [pg.allReduce(sum, 'sum'), pg.allReduce(max, 'max'), pg.broadcast(bcast, worldSize - 1)];
     let avg: T.Tensor | null = null;
     if (dtype.startsWith('float')) {
@@ -33,7 +47,8 @@ async function collectives(pg: D.ProcessGroup): Promise<Record<string, unknown>>
     out[key] = { sum: values(sum), max: values(max), broadcast: values(bcast), avg: avg ? values(avg) : null, dtype: sum.dtype, shape: sum.shape };
   }
   // one call, a list of tensors of two dtypes and shapes; waited on synchronously
-  const a = ramp([3], 'float32', pg.rank), b = ramp([2, 2], 'int64', pg.rank);
+  const a = ramp([3], 'float32', pg.rank),
+    b = ramp([2, 2], 'int64', pg.rank);
   pg.allReduce([a, b], 'sum').waitSync();
   out.list = { a: values(a), b: values(b) };
   // the store: a counter every rank adds to, a key one rank sets and the others wait for
@@ -52,15 +67,24 @@ async function collectives(pg: D.ProcessGroup): Promise<Record<string, unknown>>
 
 async function reducer(pg: D.ProcessGroup): Promise<Record<string, unknown>> {
   // loss_r = (r+1)·(Σw + 2·Σb + 3·Σc): gradients (r+1), 2(r+1), 3(r+1); `unused` gets none.
-  const w = T.zeros([3]).requiresGrad_(true).keep(), b = T.zeros([2, 2]).requiresGrad_(true).keep();
-  const c = T.zeros([5], 'float64').requiresGrad_(true).keep(), unused = T.zeros([2]).requiresGrad_(true).keep();
+  const w = T.zeros([3]).requiresGrad_(true).keep(),
+    b = T.zeros([2, 2]).requiresGrad_(true).keep();
+  const c = T.zeros([5], 'float64').requiresGrad_(true).keep(),
+    unused = T.zeros([2]).requiresGrad_(true).keep();
   // 16-byte buckets: several buckets, launched from inside backward
   const red = new D.GradReducer(pg, [w, b, c, unused], 16);
   const steps: unknown[] = [];
   for (let step = 0; step < 2; step++) {
     for (const p of [w, b, c, unused]) p.zeroGrad();
     red.prepare();
-    T.tidy(() => w.sum().add(b.sum().mul(2)).add(c.sum().mul(3).to('float32')).mul(pg.rank + 1).backward());
+    T.tidy(() =>
+      w
+        .sum()
+        .add(b.sum().mul(2))
+        .add(c.sum().mul(3).to('float32'))
+        .mul(pg.rank + 1)
+        .backward(),
+    );
     const startedInBackward = await red.finish();
     steps.push({ startedInBackward, w: values(w.grad!), b: values(b.grad!), c: values(c.grad!), unused: values(unused.grad!), cDtype: c.grad!.dtype });
   }
@@ -73,7 +97,12 @@ async function main(): Promise<void> {
     await D.initProcessGroup({ rank, worldSize, masterAddr: '127.0.0.1', masterPort: port, timeoutMs });
     throw new Error('initProcessGroup returned without the other rank');
   }
-  const pg = await D.initProcessGroup({ rank, worldSize, timeoutMs, ...(portS!.startsWith('/') ? { storePath: portS } : { masterAddr: '127.0.0.1', masterPort: port }) });
+  const pg = await D.initProcessGroup({
+    rank,
+    worldSize,
+    timeoutMs,
+    ...(portS!.startsWith('/') ? { storePath: portS } : { masterAddr: '127.0.0.1', masterPort: port }),
+  });
   let result: Record<string, unknown>;
   if (scenario === 'collectives') result = await collectives(pg);
   else if (scenario === 'reducer') result = await reducer(pg);

@@ -124,7 +124,10 @@ export function gradcheck(fn: (...xs: Tensor[]) => Out, inputs: Tensor[], option
       const x = inputs[i]!;
       const shape = x.shape;
       const base = Float64Array.from(x.data() as Float64Array);
-      const put = (values: Float64Array): void => tidy(() => { noGrad(() => copy_(x, tensor(values, shape))); });
+      const put = (values: Float64Array): void =>
+        tidy(() => {
+          noGrad(() => copy_(x, tensor(values, shape)));
+        });
       const f = (): number => tidy(() => noGrad(() => loss().item()));
       const work = Float64Array.from(base);
       try {
@@ -158,12 +161,17 @@ export function gradcheck(fn: (...xs: Tensor[]) => Out, inputs: Tensor[], option
 /** Max |a - b| and an elementwise tolerance check: |a - b| <= atol + rtol |b|. */
 export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs expected ${expected.length}`);
-  let worst = -1, worstErr = 0;
+  let worst = -1,
+    worstErr = 0;
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     const err = Math.abs(a - e);
     const ok = err <= atol + rtol * Math.abs(e) || (Number.isNaN(a) && Number.isNaN(e));
-    if (!ok && (worst < 0 || err > worstErr)) { worst = i; worstErr = err; }
+    if (!ok && (worst < 0 || err > worstErr)) {
+      worst = i;
+      worstErr = err;
+    }
   }
   if (worst >= 0) {
     assert.fail(`${what}: element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (|diff| ${worstErr}, atol ${atol}, rtol ${rtol})`);

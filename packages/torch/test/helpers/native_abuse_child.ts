@@ -17,8 +17,32 @@ native.dispose(disposed);
 // handle. No value may make a call allocate gigabytes that then succeed: sizes are
 // either negative or far beyond any memory (2^62), so libtorch refuses at once.
 const values: unknown[] = [
-  undefined, null, 'x', '', -1, 0, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 32 + 2, 2 ** 62, 2 ** 64, 1e300,
-  true, {}, [], [-1], [2 ** 62], [2 ** 62, 2 ** 62], ['x'], [NaN], disposed, new Float32Array(3), () => 0,
+  undefined,
+  null,
+  'x',
+  '',
+  -1,
+  0,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 31,
+  2 ** 32 + 2,
+  2 ** 62,
+  2 ** 64,
+  1e300,
+  true,
+  {},
+  [],
+  [-1],
+  [2 ** 62],
+  [2 ** 62, 2 ** 62],
+  ['x'],
+  [NaN],
+  disposed,
+  new Float32Array(3),
+  () => 0,
 ];
 const dtypes = ['float32', 'float64', 'bfloat16', 'float16', 'int64', 'int32', 'uint8', 'bool', 'complex64'];
 const bigInts: unknown[] = [-1, 1.5, NaN, 2 ** 62, 2 ** 64, [2 ** 62], [2 ** 62, 2 ** 62], [-1, 2]];

@@ -25,14 +25,27 @@ export function freePort(): Promise<number> {
 
 /** Runs `node script …args(rank)` for each rank in ranks; resolves when all have exited. */
 export function runRanks(script: string, ranks: number[], args: (rank: number) => string[], env: NodeJS.ProcessEnv = {}): Promise<RankResult[]> {
-  return Promise.all(ranks.map((rank) => new Promise<RankResult>((resolve) => {
-    const child = spawn(process.execPath, [script, ...args(rank)], { env: { ...process.env, OMP_NUM_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      resolve({ rank, code, json: line ? (JSON.parse(line) as Record<string, unknown>) : null, stderr: err });
-    });
-  })));
+  return Promise.all(
+    ranks.map(
+      (rank) =>
+        new Promise<RankResult>((resolve) => {
+          const child = spawn(process.execPath, [script, ...args(rank)], {
+            env: { ...process.env, OMP_NUM_THREADS: '1', ...env },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '',
+            err = '';
+          child.stdout.on('data', (d: Buffer) => (out += d));
+          child.stderr.on('data', (d: Buffer) => (err += d));
+          child.on('close', (code) => {
+            const line = out
+              .trim()
+              .split('\n')
+              .filter((l) => l.startsWith('{'))
+              .pop();
+            resolve({ rank, code, json: line ? (JSON.parse(line) as Record<string, unknown>) : null, stderr: err });
+          });
+        }),
+    ),
+  );
 }

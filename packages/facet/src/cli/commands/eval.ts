@@ -36,7 +36,9 @@ export function registerEvalCommand(program: Command): void {
       }
       const r = bundle
         ? await (await import('../../eval/evaluate_bundle.js')).evaluateBundle(bundle, opts)
-        : o.ensemble ? await evaluateEnsemble(String(o.ensemble).split(','), opts) : await evaluateRun(o.run, opts);
+        : o.ensemble
+          ? await evaluateEnsemble(String(o.ensemble).split(','), opts)
+          : await evaluateRun(o.run, opts);
       const out = o.out ?? (o.run && !bundle ? join(o.run, 'metrics.json') : undefined);
       if (out) writeFileAtomic(out, new TextEncoder().encode(`${JSON.stringify(r, null, 2)}\n`));
       console.log(o.json ? JSON.stringify(r) : formatEvaluation(r));

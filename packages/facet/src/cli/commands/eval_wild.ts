@@ -18,7 +18,13 @@ interface EvalWildCliOptions {
   quiet?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export function registerEvalWildCommand(program: Command): void {
   program
@@ -40,10 +46,15 @@ export function registerEvalWildCommand(program: Command): void {
       for (const k of ['run', 'runtime', 'onnx', 'threads'] as const) if (o[k] !== undefined) predict[k] = o[k];
       const t0 = Date.now();
       const r = await evaluateWild({
-        data: o.data, crops: o.crops, predict, ...(o.limit !== undefined ? { limit: o.limit } : {}),
-        onProgress: o.quiet ? undefined : (d, n) => {
-          if (d % 50 === 0 || d === n) process.stderr.write(`eval-wild: ${d}/${n} photos (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
-        },
+        data: o.data,
+        crops: o.crops,
+        predict,
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+        onProgress: o.quiet
+          ? undefined
+          : (d, n) => {
+              if (d % 50 === 0 || d === n) process.stderr.write(`eval-wild: ${d}/${n} photos (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+            },
       });
       if (o.out) {
         const { writeFileAtomic } = await import('@facet/torch/write-file-atomic');

@@ -21,7 +21,9 @@ const IMAGE_FILE = /\.(jpe?g|png|webp|tiff?|avif)$/i;
 async function calibrationImages(dir: string, bundle: Bundle, option = '--calibrate'): Promise<Float32Array[]> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => IMAGE_FILE.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => IMAGE_FILE.test(n))
+      .sort();
   } catch (e) {
     throw new Error(`${option} ${dir}: ${(e as Error).message}`);
   }
@@ -33,7 +35,14 @@ async function calibrationImages(dir: string, bundle: Bundle, option = '--calibr
 }
 
 interface OnnxExportFlags {
-  run: string; out: string; batch: 'dynamic' | number; check: boolean; int8?: boolean; calibrate?: string; agreementOn?: string; weightBits: 7 | 8;
+  run: string;
+  out: string;
+  batch: 'dynamic' | number;
+  check: boolean;
+  int8?: boolean;
+  calibrate?: string;
+  agreementOn?: string;
+  weightBits: 7 | 8;
 }
 
 export function registerExportCommand(program: Command): void {
@@ -46,7 +55,10 @@ export function registerExportCommand(program: Command): void {
     .option('--batch <b>', "batch dimension: 'dynamic' or a fixed N", batchOption, 'dynamic' as 'dynamic' | number)
     .option('--int8', 'int8 convs (QDQ; about 3× smaller, faster on CPUs with int8 dot products), calibrated on --calibrate or synthetic faces')
     .option('--calibrate <dir>', '--int8: calibrate on the images in this folder (default: 32 synthetic faces)')
-    .option('--agreement-on <dir>', '--int8: measure the agreement with the float graph on the images in this folder (default: 16 synthetic faces the calibration did not see)')
+    .option(
+      '--agreement-on <dir>',
+      '--int8: measure the agreement with the float graph on the images in this folder (default: 16 synthetic faces the calibration did not see)',
+    )
     .option('--weight-bits <n>', '--int8: 7 (safe on every x86 CPU) or 8', oneOf('--weight-bits', ['7', '8'] as const), '7')
     .option('--no-check', 'do not load the written model with onnxruntime')
     .action(async (raw: Omit<OnnxExportFlags, 'weightBits'> & { weightBits: '7' | '8' }) => {
@@ -79,16 +91,29 @@ export function registerExportCommand(program: Command): void {
           const inputs = o.agreementOn ? await calibrationImages(o.agreementOn, bundle, '--agreement-on') : syntheticInputs(bundle, 16, 2);
           const f = await int8Fidelity(bundle, bytes, inputs);
           int8.versus_float = {
-            images: f.images, max_probability_diff: f.maxProbabilityDiff, mean_probability_diff: f.meanProbabilityDiff,
-            decision_agreement: f.decisionAgreement, parse_agreement: f.parseAgreement,
+            images: f.images,
+            max_probability_diff: f.maxProbabilityDiff,
+            mean_probability_diff: f.meanProbabilityDiff,
+            decision_agreement: f.decisionAgreement,
+            parse_agreement: f.parseAgreement,
           };
         }
       }
       const c = bundle.config;
-      console.log(JSON.stringify({
-        out: o.out, bytes: bytes.length, nodes, opset: 17, batch: o.batch, height: c.height, width: c.width,
-        attributes: c.attributeNames.length, checked: o.check, ...(int8 ? { int8 } : {}),
-      }));
+      console.log(
+        JSON.stringify({
+          out: o.out,
+          bytes: bytes.length,
+          nodes,
+          opset: 17,
+          batch: o.batch,
+          height: c.height,
+          width: c.width,
+          attributes: c.attributeNames.length,
+          checked: o.check,
+          ...(int8 ? { int8 } : {}),
+        }),
+      );
     });
 
   exp
@@ -99,12 +124,35 @@ export function registerExportCommand(program: Command): void {
     .requiredOption('--out <dir>', 'bundle directory to write')
     .option('--description <text>', 'what it was trained on, for people')
     .option('--weights <which>', 'best | weights (the last checkpoint)', 'best')
-    .option('--tune-thresholds <dir>', "tune each attribute's decision cut on this folder's val split and fold it into the model (p ≥ 0.5 is then the tuned decision)")
-    .option('--parser-flip-average', "the parse averages the image's and its mirror image's (twice the parser's cost; +0.7 points of LFW mean IoU for the shipped parser)")
-    .action(async (o: { attributes: string; parser?: string; out: string; description?: string; weights: 'best' | 'weights'; tuneThresholds?: string; parserFlipAverage?: boolean }) => {
-      const { bundleFromRuns } = await import('../../infer/bundle_from_runs.js');
-      await bundleFromRuns({ attributesRun: o.attributes, parserRun: o.parser, out: o.out, description: o.description, weights: o.weights, tuneOn: o.tuneThresholds,
-        parserFlipAverage: o.parserFlipAverage });
-      console.log(JSON.stringify({ out: o.out }));
-    });
+    .option(
+      '--tune-thresholds <dir>',
+      "tune each attribute's decision cut on this folder's val split and fold it into the model (p ≥ 0.5 is then the tuned decision)",
+    )
+    .option(
+      '--parser-flip-average',
+      "the parse averages the image's and its mirror image's (twice the parser's cost; +0.7 points of LFW mean IoU for the shipped parser)",
+    )
+    .action(
+      async (o: {
+        attributes: string;
+        parser?: string;
+        out: string;
+        description?: string;
+        weights: 'best' | 'weights';
+        tuneThresholds?: string;
+        parserFlipAverage?: boolean;
+      }) => {
+        const { bundleFromRuns } = await import('../../infer/bundle_from_runs.js');
+        await bundleFromRuns({
+          attributesRun: o.attributes,
+          parserRun: o.parser,
+          out: o.out,
+          description: o.description,
+          weights: o.weights,
+          tuneOn: o.tuneThresholds,
+          parserFlipAverage: o.parserFlipAverage,
+        });
+        console.log(JSON.stringify({ out: o.out }));
+      },
+    );
 }

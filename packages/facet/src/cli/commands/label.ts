@@ -21,7 +21,12 @@ export interface LabelCliOptions {
 /** Runs the command; returns the exit code. `log` gets the summary and progress lines. */
 export async function runLabel(dir: string, o: LabelCliOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
   const tty = !o.quiet && process.stderr.isTTY === true;
-  const bar = tty ? new cliProgress.SingleBar({ format: 'label {value}/{total} | found {found} | ETA {eta_formatted}', etaBuffer: 200, stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: 'label {value}/{total} | found {found} | ETA {eta_formatted}', etaBuffer: 200, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   let started = false;
   try {
     const s = await labelFaces({
@@ -47,9 +52,10 @@ export async function runLabel(dir: string, o: LabelCliOptions, log: (s: string)
     const resumed = s.resumed ? `, ${s.resumed} done before` : '';
     log(
       `faces labelled: ${s.labelledNow}, faces missed: ${s.missedNow.length} of ${s.selected} selected${resumed}; ${ms}; ` +
-      `${o.out} now holds ${m.counts.labelled} labelled, ${m.counts.missed} missed (${m.counts.offCentre} with faces only off the centre), ${m.counts.upsampled} found only at ×2`,
+        `${o.out} now holds ${m.counts.labelled} labelled, ${m.counts.missed} missed (${m.counts.offCentre} with faces only off the centre), ${m.counts.upsampled} found only at ×2`,
     );
-    if (s.missedNow.length && !o.quiet) log(`missed: ${s.missedNow.slice(0, 20).join(' ')}${s.missedNow.length > 20 ? ` … (all in ${o.out}/labels.json)` : ''}`);
+    if (s.missedNow.length && !o.quiet)
+      log(`missed: ${s.missedNow.slice(0, 20).join(' ')}${s.missedNow.length > 20 ? ` … (all in ${o.out}/labels.json)` : ''}`);
     if (o.figure) {
       const ids = await writeLabelFigure(o.out, o.figure, { title: `facet label: FaceMesh pseudo-labels (${m.counts.labelled} faces of ${m.source.given})` });
       log(`figure: ${o.figure} (${ids.length} faces)`);
@@ -68,7 +74,9 @@ export async function runLabel(dir: string, o: LabelCliOptions, log: (s: string)
 export function registerLabelCommand(program: Command): Command {
   return program
     .command('label')
-    .description('write pseudo-label face maps (hair_or_background, skin, eyes, eyebrows, mouth, nose) and five landmarks for the faces of a CelebA-layout folder, from BlazeFace + FaceMesh; resumable')
+    .description(
+      'write pseudo-label face maps (hair_or_background, skin, eyes, eyebrows, mouth, nose) and five landmarks for the faces of a CelebA-layout folder, from BlazeFace + FaceMesh; resumable',
+    )
     .argument('<dir>', 'CelebA-layout folder (any image size; images are read in place, never copied)')
     .requiredOption('--out <dir>', 'output folder: labels.json, masks/, Anno/list_landmarks_align_celeba.txt')
     .option('--limit <n>', 'label only the first N images of the selection (by file name)', int('--limit', 1))

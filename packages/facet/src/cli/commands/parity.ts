@@ -7,7 +7,7 @@ export const PARITY_TOLERANCE = 1e-4;
 export function registerParityCommand(program: Command): void {
   program
     .command('parity')
-    .description('load a PyTorch peer fixture (--dump) and compare facet\'s eval outputs; exit 1 above 1e-4')
+    .description("load a PyTorch peer fixture (--dump) and compare facet's eval outputs; exit 1 above 1e-4")
     .requiredOption('--model <name>', 'network', oneOf('--model', PEER_MODELS))
     .requiredOption('--fixture <file>', 'safetensors written by pytorch_reference.py --dump')
     .option('--width-mult <x>', 'width multiplier (inferred from the weights when omitted)', positiveNumber('--width-mult'))

@@ -54,9 +54,13 @@ export function registerPredictCommand(program: Command): void {
     .description('find the faces in photos and predict their 40 attributes, with the parse, heat maps and region weights (spec §10)')
     .argument('[images...]', 'image files (JPEG, PNG, WebP, …); none: the sample faces shipped with the model')
     .option('--run <dir>', 'model bundle directory (bundle.json + weights.safetensors); default: the shipped model, packages/facet/models/default')
-    .option('--runtime <name>', 'torch (libtorch) | onnx (onnxruntime-node; libtorch is never loaded); default torch, or onnx with --onnx', oneOf('--runtime', ['torch', 'onnx'] as const))
+    .option(
+      '--runtime <name>',
+      'torch (libtorch) | onnx (onnxruntime-node; libtorch is never loaded); default torch, or onnx with --onnx',
+      oneOf('--runtime', ['torch', 'onnx'] as const),
+    )
     .option('--onnx <file>', 'an exported model (facet export onnx) to run on onnxruntime instead of exporting the bundle in memory')
-    .option('--aligned', 'the images are aligned face crops (as CelebA\'s): no face detection, the whole image is the face')
+    .option('--aligned', "the images are aligned face crops (as CelebA's): no face detection, the whole image is the face")
     .option('--max-faces <n>', 'faces predicted per photo at most, largest first', int('--max-faces', 1), 8)
     .option('--json', 'print one JSON object per image, one line each')
     .option('--out <dir>', 'write NAME.json (full prediction) and NAME.html (self-contained report) per image')
@@ -95,8 +99,10 @@ export async function runPredict(
     images = sampleImages(resolveModelDir(o.run));
     // CelebA's and LFW's photos are licensed for non-commercial research only: the package
     // ships synthetic faces, and says so, rather than real ones
-    err(`facet predict: no images given; predicting the ${images.length} sample faces shipped with the model. They are synthetic (drawn by facet's generator): ` +
-      'real research photos cannot ship in the package. They are aligned crops, so no face is looked for (as --aligned). Pass your own photos to see it on real faces.');
+    err(
+      `facet predict: no images given; predicting the ${images.length} sample faces shipped with the model. They are synthetic (drawn by facet's generator): ` +
+        'real research photos cannot ship in the package. They are aligned crops, so no face is looked for (as --aligned). Pass your own photos to see it on real faces.',
+    );
     opts.align = 'aligned';
   }
   const predictor = await Predictor.open(opts);
@@ -193,7 +199,9 @@ export function formatTable(r: PredictionResult, top: number, files: { json: str
   for (const [i, f] of r.faces.entries()) {
     if (r.align === 'detect') {
       const b = f.box;
-      lines.push(`  face ${i + 1}: box ${Math.round(b.width)}×${Math.round(b.height)} at (${Math.round(b.x)}, ${Math.round(b.y)}), score ${f.score!.toFixed(2)} → aligned ${f.aligned!.width}×${f.aligned!.height} → ${W}×${H}`);
+      lines.push(
+        `  face ${i + 1}: box ${Math.round(b.width)}×${Math.round(b.height)} at (${Math.round(b.x)}, ${Math.round(b.y)}), score ${f.score!.toFixed(2)} → aligned ${f.aligned!.width}×${f.aligned!.height} → ${W}×${H}`,
+      );
     }
     const pad = r.align === 'detect' ? '    ' : '  ';
     const order = r.attributeNames.map((_, a) => a).sort((a, b) => f.probabilities[b]! - f.probabilities[a]!);
@@ -204,7 +212,10 @@ export function formatTable(r: PredictionResult, top: number, files: { json: str
       lines.push(`${pad}${r.attributeNames[a]!.padEnd(nameW)}  ${p.toFixed(3)} ${bar(p)}  ${r.regionNames[best]} ${f.regionWeights[best * A + a]!.toFixed(2)}`);
     }
     if (top < A) lines.push(`${pad}… ${A - top} more (--top ${A} lists all)`);
-    const regions = r.regionNames.map((x, k) => ({ n: x, f: f.regionFractions[k]! })).filter((x) => x.f > 0).sort((a, b) => b.f - a.f);
+    const regions = r.regionNames
+      .map((x, k) => ({ n: x, f: f.regionFractions[k]! }))
+      .filter((x) => x.f > 0)
+      .sort((a, b) => b.f - a.f);
     lines.push(`${pad}regions: ${regions.map((x) => `${x.n} ${(100 * x.f).toFixed(1)}%`).join(' · ')}`);
   }
   if (files) lines.push(`  wrote ${files.json}, ${files.html}`);

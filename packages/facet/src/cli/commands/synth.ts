@@ -30,14 +30,24 @@ export async function runSynth(o: SynthCliOptions, log: (s: string) => void = (s
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer; got "${o.seed}"`);
   const t0 = Date.now();
   const meta = await writeSynth({
-    out: o.out, count, seed, width, height, helen: o.helen, jpegQuality: Number(o.quality),
-    onProgress: o.quiet ? undefined : (d, n) => {
-      if (d % 500 === 0 || d === n) log(`  ${d}/${n}`);
-    },
+    out: o.out,
+    count,
+    seed,
+    width,
+    height,
+    helen: o.helen,
+    jpegQuality: Number(o.quality),
+    onProgress: o.quiet
+      ? undefined
+      : (d, n) => {
+          if (d % 500 === 0 || d === n) log(`  ${d}/${n}`);
+        },
   });
   const s = (Date.now() - t0) / 1000;
   if (!o.quiet) {
-    log(`wrote ${count} faces (${width}x${height}, seed ${seed}) to ${o.out} in ${s.toFixed(1)} s (${(count / s).toFixed(0)} faces/s); splits train ${meta.splits.train} / val ${meta.splits.val} / test ${meta.splits.test}`);
+    log(
+      `wrote ${count} faces (${width}x${height}, seed ${seed}) to ${o.out} in ${s.toFixed(1)} s (${(count / s).toFixed(0)} faces/s); splits train ${meta.splits.train} / val ${meta.splits.val} / test ${meta.splits.test}`,
+    );
   }
   return 0;
 }

@@ -11,12 +11,22 @@ import { PRECISIONS, PRECISION_HELP, type Precision } from '../../models/precisi
 
 /** Repeated and comma-separated folders alike: --data a,b --data c → [a, b, c]. */
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((d) => d.trim()).filter((d) => d.length > 0)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d.length > 0),
+  ];
 }
 
 function addRecipeOptions(cmd: Command): Command {
   return cmd
-    .option('--data <dir>', 'data folder(s), comma-separated or repeated, each of any image size and its own detected format; attr/joint train on all of them, validate on their val splits', collect)
+    .option(
+      '--data <dir>',
+      'data folder(s), comma-separated or repeated, each of any image size and its own detected format; attr/joint train on all of them, validate on their val splits',
+      collect,
+    )
     .option('--format <name>', 'data format when detection is not wanted', oneOf('--format', DATASET_FORMATS))
     .option('--out <dir>', 'run directory to create')
     .option('--resume <dir>', 'continue the run in this directory exactly where its last checkpoint left off (with --steps: up to that many steps)')
@@ -40,11 +50,19 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--precision <p>', PRECISION_HELP, oneOf('--precision', PRECISIONS))
     .option('--workers <n>', 'loader worker threads', int('--workers'))
     .option('--cache-dir <dir>', 'where decoded images are cached (default $FACET_CACHE or ~/.cache/facet)')
-    .option('--nproc <n>', 'data-parallel: start N ranks as local processes (the threads split between them; --batch stays the global batch)', int('--nproc', 1))
+    .option(
+      '--nproc <n>',
+      'data-parallel: start N ranks as local processes (the threads split between them; --batch stays the global batch)',
+      int('--nproc', 1),
+    )
     .option('--world-size <n>', 'data-parallel over machines: the number of ranks (or $WORLD_SIZE)', int('--world-size', 1))
-    .option('--rank <r>', 'data-parallel over machines: this process\'s rank, 0 … world size − 1 (or $RANK); rank 0 writes the run', int('--rank'))
+    .option('--rank <r>', "data-parallel over machines: this process's rank, 0 … world size − 1 (or $RANK); rank 0 writes the run", int('--rank'))
     .option('--master <host:port>', 'data-parallel over machines: where rank 0 serves the rendezvous (or $MASTER_ADDR:$MASTER_PORT)')
-    .option('--dist-timeout <seconds>', 'data-parallel: how long a rank waits for the others (rendezvous, each collective) before failing (default 1800)', positiveNumber('--dist-timeout'))
+    .option(
+      '--dist-timeout <seconds>',
+      'data-parallel: how long a rank waits for the others (rendezvous, each collective) before failing (default 1800)',
+      positiveNumber('--dist-timeout'),
+    )
     .option('--device <d>', DEVICE_HELP, parseDeviceOption)
     .option('--cudnn-benchmark', 'CUDA: let cuDNN time convolution algorithms per shape and keep the fastest (faster, not bit-reproducible)')
     .option('--deterministic', 'deterministic algorithms only (libtorch fails on an op that has none); on CUDA also deterministic cuDNN')
@@ -53,13 +71,51 @@ function addRecipeOptions(cmd: Command): Command {
 }
 
 interface TrainFlags {
-  data?: string[]; format?: RunSettings['format']; out?: string; resume?: string; steps?: number; batch?: number; seed?: number;
-  height?: number; width?: number; widthMult?: number; lr?: number; weightDecay?: number; flip: boolean;
-  checkpointEvery?: number; evalEvery?: number; evalLimit?: number; trainLimit?: number; threads?: number; workers?: number; precision?: Precision;
-  optimizer?: OptimizerName; lrSchedule?: LrSchedule; warmupSteps?: number; cacheDir?: string; json?: boolean; quiet?: boolean; method?: AttributeMethod; parser?: string; parserData?: string[];
-  device?: string; cudnnBenchmark?: boolean; deterministic?: boolean;
-  nproc?: number; worldSize?: number; rank?: number; master?: string; distTimeout?: number;
-  balanced?: boolean; classBalance?: boolean; locWarmup?: number; regionLoss?: number; sspFeatures?: SSPFeatureLayer; gated?: string; attributeWeight?: number; initFrom?: string;
+  data?: string[];
+  format?: RunSettings['format'];
+  out?: string;
+  resume?: string;
+  steps?: number;
+  batch?: number;
+  seed?: number;
+  height?: number;
+  width?: number;
+  widthMult?: number;
+  lr?: number;
+  weightDecay?: number;
+  flip: boolean;
+  checkpointEvery?: number;
+  evalEvery?: number;
+  evalLimit?: number;
+  trainLimit?: number;
+  threads?: number;
+  workers?: number;
+  precision?: Precision;
+  optimizer?: OptimizerName;
+  lrSchedule?: LrSchedule;
+  warmupSteps?: number;
+  cacheDir?: string;
+  json?: boolean;
+  quiet?: boolean;
+  method?: AttributeMethod;
+  parser?: string;
+  parserData?: string[];
+  device?: string;
+  cudnnBenchmark?: boolean;
+  deterministic?: boolean;
+  nproc?: number;
+  worldSize?: number;
+  rank?: number;
+  master?: string;
+  distTimeout?: number;
+  balanced?: boolean;
+  classBalance?: boolean;
+  locWarmup?: number;
+  regionLoss?: number;
+  sspFeatures?: SSPFeatureLayer;
+  gated?: string;
+  attributeWeight?: number;
+  initFrom?: string;
 }
 
 async function run(kind: RunKind, f: TrainFlags): Promise<void> {
@@ -72,14 +128,43 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
   applyKernelChoice({ cudnnBenchmark: f.cudnnBenchmark, deterministic: f.deterministic });
   const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   const settings: RunSettings = {
-    kind, method: f.method, data: f.data ?? [], parserData: f.parserData, format: f.format, parserRun: f.parser, out,
+    kind,
+    method: f.method,
+    data: f.data ?? [],
+    parserData: f.parserData,
+    format: f.format,
+    parserRun: f.parser,
+    out,
     gated: f.gated ? f.gated.split(',').map((b) => Number(b)) : kind === 'attr' && f.method === 'ssg' ? [3] : undefined,
-    sspFeatures: f.sspFeatures, attributeWeight: f.attributeWeight, initFrom: f.initFrom, cacheDir: f.cacheDir, trainLimit: f.trainLimit, workers: f.workers, device,
+    sspFeatures: f.sspFeatures,
+    attributeWeight: f.attributeWeight,
+    initFrom: f.initFrom,
+    cacheDir: f.cacheDir,
+    trainLimit: f.trainLimit,
+    workers: f.workers,
+    device,
     recipe: defined({
-      optimizer: f.optimizer, lrSchedule: f.lrSchedule, warmupSteps: f.warmupSteps, steps: f.steps, batch: f.batch, seed: f.seed, height: f.height, width: f.width, widthMult: f.widthMult, lr: f.lr,
-      weightDecay: f.weightDecay, flip: f.flip === false ? false : undefined, checkpointEvery: f.checkpointEvery,
-      evalEvery: f.evalEvery, evalLimit: f.evalLimit, threads: f.threads, balanced: f.balanced, classBalance: f.classBalance, locWarmup: f.locWarmup,
-      regionLoss: f.regionLoss, precision: f.precision,
+      optimizer: f.optimizer,
+      lrSchedule: f.lrSchedule,
+      warmupSteps: f.warmupSteps,
+      steps: f.steps,
+      batch: f.batch,
+      seed: f.seed,
+      height: f.height,
+      width: f.width,
+      widthMult: f.widthMult,
+      lr: f.lr,
+      weightDecay: f.weightDecay,
+      flip: f.flip === false ? false : undefined,
+      checkpointEvery: f.checkpointEvery,
+      evalEvery: f.evalEvery,
+      evalLimit: f.evalLimit,
+      threads: f.threads,
+      balanced: f.balanced,
+      classBalance: f.classBalance,
+      locWarmup: f.locWarmup,
+      regionLoss: f.regionLoss,
+      precision: f.precision,
     }),
   };
   if (f.precision === 'bf16' && !f.quiet) {
@@ -95,7 +180,11 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
       throw new Error('--nproc starts its own ranks: not with --world-size/--rank/--master or $WORLD_SIZE');
     }
     const { launchLocal, withoutNproc } = await import('../../train/launch.js');
-    process.exitCode = await launchLocal({ nproc: f.nproc, threads: f.threads ?? DEFAULT_RECIPE.threads, argv: [process.argv[1]!, ...withoutNproc(process.argv.slice(2))] });
+    process.exitCode = await launchLocal({
+      nproc: f.nproc,
+      threads: f.threads ?? DEFAULT_RECIPE.threads,
+      argv: [process.argv[1]!, ...withoutNproc(process.argv.slice(2))],
+    });
     return;
   }
   const world = resolveWorld(f);
@@ -119,10 +208,17 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
       const r = await train(prepared.run, prepared.config, prepared.task, { resume: Boolean(f.resume), progress, group: group ?? undefined });
       if (main) {
         prepared.run.writeJson('train_summary.json', {
-          steps: r.state.step, last_loss: r.lastLoss, best_score: r.state.bestScore, best_step: r.state.bestStep, img_s: r.imagesPerSecond,
+          steps: r.state.step,
+          last_loss: r.lastLoss,
+          best_score: r.state.bestScore,
+          best_step: r.state.bestStep,
+          img_s: r.imagesPerSecond,
           ...(world ? { world_size: world.worldSize } : {}),
         });
-        if (!f.quiet) console.error(`train: ${out}: ${r.state.step} steps, last loss ${r.lastLoss.toFixed(5)}, best ${r.state.bestScore ?? '-'} at step ${r.state.bestStep ?? '-'}${world ? ` (${world.worldSize} ranks)` : ''}`);
+        if (!f.quiet)
+          console.error(
+            `train: ${out}: ${r.state.step} steps, last loss ${r.lastLoss.toFixed(5)}, best ${r.state.bestScore ?? '-'} at step ${r.state.bestStep ?? '-'}${world ? ` (${world.worldSize} ranks)` : ''}`,
+          );
       }
     } finally {
       await prepared.task.close();
@@ -144,12 +240,20 @@ export function registerTrainCommand(program: Command): void {
     .option('--gated <blocks>', 'SSG: gated encoder blocks, comma-separated (default 3)')
     .option('--balanced', 'weighted BCE, pos_weight = negatives/positives per attribute')
     .option('--loc-warmup <steps>', 'SSP: keep the region weights uniform for the first steps (default 0, the paper)', int('--loc-warmup'))
-    .option('--ssp-features <layer>', 'SSP: the layer pooled per region, conv62 (default, the spec) | conv52 | conv42', oneOf('--ssp-features', SSP_FEATURE_LAYERS))
+    .option(
+      '--ssp-features <layer>',
+      'SSP: the layer pooled per region, conv62 (default, the spec) | conv52 | conv42',
+      oneOf('--ssp-features', SSP_FEATURE_LAYERS),
+    )
     .option('--init-from <run>', "start from another attribute run's weights where names and shapes match (e.g. a basic net's trunk for SSP)")
     .option('--region-loss <x>', "SSP: add x × each region's own BCE (s_rec[r] alone; default 0, the paper)", positiveNumber('--region-loss', true))
     .action((f: TrainFlags) => run('attr', f));
   addRecipeOptions(t.command('joint').description('attribute net and parser sharing conv11…conv42, an attribute and a parsing batch per step'))
     .option('--parser-data <dir>', 'parsing data (default: --data)', collect)
-    .option('--attribute-weight <x>', 'weight of the attribute loss; 0 trains the parser alone, everything else equal', positiveNumber('--attribute-weight', true))
+    .option(
+      '--attribute-weight <x>',
+      'weight of the attribute loss; 0 trains the parser alone, everything else equal',
+      positiveNumber('--attribute-weight', true),
+    )
     .action((f: TrainFlags) => run('joint', f));
 }

@@ -35,7 +35,11 @@ export interface AlignedPhotos {
 }
 
 /** The items with their photos replaced by aligned crops of their largest face (cached by content); null where a photo has no face. */
-export async function alignPhotoItems(items: readonly FaceItem[], cacheDir: string, onProgress?: (done: number, total: number) => void): Promise<AlignedPhotos> {
+export async function alignPhotoItems(
+  items: readonly FaceItem[],
+  cacheDir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<AlignedPhotos> {
   const dir = join(cacheDir, 'aligned');
   mkdirSync(dir, { recursive: true });
   let detector: FaceDetector | null = null;
@@ -67,8 +71,17 @@ export async function alignPhotoItems(items: readonly FaceItem[], cacheDir: stri
         if (f) {
           const a = f.aligned;
           const { applySimilarity } = await import('../../face/similarity.js');
-          const landmarks = [0, 1, 2, 3, 4].flatMap((i) => applySimilarity(a.photoToFrame, f.landmarks[2 * i]!, f.landmarks[2 * i + 1]!).map((v) => Math.round(v - 0.5)));
-          writeFileAtomic(png, new Uint8Array(await sharp(a.rgb, { raw: { width: a.width, height: a.height, channels: 3 } }).png().toBuffer()));
+          const landmarks = [0, 1, 2, 3, 4].flatMap((i) =>
+            applySimilarity(a.photoToFrame, f.landmarks[2 * i]!, f.landmarks[2 * i + 1]!).map((v) => Math.round(v - 0.5)),
+          );
+          writeFileAtomic(
+            png,
+            new Uint8Array(
+              await sharp(a.rgb, { raw: { width: a.width, height: a.height, channels: 3 } })
+                .png()
+                .toBuffer(),
+            ),
+          );
           side = { version: ALIGNED_VERSION, face: true, landmarks };
         } else {
           side = { version: ALIGNED_VERSION, face: false };

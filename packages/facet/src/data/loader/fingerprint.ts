@@ -6,9 +6,12 @@ import type { FaceItem, MaskSource } from '../types.js';
 
 function maskFiles(mask: MaskSource): string[] {
   switch (mask.kind) {
-    case 'helen': return mask.paths;
-    case 'celebamask-hq': return mask.parts.map((p) => p.path);
-    default: return [mask.path];
+    case 'helen':
+      return mask.paths;
+    case 'celebamask-hq':
+      return mask.parts.map((p) => p.path);
+    default:
+      return [mask.path];
   }
 }
 
@@ -19,14 +22,16 @@ export function itemFiles(item: FaceItem): string[] {
 
 /** "size:mtimeNs" of each of the item's files, '|'-joined ("missing" for an absent one). */
 export function itemFingerprint(item: FaceItem): string {
-  return itemFiles(item).map((path) => {
-    try {
-      const s = statSync(path, { bigint: true });
-      return `${s.size}:${s.mtimeNs}`;
-    } catch {
-      return 'missing';
-    }
-  }).join('|');
+  return itemFiles(item)
+    .map((path) => {
+      try {
+        const s = statSync(path, { bigint: true });
+        return `${s.size}:${s.mtimeNs}`;
+      } catch {
+        return 'missing';
+      }
+    })
+    .join('|');
 }
 
 /**

@@ -43,8 +43,14 @@ export class Sampler {
   readonly #first: number;
   readonly #count: number;
 
-  constructor(readonly size: number, readonly batchSize: number, readonly seed: number, readonly flip: boolean, readonly shuffle = true,
-    readonly shard: Shard = { rank: 0, worldSize: 1 }) {
+  constructor(
+    readonly size: number,
+    readonly batchSize: number,
+    readonly seed: number,
+    readonly flip: boolean,
+    readonly shuffle = true,
+    readonly shard: Shard = { rank: 0, worldSize: 1 },
+  ) {
     if (size <= 0) throw new Error('Sampler: the split has no items');
     const { rank, worldSize } = shard;
     if (!Number.isInteger(worldSize) || worldSize < 1 || !Number.isInteger(rank) || rank < 0 || rank >= worldSize) {

@@ -67,7 +67,9 @@ export async function openSplits(dirs: readonly string[], split: Split, options:
   if (options.require === 'attributes') {
     datasets.forEach((d, k) => {
       if (d.attributeNames.join() !== first.attributeNames.join()) {
-        throw new Error(`${dirs[k]}: its attributes (${d.attributeNames.length}) differ from ${dirs[0]}'s (${first.attributeNames.length}): attribute data sets trained together must name the same attributes in the same order`);
+        throw new Error(
+          `${dirs[k]}: its attributes (${d.attributeNames.length}) differ from ${dirs[0]}'s (${first.attributeNames.length}): attribute data sets trained together must name the same attributes in the same order`,
+        );
       }
     });
   }
@@ -92,7 +94,13 @@ export async function openSplits(dirs: readonly string[], split: Split, options:
     noFace = r.noFace;
     if (items.length === 0) throw new Error(`${dirs.join(', ')}: no face found in any photo of the ${split} split`);
   }
-  const store = await ensureStore(items, { height: options.height, width: options.width, cacheDir: options.cacheDir, onProgress: options.onProgress, onRebuild: options.onRebuild });
+  const store = await ensureStore(items, {
+    height: options.height,
+    width: options.width,
+    cacheDir: options.cacheDir,
+    onProgress: options.onProgress,
+    onRebuild: options.onRebuild,
+  });
   const reader = new StoreReader(store);
   const header = reader.header;
   reader.close();

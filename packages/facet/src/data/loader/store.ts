@@ -110,8 +110,15 @@ export async function ensureStore(items: readonly FaceItem[], options: BuildOpti
     closeSync(fd);
   }
   const header: StoreHeader = {
-    version: CACHE_VERSION, count: items.length, height: h, width: w, hasMasks, ids: items.map((it) => it.id), sourceSizes,
-    normalization: stats.result(), fingerprints,
+    version: CACHE_VERSION,
+    count: items.length,
+    height: h,
+    width: w,
+    hasMasks,
+    ids: items.map((it) => it.id),
+    sourceSizes,
+    normalization: stats.result(),
+    fingerprints,
   };
   // records first, header last: a crash between the two leaves the old header, whose
   // fingerprints no longer match, so the next run decodes again
@@ -167,7 +174,10 @@ export function labelHistogram(base: string, classes: number): Float64Array {
 /** SegNet's median-frequency balancing: weight_c = median(freq) / freq_c (absent classes: 1). */
 export function medianFrequencyWeights(hist: Float64Array): number[] {
   const total = hist.reduce((a, b) => a + b, 0);
-  const present = [...hist].filter((h) => h > 0).map((h) => h / total).sort((a, b) => a - b);
+  const present = [...hist]
+    .filter((h) => h > 0)
+    .map((h) => h / total)
+    .sort((a, b) => a - b);
   if (present.length === 0) return [...hist].map(() => 1);
   const mid = present.length >> 1;
   const median = present.length % 2 ? present[mid]! : (present[mid - 1]! + present[mid]!) / 2;

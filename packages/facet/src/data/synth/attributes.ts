@@ -31,10 +31,26 @@ export const RANDOM_ATTRIBUTES: readonly CelebAAttribute[] = CELEBA_ATTRIBUTES.f
 
 /** Prior of the undrawn attributes (roughly CelebA's); they carry no signal. */
 const RANDOM_PRIOR: Partial<Record<CelebAAttribute, number>> = {
-  '5_o_Clock_Shadow': 0.11, Attractive: 0.51, Bags_Under_Eyes: 0.2, Big_Lips: 0.24, Blurry: 0.05,
-  Chubby: 0.06, Double_Chin: 0.05, Heavy_Makeup: 0.39, High_Cheekbones: 0.45, Male: 0.42,
-  No_Beard: 0.83, Oval_Face: 0.28, Receding_Hairline: 0.08, Sideburns: 0.06, Straight_Hair: 0.21,
-  Wearing_Earrings: 0.19, Wearing_Hat: 0.05, Wearing_Necklace: 0.12, Wearing_Necktie: 0.07, Young: 0.78,
+  '5_o_Clock_Shadow': 0.11,
+  Attractive: 0.51,
+  Bags_Under_Eyes: 0.2,
+  Big_Lips: 0.24,
+  Blurry: 0.05,
+  Chubby: 0.06,
+  Double_Chin: 0.05,
+  Heavy_Makeup: 0.39,
+  High_Cheekbones: 0.45,
+  Male: 0.42,
+  No_Beard: 0.83,
+  Oval_Face: 0.28,
+  Receding_Hairline: 0.08,
+  Sideburns: 0.06,
+  Straight_Hair: 0.21,
+  Wearing_Earrings: 0.19,
+  Wearing_Hat: 0.05,
+  Wearing_Necklace: 0.12,
+  Wearing_Necktie: 0.07,
+  Young: 0.78,
 };
 
 export type HairColour = 'black' | 'brown' | 'blond' | 'gray' | 'red';

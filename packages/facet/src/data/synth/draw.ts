@@ -8,8 +8,25 @@ import { sampleAttributes, type AttributeSet, type HairColour } from './attribut
 import { CX, CY, REF_H, REF_W, facialHairColour, hairColour, jitter, mix, sampleIdentity, scale, type Identity } from './face.js';
 import { Rng } from './prng.js';
 import {
-  Canvas, IDENTITY, NO_LABEL, apply, between, bezier, ellipse, hashNoise, minus, polygon, poseTransform, rect, rotatedEllipse, stroke, union,
-  type Affine, type Paint, type RGB, type Shape,
+  Canvas,
+  IDENTITY,
+  NO_LABEL,
+  apply,
+  between,
+  bezier,
+  ellipse,
+  hashNoise,
+  minus,
+  polygon,
+  poseTransform,
+  rect,
+  rotatedEllipse,
+  stroke,
+  union,
+  type Affine,
+  type Paint,
+  type RGB,
+  type Shape,
 } from './raster.js';
 
 /** Helen label indices */
@@ -75,7 +92,10 @@ function textured(base: RGB, amount: number, seed: number): Paint {
 function wobblyEllipse(cx: number, cy: number, rx: number, ry: number, amp: number, k: number, phase: number): Shape {
   const m = 1 + amp;
   return {
-    x0: cx - rx * m, y0: cy - ry * m, x1: cx + rx * m, y1: cy + ry * m,
+    x0: cx - rx * m,
+    y0: cy - ry * m,
+    x1: cx + rx * m,
+    y1: cy + ry * m,
     inside: (u, v) => {
       const du = (u - cx) / rx;
       const dv = (v - cy) / ry;
@@ -92,15 +112,26 @@ function drawBackground(c: Canvas, rng: Rng, seed: number): void {
   const vertical = rng.chance(0.5);
   const W = c.width;
   const Hh = c.height;
-  c.fill(rect(0, 0, W, Hh), IDENTITY, (_u, _v, x, y, out) => {
-    const t = vertical ? y / Hh : x / W;
-    const n = 3 * hashNoise(x >> 2, y >> 2, seed);
-    out[0] = a[0] + (b[0] - a[0]) * t + n;
-    out[1] = a[1] + (b[1] - a[1]) * t + n;
-    out[2] = a[2] + (b[2] - a[2]) * t + n;
-  }, H.bg);
+  c.fill(
+    rect(0, 0, W, Hh),
+    IDENTITY,
+    (_u, _v, x, y, out) => {
+      const t = vertical ? y / Hh : x / W;
+      const n = 3 * hashNoise(x >> 2, y >> 2, seed);
+      out[0] = a[0] + (b[0] - a[0]) * t + n;
+      out[1] = a[1] + (b[1] - a[1]) * t + n;
+      out[2] = a[2] + (b[2] - a[2]) * t + n;
+    },
+    H.bg,
+  );
   const n = rng.int(4, 11);
-  const palette: RGB[] = [[25, 22, 20], [200, 160, 130], [120, 80, 50], [230, 230, 225], [60, 60, 70]];
+  const palette: RGB[] = [
+    [25, 22, 20],
+    [200, 160, 130],
+    [120, 80, 50],
+    [230, 230, 225],
+    [60, 60, 70],
+  ];
   for (let i = 0; i < n; i++) {
     const col: RGB = rng.chance(0.4) ? jitter(rng, rng.pick(palette), 12) : [rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)];
     const x = rng.uniform(0, W);
@@ -108,9 +139,18 @@ function drawBackground(c: Canvas, rng: Rng, seed: number): void {
     const s = rng.uniform(0.05, 0.25) * W;
     const kind = rng.int(0, 3);
     const shape =
-      kind === 0 ? rotatedEllipse(x, y, s, s * rng.uniform(0.3, 1), rng.uniform(0, Math.PI))
-      : kind === 1 ? rect(x - s, y - s * 0.6, x + s, y + s * rng.uniform(0.3, 1.5))
-      : stroke([[x, y], [x + rng.uniform(-1, 1) * 2 * s, y + rng.uniform(-1, 1) * 2 * s]], rng.uniform(1.5, 5), rng.uniform(1.5, 5));
+      kind === 0
+        ? rotatedEllipse(x, y, s, s * rng.uniform(0.3, 1), rng.uniform(0, Math.PI))
+        : kind === 1
+          ? rect(x - s, y - s * 0.6, x + s, y + s * rng.uniform(0.3, 1.5))
+          : stroke(
+              [
+                [x, y],
+                [x + rng.uniform(-1, 1) * 2 * s, y + rng.uniform(-1, 1) * 2 * s],
+              ],
+              rng.uniform(1.5, 5),
+              rng.uniform(1.5, 5),
+            );
     c.fill(shape, IDENTITY, textured(col, 0.05, seed + i), H.bg, rng.uniform(0.6, 1));
   }
 }
@@ -150,7 +190,14 @@ export function renderFace(spec: FaceSpec): SynthFace {
     let back: Shape = cap;
     if (len > 0) {
       const wav = attrs.Wavy_Hair ? 4 : 0;
-      const curtain = between(CX - capRx - wav, CX + capRx + wav, () => capCy, (u) => CY + len - 0.004 * (u - CX) * (u - CX), capCy, CY + len);
+      const curtain = between(
+        CX - capRx - wav,
+        CX + capRx + wav,
+        () => capCy,
+        (u) => CY + len - 0.004 * (u - CX) * (u - CX),
+        capCy,
+        CY + len,
+      );
       const edge: Shape = attrs.Wavy_Hair
         ? { ...curtain, inside: (u, v) => curtain.inside(u, v) && Math.abs(u - CX) <= capRx + wav * Math.sin(v * 0.35) }
         : curtain;
@@ -160,18 +207,32 @@ export function renderFace(spec: FaceSpec): SynthFace {
   }
 
   // neck and clothes (background labels, but skin coloured neck)
-  c.fill(polygon([[CX - 21, CY + 20], [CX + 21, CY + 20], [CX + 25, REF_H + 20], [CX - 25, REF_H + 20]]), T, shadeSkin(scale(skin, 0.82), CX, CY + 60, 40, 60, nseed), H.bg);
+  c.fill(
+    polygon([
+      [CX - 21, CY + 20],
+      [CX + 21, CY + 20],
+      [CX + 25, REF_H + 20],
+      [CX - 25, REF_H + 20],
+    ]),
+    T,
+    shadeSkin(scale(skin, 0.82), CX, CY + 60, 40, 60, nseed),
+    H.bg,
+  );
   const cloth = jitter(rng, [rng.uniform(20, 230), rng.uniform(20, 230), rng.uniform(20, 230)], 0);
   c.fill(ellipse(CX, REF_H + 30, rng.uniform(85, 110), rng.uniform(42, 55)), T, textured(cloth, 0.04, nseed + 5), H.bg);
 
   // ears (background, as in CelebAMask-HQ), hidden by long hair
   if (id.hairLength < 2 || !hairRgb) {
-    for (const s of [-1, 1]) c.fill(ellipse(CX + s * (rx - 1), id.eyeY + 9, 7, 13), T, shadeSkin(scale(skin, 0.9), CX + s * rx, id.eyeY + 9, 8, 14, nseed), H.bg);
+    for (const s of [-1, 1])
+      c.fill(ellipse(CX + s * (rx - 1), id.eyeY + 9, 7, 13), T, shadeSkin(scale(skin, 0.9), CX + s * rx, id.eyeY + 9, 8, 14, nseed), H.bg);
   }
 
   // face: an egg, narrowing to the chin
   const face: Shape = {
-    x0: CX - rx, y0: CY - ryT, x1: CX + rx, y1: CY + ryB,
+    x0: CX - rx,
+    y0: CY - ryT,
+    x1: CX + rx,
+    y1: CY + ryB,
     inside: (u, v) => {
       const t = v < CY ? (v - CY) / ryT : (v - CY) / ryB;
       if (t < -1 || t > 1) return false;
@@ -228,19 +289,24 @@ export function renderFace(spec: FaceSpec): SynthFace {
     const bot = (u: number) => ey + lo * (1 - ((u - ex) / hw) ** 2);
     const eye = between(ex - hw, ex + hw, top, bot, ey - up, ey + lo);
     const ir = Math.min(4.4, up + lo);
-    c.fill(eye, T, (u, v, _x, _y, out) => {
-      const du = u - ex - gaze;
-      const dv = v - ey + 0.3;
-      const d2 = du * du + dv * dv;
-      let col: RGB;
-      if (v - top(u) < 1.1) col = [38, 28, 26];
-      else if (d2 < 3.2) col = [12, 10, 10];
-      else if (d2 < ir * ir) col = id.iris;
-      else col = [236, 232, 226];
-      out[0] = col[0];
-      out[1] = col[1];
-      out[2] = col[2];
-    }, s < 0 ? H.leye : H.reye);
+    c.fill(
+      eye,
+      T,
+      (u, v, _x, _y, out) => {
+        const du = u - ex - gaze;
+        const dv = v - ey + 0.3;
+        const d2 = du * du + dv * dv;
+        let col: RGB;
+        if (v - top(u) < 1.1) col = [38, 28, 26];
+        else if (d2 < 3.2) col = [12, 10, 10];
+        else if (d2 < ir * ir) col = id.iris;
+        else col = [236, 232, 226];
+        out[0] = col[0];
+        out[1] = col[1];
+        out[2] = col[2];
+      },
+      s < 0 ? H.leye : H.reye,
+    );
   }
 
   // eyeglasses: rims and lenses count as the eye region; arms and bridge do not
@@ -258,7 +324,19 @@ export function renderFace(spec: FaceSpec): SynthFace {
       c.fill(innerLens, T, tint, s < 0 ? H.leye : H.reye, tintA);
       c.fill(minus(lens, innerLens), T, frame, s < 0 ? H.leye : H.reye);
       // arm towards the ear
-      c.fill(stroke([[ex + s * lrx, id.eyeY - 2], [CX + s * (rx + 1), id.eyeY + 1]], th * 0.5, th * 0.5), T, frame, NO_LABEL);
+      c.fill(
+        stroke(
+          [
+            [ex + s * lrx, id.eyeY - 2],
+            [CX + s * (rx + 1), id.eyeY + 1],
+          ],
+          th * 0.5,
+          th * 0.5,
+        ),
+        T,
+        frame,
+        NO_LABEL,
+      );
     }
     const gapL = CX - id.eyeDx + lrx;
     c.fill(stroke(bezier([gapL - 0.5, id.eyeY - 2], [CX, id.eyeY - 5], [2 * CX - gapL + 0.5, id.eyeY - 2], 6), th * 0.5, th * 0.5), T, frame, NO_LABEL);
@@ -268,25 +346,55 @@ export function renderFace(spec: FaceSpec): SynthFace {
   const big = attrs.Big_Nose;
   const nw = big ? rng.uniform(11.5, 13.5) : rng.uniform(7.5, 9);
   const noseY = id.eyeY + id.noseLen + (big ? 3 : 0);
-  const bridge = polygon([[CX - 3.5, id.eyeY + 4], [CX + 3.5, id.eyeY + 4], [CX + nw * 0.55, noseY - 3], [CX - nw * 0.55, noseY - 3]]);
+  const bridge = polygon([
+    [CX - 3.5, id.eyeY + 4],
+    [CX + 3.5, id.eyeY + 4],
+    [CX + nw * 0.55, noseY - 3],
+    [CX - nw * 0.55, noseY - 3],
+  ]);
   const tip = attrs.Pointy_Nose
-    ? polygon([[CX - nw * 0.55, noseY - 7], [CX + nw * 0.55, noseY - 7], [CX, noseY + 5]])
+    ? polygon([
+        [CX - nw * 0.55, noseY - 7],
+        [CX + nw * 0.55, noseY - 7],
+        [CX, noseY + 5],
+      ])
     : ellipse(CX, noseY - 1, nw * 0.58, 5.2);
-  const wings = union(ellipse(CX - nw * 0.72, noseY + 0.5, nw * 0.36, attrs.Pointy_Nose ? 2.8 : 3.8), ellipse(CX + nw * 0.72, noseY + 0.5, nw * 0.36, attrs.Pointy_Nose ? 2.8 : 3.8));
+  const wings = union(
+    ellipse(CX - nw * 0.72, noseY + 0.5, nw * 0.36, attrs.Pointy_Nose ? 2.8 : 3.8),
+    ellipse(CX + nw * 0.72, noseY + 0.5, nw * 0.36, attrs.Pointy_Nose ? 2.8 : 3.8),
+  );
   const nose = union(bridge, tip, wings);
   const nskin = skin;
-  c.fill(nose, T, (u, v, x, y, out) => {
-    const du = Math.abs(u - CX) / nw;
-    let f = 0.97 - 0.22 * du * du + 0.1 * Math.exp(-((u - CX + 1) ** 2) / 3) + 0.02 * hashNoise(x, y, nseed);
-    if (v > noseY - 1 && du > 0.25 && du < 0.6 && Math.abs(v - noseY - 1.5) < 1.4) f = 0.35; // nostrils
-    else if (du > 0.75) f *= 0.86;
-    out[0] = nskin[0] * f;
-    out[1] = nskin[1] * f;
-    out[2] = nskin[2] * f;
-  }, H.nose);
+  c.fill(
+    nose,
+    T,
+    (u, v, x, y, out) => {
+      const du = Math.abs(u - CX) / nw;
+      let f = 0.97 - 0.22 * du * du + 0.1 * Math.exp(-((u - CX + 1) ** 2) / 3) + 0.02 * hashNoise(x, y, nseed);
+      if (v > noseY - 1 && du > 0.25 && du < 0.6 && Math.abs(v - noseY - 1.5) < 1.4)
+        f = 0.35; // nostrils
+      else if (du > 0.75) f *= 0.86;
+      out[0] = nskin[0] * f;
+      out[1] = nskin[1] * f;
+      out[2] = nskin[2] * f;
+    },
+    H.nose,
+  );
   // the shadow lines at the sides of the bridge
   for (const s of [-1, 1]) {
-    c.fill(stroke([[CX + s * 3.2, id.eyeY + 6], [CX + s * nw * 0.5, noseY - 4]], 0.7, 0.9), T, scale(nskin, 0.78), H.nose);
+    c.fill(
+      stroke(
+        [
+          [CX + s * 3.2, id.eyeY + 6],
+          [CX + s * nw * 0.5, noseY - 4],
+        ],
+        0.7,
+        0.9,
+      ),
+      T,
+      scale(nskin, 0.78),
+      H.nose,
+    );
   }
 
   // mouth
@@ -307,35 +415,66 @@ export function renderFace(spec: FaceSpec): SynthFace {
   const llBot = (u: number) => innerBot(u) + hL * Math.pow(1 - q(u), 0.6);
 
   if (attrs.Mustache) {
-    const m = stroke(bezier([CX - mhw - 3, mouthY + 2 - lift], [CX, mouthY - hU - 11], [CX + mhw + 3, mouthY + 2 - lift], 10), 3.6, 3.6, (t) => 0.45 + 0.55 * Math.sin(Math.PI * t));
+    const m = stroke(
+      bezier([CX - mhw - 3, mouthY + 2 - lift], [CX, mouthY - hU - 11], [CX + mhw + 3, mouthY + 2 - lift], 10),
+      3.6,
+      3.6,
+      (t) => 0.45 + 0.55 * Math.sin(Math.PI * t),
+    );
     c.fill(m, T, textured(fhair, 0.25, nseed + 21), H.ulip);
   }
   if (attrs.Goatee) {
     const gy = mouthY + hL + 9;
-    const g = union(ellipse(CX, gy, rng.uniform(8, 10.5), rng.uniform(8, 10)), stroke([[CX, mouthY + 3], [CX, gy]], 3.5, 6));
+    const g = union(
+      ellipse(CX, gy, rng.uniform(8, 10.5), rng.uniform(8, 10)),
+      stroke(
+        [
+          [CX, mouthY + 3],
+          [CX, gy],
+        ],
+        3.5,
+        6,
+      ),
+    );
     c.fill(g, T, textured(fhair, 0.25, nseed + 22), H.llip);
   }
   const lip: RGB = attrs.Wearing_Lipstick
-    ? jitter(rng, rng.pick<RGB>([[185, 25, 45], [200, 40, 95], [150, 20, 40], [215, 60, 70]]), 8)
+    ? jitter(
+        rng,
+        rng.pick<RGB>([
+          [185, 25, 45],
+          [200, 40, 95],
+          [150, 20, 40],
+          [215, 60, 70],
+        ]),
+        8,
+      )
     : scale(mix(skin, [180, 90, 90], 0.45), 0.88);
-  const lipPaint = (f0: number): Paint => (u, v, x, y, out) => {
-    const f = f0 + 0.03 * hashNoise(x, y, nseed);
-    out[0] = lip[0] * f;
-    out[1] = lip[1] * f;
-    out[2] = lip[2] * f;
-  };
+  const lipPaint =
+    (f0: number): Paint =>
+    (u, v, x, y, out) => {
+      const f = f0 + 0.03 * hashNoise(x, y, nseed);
+      out[0] = lip[0] * f;
+      out[1] = lip[1] * f;
+      out[2] = lip[2] * f;
+    };
   const x0 = CX - mhw;
   const x1 = CX + mhw;
   c.fill(between(x0, x1, ulTop, innerTop, mouthY - hU - 8, mouthY + 8), T, lipPaint(0.88), H.ulip);
   c.fill(between(x0, x1, innerBot, llBot, mouthY - 8, mouthY + hL + 10), T, lipPaint(1.0), H.llip);
   if (o > 0) {
-    c.fill(between(x0, x1, innerTop, innerBot, mouthY - 8, mouthY + 10), T, (u, v, _x, _y, out) => {
-      const teeth = smiling && v < innerTop(u) + o * 0.5 * (1 - q(u)) && Math.abs(u - CX) < mhw * 0.7;
-      const col: RGB = teeth ? [236, 230, 218] : [62, 18, 24];
-      out[0] = col[0];
-      out[1] = col[1];
-      out[2] = col[2];
-    }, H.inner);
+    c.fill(
+      between(x0, x1, innerTop, innerBot, mouthY - 8, mouthY + 10),
+      T,
+      (u, v, _x, _y, out) => {
+        const teeth = smiling && v < innerTop(u) + o * 0.5 * (1 - q(u)) && Math.abs(u - CX) < mhw * 0.7;
+        const col: RGB = teeth ? [236, 230, 218] : [62, 18, 24];
+        out[0] = col[0];
+        out[1] = col[1];
+        out[2] = col[2];
+      },
+      H.inner,
+    );
   } else {
     const pts: [number, number][] = [];
     for (let k = 0; k <= 12; k++) {
@@ -376,17 +515,21 @@ export function renderFace(spec: FaceSpec): SynthFace {
     }
   }
   const P = (u: number, v: number) => apply(T, u, v).map((z) => Math.round(z)) as [number, number];
-  const landmarks = [
-    ...P(CX - id.eyeDx, id.eyeY), ...P(CX + id.eyeDx, id.eyeY), ...P(CX, noseY), ...P(CX - mhw, line(x0)), ...P(CX + mhw, line(x1)),
-  ];
+  const landmarks = [...P(CX - id.eyeDx, id.eyeY), ...P(CX + id.eyeDx, id.eyeY), ...P(CX, noseY), ...P(CX - mhw, line(x0)), ...P(CX + mhw, line(x1))];
   const corners = [P(CX - rx, CY - ryT), P(CX + rx, CY - ryT), P(CX - rx, CY + ryB), P(CX + rx, CY + ryB)];
   const bx0 = Math.max(0, Math.min(...corners.map((p) => p[0])));
   const by0 = Math.max(0, Math.min(...corners.map((p) => p[1])));
   const bx1 = Math.min(W, Math.max(...corners.map((p) => p[0])));
   const by1 = Math.min(Ht, Math.max(...corners.map((p) => p[1])));
   return {
-    width: W, height: Ht, rgb: new Uint8Array(rgb.buffer), helen: c.labels, regions, landmarks,
+    width: W,
+    height: Ht,
+    rgb: new Uint8Array(rgb.buffer),
+    helen: c.labels,
+    regions,
+    landmarks,
     bbox: { x: bx0, y: by0, width: bx1 - bx0, height: by1 - by0 },
-    attrs, hair,
+    attrs,
+    hair,
   };
 }

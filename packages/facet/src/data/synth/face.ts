@@ -29,11 +29,21 @@ export interface Identity {
 const clamp255 = (x: number) => (x < 0 ? 0 : x > 255 ? 255 : x);
 export const mix = (a: RGB, b: RGB, t: number): RGB => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
 export const scale = (a: RGB, f: number): RGB => [clamp255(a[0] * f), clamp255(a[1] * f), clamp255(a[2] * f)];
-export const jitter = (rng: Rng, a: RGB, s: number): RGB => [clamp255(a[0] + rng.normal(0, s)), clamp255(a[1] + rng.normal(0, s)), clamp255(a[2] + rng.normal(0, s))];
+export const jitter = (rng: Rng, a: RGB, s: number): RGB => [
+  clamp255(a[0] + rng.normal(0, s)),
+  clamp255(a[1] + rng.normal(0, s)),
+  clamp255(a[2] + rng.normal(0, s)),
+];
 
 const SKIN_LIGHT: RGB = [238, 204, 182];
 const SKIN_DARK: RGB = [112, 74, 52];
-const IRIS: RGB[] = [[92, 58, 32], [48, 32, 22], [70, 110, 160], [82, 120, 82], [122, 100, 52]];
+const IRIS: RGB[] = [
+  [92, 58, 32],
+  [48, 32, 22],
+  [70, 110, 160],
+  [82, 120, 82],
+  [122, 100, 52],
+];
 
 export function sampleIdentity(rng: Rng): Identity {
   const t = Math.pow(rng.next(), 1.6);

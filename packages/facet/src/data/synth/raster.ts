@@ -61,7 +61,10 @@ export function ellipse(cx: number, cy: number, rx: number, ry: number): Shape {
   const irx = 1 / (rx * rx);
   const iry = 1 / (ry * ry);
   return {
-    x0: cx - rx, y0: cy - ry, x1: cx + rx, y1: cy + ry,
+    x0: cx - rx,
+    y0: cy - ry,
+    x1: cx + rx,
+    y1: cy + ry,
     inside: (u, v) => (u - cx) * (u - cx) * irx + (v - cy) * (v - cy) * iry <= 1,
   };
 }
@@ -71,7 +74,10 @@ export function rotatedEllipse(cx: number, cy: number, rx: number, ry: number, a
   const si = Math.sin(angle);
   const r = Math.max(rx, ry);
   return {
-    x0: cx - r, y0: cy - r, x1: cx + r, y1: cy + r,
+    x0: cx - r,
+    y0: cy - r,
+    x1: cx + r,
+    y1: cy + r,
     inside: (u, v) => {
       const du = u - cx;
       const dv = v - cy;
@@ -93,7 +99,10 @@ export function polygon(pts: readonly (readonly [number, number])[]): Shape {
   const px = Float64Array.from(xs);
   const py = Float64Array.from(ys);
   return {
-    x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys),
+    x0: Math.min(...xs),
+    y0: Math.min(...ys),
+    x1: Math.max(...xs),
+    y1: Math.max(...ys),
     inside: (u, v) => {
       let inside = false;
       for (let i = 0, j = n - 1; i < n; j = i++) {
@@ -122,7 +131,10 @@ export function stroke(pts: readonly [number, number][], r0: number, r1: number,
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => p[1]);
   return {
-    x0: Math.min(...xs) - rmax, y0: Math.min(...ys) - rmax, x1: Math.max(...xs) + rmax, y1: Math.max(...ys) + rmax,
+    x0: Math.min(...xs) - rmax,
+    y0: Math.min(...ys) - rmax,
+    x1: Math.max(...xs) + rmax,
+    y1: Math.max(...ys) + rmax,
     inside: (u, v) => {
       for (let i = 0; i < n; i++) {
         const [ax, ay] = pts[i]!;
@@ -145,8 +157,10 @@ export function stroke(pts: readonly [number, number][], r0: number, r1: number,
 
 export function union(...s: Shape[]): Shape {
   return {
-    x0: Math.min(...s.map((q) => q.x0)), y0: Math.min(...s.map((q) => q.y0)),
-    x1: Math.max(...s.map((q) => q.x1)), y1: Math.max(...s.map((q) => q.y1)),
+    x0: Math.min(...s.map((q) => q.x0)),
+    y0: Math.min(...s.map((q) => q.y0)),
+    x1: Math.max(...s.map((q) => q.x1)),
+    y1: Math.max(...s.map((q) => q.y1)),
     inside: (u, v) => s.some((q) => q.inside(u, v)),
   };
 }
@@ -171,7 +185,10 @@ export class Canvas {
   readonly rgb: Float32Array;
   readonly labels: Uint8Array;
   private readonly tmp = new Float32Array(3);
-  constructor(readonly width: number, readonly height: number) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
     this.rgb = new Float32Array(width * height * 3);
     this.labels = new Uint8Array(width * height);
   }

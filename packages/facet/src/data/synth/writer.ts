@@ -115,42 +115,46 @@ export async function writeSynth(opts: SynthOptions): Promise<SynthMeta> {
   const partRows: string[] = new Array(count);
   const helenLists: Record<Split, string[]> = { train: [], val: [], test: [] };
   let done = 0;
-  await mapLimit(Array.from({ length: count }, (_, i) => i), opts.concurrency ?? 4, async (i) => {
-    const name = synthName(i);
-    const file = name + '.jpg';
-    const f = synthFace(seed, i, count, width, height);
-    const jpgPath = join(out, 'Img/img_align_celeba', file);
-    const writes: Promise<void>[] = [];
-    writes.push(encodeJpeg(f, quality).then((b) => writeFileSync(jpgPath, b)));
-    writes.push(encodeGrayPng(f.regions, width, height).then((b) => writeFileSync(join(out, 'regions', name + '.png'), b)));
-    if (helen) {
-      mkdirSync(join(out, 'labels', name), { recursive: true });
-      const n = width * height;
-      for (let k = 0; k < NUM_HELEN_LABELS; k++) {
-        const m = new Uint8Array(n);
-        for (let p = 0; p < n; p++) if (f.helen[p] === k) m[p] = 255;
-        writes.push(encodeGrayPng(m, width, height).then((b) => writeFileSync(join(out, 'labels', name, `${name}_lbl${String(k).padStart(2, '0')}.png`), b)));
+  await mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    opts.concurrency ?? 4,
+    async (i) => {
+      const name = synthName(i);
+      const file = name + '.jpg';
+      const f = synthFace(seed, i, count, width, height);
+      const jpgPath = join(out, 'Img/img_align_celeba', file);
+      const writes: Promise<void>[] = [];
+      writes.push(encodeJpeg(f, quality).then((b) => writeFileSync(jpgPath, b)));
+      writes.push(encodeGrayPng(f.regions, width, height).then((b) => writeFileSync(join(out, 'regions', name + '.png'), b)));
+      if (helen) {
+        mkdirSync(join(out, 'labels', name), { recursive: true });
+        const n = width * height;
+        for (let k = 0; k < NUM_HELEN_LABELS; k++) {
+          const m = new Uint8Array(n);
+          for (let p = 0; p < n; p++) if (f.helen[p] === k) m[p] = 255;
+          writes.push(encodeGrayPng(m, width, height).then((b) => writeFileSync(join(out, 'labels', name, `${name}_lbl${String(k).padStart(2, '0')}.png`), b)));
+        }
       }
-    }
-    await Promise.all(writes);
-    if (helen) {
-      const link = join(out, 'images', file);
-      if (existsSync(link)) unlinkSync(link);
-      try {
-        linkSync(jpgPath, link);
-      } catch {
-        copyFileSync(jpgPath, link);
+      await Promise.all(writes);
+      if (helen) {
+        const link = join(out, 'images', file);
+        if (existsSync(link)) unlinkSync(link);
+        try {
+          linkSync(jpgPath, link);
+        } catch {
+          copyFileSync(jpgPath, link);
+        }
       }
-    }
-    const vals = CELEBA_ATTRIBUTES.map((a) => (f.attrs[a] ? ' 1' : '-1'));
-    attrRows[i] = `${file} ${vals.join(' ')}`;
-    lmRows[i] = `${file} ${f.landmarks.map((v) => String(v).padStart(5)).join('')}`;
-    bboxRows[i] = `${file} ${[f.bbox.x, f.bbox.y, f.bbox.width, f.bbox.height].map((v) => String(v).padStart(5)).join('')}`;
-    const split = splitOf(i, count);
-    partRows[i] = `${file} ${split === 'train' ? 0 : split === 'val' ? 1 : 2}`;
-    idRows[i] = `${file} ${synthIdentity(i, count)}`;
-    opts.onProgress?.(++done, count);
-  });
+      const vals = CELEBA_ATTRIBUTES.map((a) => (f.attrs[a] ? ' 1' : '-1'));
+      attrRows[i] = `${file} ${vals.join(' ')}`;
+      lmRows[i] = `${file} ${f.landmarks.map((v) => String(v).padStart(5)).join('')}`;
+      bboxRows[i] = `${file} ${[f.bbox.x, f.bbox.y, f.bbox.width, f.bbox.height].map((v) => String(v).padStart(5)).join('')}`;
+      const split = splitOf(i, count);
+      partRows[i] = `${file} ${split === 'train' ? 0 : split === 'val' ? 1 : 2}`;
+      idRows[i] = `${file} ${synthIdentity(i, count)}`;
+      opts.onProgress?.(++done, count);
+    },
+  );
   for (let i = 0; i < count; i++) helenLists[splitOf(i, count)].push(synthName(i));
 
   const nl = (rows: string[]) => rows.join('\n') + '\n';
@@ -160,7 +164,11 @@ export async function writeSynth(opts: SynthOptions): Promise<SynthMeta> {
   writeFileSync(join(out, 'Anno/identity_CelebA.txt'), nl(idRows));
   writeFileSync(join(out, 'Eval/list_eval_partition.txt'), nl(partRows));
   if (helen) {
-    const lists: [Split, string][] = [['train', 'exemplars.txt'], ['val', 'tuning.txt'], ['test', 'testing.txt']];
+    const lists: [Split, string][] = [
+      ['train', 'exemplars.txt'],
+      ['val', 'tuning.txt'],
+      ['test', 'testing.txt'],
+    ];
     for (const [s, f] of lists) writeFileSync(join(out, f), helenLists[s].map((n, k) => `${k + 1} , ${n}`).join('\n') + (helenLists[s].length ? '\n' : ''));
   }
   const meta: SynthMeta = {

@@ -21,16 +21,20 @@ export async function calibrateRanges(build: GraphFactory, batches: readonly Cal
   const g = build(taps);
   taps.declareOutputs(g);
   const session = await ort.InferenceSession.create(g.encodeModel(), {
-    graphOptimizationLevel: 'basic', executionMode: 'sequential', ...(threads ? { intraOpNumThreads: threads } : {}),
+    graphOptimizationLevel: 'basic',
+    executionMode: 'sequential',
+    ...(threads ? { intraOpNumThreads: threads } : {}),
   });
   const names = [...new Set(taps.taps)];
-  const lo = new Map(names.map((n) => [n, Infinity])), hi = new Map(names.map((n) => [n, -Infinity]));
+  const lo = new Map(names.map((n) => [n, Infinity])),
+    hi = new Map(names.map((n) => [n, -Infinity]));
   try {
     for (const b of batches) {
       const out = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', b.data, [...b.dims]) }, names);
       for (const n of names) {
         const v = out[n]!.data as Float32Array;
-        let a = lo.get(n)!, z = hi.get(n)!;
+        let a = lo.get(n)!,
+          z = hi.get(n)!;
         for (let i = 0; i < v.length; i++) {
           const x = v[i]!;
           if (x < a) a = x;
@@ -48,7 +52,11 @@ export async function calibrateRanges(build: GraphFactory, batches: readonly Cal
 }
 
 /** The graph in int8 QDQ form, calibrated on the batches. */
-export async function quantizedGraph(build: GraphFactory, batches: readonly CalibrationBatch[], options: QuantizeOptions & { threads?: number } = {}): Promise<GraphBuilder> {
+export async function quantizedGraph(
+  build: GraphFactory,
+  batches: readonly CalibrationBatch[],
+  options: QuantizeOptions & { threads?: number } = {},
+): Promise<GraphBuilder> {
   const ranges = await calibrateRanges(build, batches, options.threads);
   const convs = new QuantizedConvs(ranges, options);
   const g = build(convs);

@@ -49,8 +49,12 @@ function floats(e: SafetensorsEntry, name: string): Float64Array {
 
 /** Reads one model's weights (under a prefix) and turns its blocks into graph nodes. */
 export class WeightGraph {
-  constructor(readonly g: GraphBuilder, readonly weights: Map<string, SafetensorsEntry>, readonly prefix: string,
-    readonly convs: ConvWriter = new FloatConvs()) {}
+  constructor(
+    readonly g: GraphBuilder,
+    readonly weights: Map<string, SafetensorsEntry>,
+    readonly prefix: string,
+    readonly convs: ConvWriter = new FloatConvs(),
+  ) {}
 
   has(name: string): boolean {
     return this.weights.has(this.prefix + name);
@@ -71,9 +75,12 @@ export class WeightGraph {
     if (!transposed) return { data, shape: [a, b, kh, kw] };
     // ConvTranspose2d weight [in, out, kh, kw] → Conv weight [out, in, kh, kw] flipped in space.
     const out = new Float64Array(data.length);
-    for (let i = 0; i < a; i++) for (let o = 0; o < b; o++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
-      out[((o * a + i) * kh + y) * kw + x] = data[((i * b + o) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)]!;
-    }
+    for (let i = 0; i < a; i++)
+      for (let o = 0; o < b; o++)
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++) {
+            out[((o * a + i) * kh + y) * kw + x] = data[((i * b + o) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)]!;
+          }
     return { data: out, shape: [b, a, kh, kw] };
   }
 
@@ -88,11 +95,15 @@ export class WeightGraph {
   /** cbp / dbp (models/blocks.ts CBP): conv → BN (folded) → PReLU. */
   cbp(x: string, name: string, transposed = false): string {
     const { data: w, shape } = this.convWeight(`${name}.conv.weight`, transposed);
-    const cout = shape[0], per = w.length / cout;
+    const cout = shape[0],
+      per = w.length / cout;
     if (!this.has(`${name}.bn.weight`)) return this.conv(x, `${name}.conv`, w, shape, null);
-    const gamma = this.get(`${name}.bn.weight`).data, beta = this.get(`${name}.bn.bias`).data;
-    const mean = this.get(`${name}.bn.running_mean`).data, variance = this.get(`${name}.bn.running_var`).data;
-    const folded = new Float64Array(w.length), bias = new Float64Array(cout);
+    const gamma = this.get(`${name}.bn.weight`).data,
+      beta = this.get(`${name}.bn.bias`).data;
+    const mean = this.get(`${name}.bn.running_mean`).data,
+      variance = this.get(`${name}.bn.running_var`).data;
+    const folded = new Float64Array(w.length),
+      bias = new Float64Array(cout);
     for (let o = 0; o < cout; o++) {
       const s = gamma[o]! / Math.sqrt(variance[o]! + BN_EPS);
       for (let j = 0; j < per; j++) folded[o * per + j] = w[o * per + j]! * s;
@@ -100,7 +111,8 @@ export class WeightGraph {
     }
     const y = this.conv(x, `${name}.conv`, folded, shape, bias);
     const slope = this.get(`${name}.act.weight`, 1);
-    if (slope.shape[0] !== cout && slope.shape[0] !== 1) throw new Error(`onnx export: ${this.prefix}${name}.act.weight has ${slope.shape[0]} slopes for ${cout} channels`);
+    if (slope.shape[0] !== cout && slope.shape[0] !== 1)
+      throw new Error(`onnx export: ${this.prefix}${name}.act.weight has ${slope.shape[0]} slopes for ${cout} channels`);
     return prelu(this.g, y, `${name}.act.weight`, slope.data);
   }
 
@@ -140,7 +152,8 @@ const half = (n: number): number => Math.ceil(n / 2);
 const POOLS = ENCODER_BLOCKS.length - 1 + ATTRIBUTE_BLOCKS.length - 1;
 /** The attribute net's last conv grid. */
 export function gridSize(height: number, width: number): [number, number] {
-  let h = height, w = width;
+  let h = height,
+    w = width;
   for (let i = 0; i < POOLS; i++) [h, w] = [half(h), half(w)];
   return [h, w];
 }
@@ -204,7 +217,8 @@ function channelsOf(a: WeightGraph, name: string): number {
 export function buildBundleGraph(bundle: Pick<Bundle, 'config' | 'weights'>, options: OnnxExportOptions = {}): GraphBuilder {
   const c = bundle.config;
   if (c.method !== 'ssp') throw new Error(`onnx export: bundle method '${String(c.method)}' (only 'ssp' bundles are exported)`);
-  const H = c.height, W = c.width;
+  const H = c.height,
+    W = c.width;
   if (!Number.isInteger(H) || !Number.isInteger(W) || H < 1 || W < 1) throw new Error(`onnx export: bad input size ${H}×${W}`);
   const N = batchDim(options);
   const g = new GraphBuilder('facet_ssp');
@@ -221,7 +235,8 @@ export function buildBundleGraph(bundle: Pick<Bundle, 'config' | 'weights'>, opt
   const [PROBABILITIES, REGION_WEIGHTS, PARSE, HEATMAPS] = OUTPUT_NAMES;
 
   // Parser input: x·(σ_a/σ_p) + (μ_a-μ_p)/σ_p per channel (TorchPipeline.parserInput), in float32 as there.
-  const an = c.normalization, pn = c.parserNormalization;
+  const an = c.normalization,
+    pn = c.parserNormalization;
   const scale = new Float32Array(an.std.map((s, k) => s / pn.std[k]!));
   const shift = new Float32Array(an.mean.map((m, k) => (m - pn.mean[k]!) / pn.std[k]!));
   const px = g.node('Add', [g.node('Mul', [image, g.constFloat('parser_scale', [1, 3, 1, 1], scale)]), g.constFloat('parser_shift', [1, 3, 1, 1], shift)]);

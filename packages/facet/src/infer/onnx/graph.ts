@@ -22,7 +22,12 @@ function dataTypeOf(data: TensorData): number {
 }
 
 /** AttributeProto.AttributeType */
-const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_STRING = 3, ATTR_TENSOR = 4, ATTR_FLOATS = 6, ATTR_INTS = 7;
+const ATTR_FLOAT = 1,
+  ATTR_INT = 2,
+  ATTR_STRING = 3,
+  ATTR_TENSOR = 4,
+  ATTR_FLOATS = 6,
+  ATTR_INTS = 7;
 
 export const IR_VERSION = 8;
 export const OPSET_VERSION = 17;
@@ -109,18 +114,24 @@ interface ValueInfo {
 
 function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
   w.string(1, v.name); // ValueInfoProto.name
-  w.message(2, (type) => // ValueInfoProto.type: TypeProto
-    type.message(1, (tensor) => { // TypeProto.tensor_type
+  w.message(2, (type) =>
+    // ValueInfoProto.type: TypeProto
+    type.message(1, (tensor) => {
+      // TypeProto.tensor_type
       tensor.varint(1, v.elemType); // elem_type
-      tensor.message(2, (shape) => { // shape: TensorShapeProto
+      tensor.message(2, (shape) => {
+        // shape: TensorShapeProto
         for (const d of v.dims) {
-          shape.message(1, (dim) => { // dim
-            if (typeof d === 'number') dim.varint(1, d); // dim_value
+          shape.message(1, (dim) => {
+            // dim
+            if (typeof d === 'number')
+              dim.varint(1, d); // dim_value
             else dim.string(2, d); // dim_param
           });
         }
       });
-    }));
+    }),
+  );
 }
 
 export interface ModelOptions {
@@ -175,7 +186,11 @@ export class GraphBuilder {
   }
 
   constInt64(name: string, values: readonly number[], dims: readonly number[] = [values.length]): string {
-    return this.initializer(name, dims, BigInt64Array.from(values, (v) => BigInt(v)));
+    return this.initializer(
+      name,
+      dims,
+      BigInt64Array.from(values, (v) => BigInt(v)),
+    );
   }
 
   /** Adds a node; returns its (first) output's name. `out` names the output (else a fresh name from the op). */
@@ -197,7 +212,8 @@ export class GraphBuilder {
   encodeGraph(): Uint8Array {
     const w = new ProtoWriter();
     for (const n of this.nodes) {
-      w.message(1, (m) => { // GraphProto.node: NodeProto
+      w.message(1, (m) => {
+        // GraphProto.node: NodeProto
         for (const i of n.inputs) m.string(1, i); // input
         for (const o of n.outputs) m.string(2, o); // output
         m.string(3, n.name); // name
@@ -220,12 +236,14 @@ export class GraphBuilder {
     if (options.producerVersion) w.string(3, options.producerVersion); // producer_version
     if (options.docString) w.string(6, options.docString); // doc_string
     w.bytes(7, this.encodeGraph()); // graph
-    w.message(8, (m) => { // opset_import: OperatorSetIdProto
+    w.message(8, (m) => {
+      // opset_import: OperatorSetIdProto
       m.string(1, ''); // domain
       m.varint(2, OPSET_VERSION); // version
     });
     for (const [key, value] of Object.entries(options.metadata ?? {})) {
-      w.message(14, (m) => { // metadata_props: StringStringEntryProto
+      w.message(14, (m) => {
+        // metadata_props: StringStringEntryProto
         m.string(1, key);
         m.string(2, value);
       });

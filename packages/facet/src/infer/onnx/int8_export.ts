@@ -46,13 +46,19 @@ function batches(inputs: Float32Array[], height: number, width: number, size = 4
   return out;
 }
 
-export async function exportBundleInt8(bundle: BundleLike, o: Int8ExportOptions = {}): Promise<{ bytes: Uint8Array; nodes: number; calibrationImages: number }> {
+export async function exportBundleInt8(
+  bundle: BundleLike,
+  o: Int8ExportOptions = {},
+): Promise<{ bytes: Uint8Array; nodes: number; calibrationImages: number }> {
   const { height, width } = bundle.config;
   const inputs = o.calibration ?? syntheticInputs(bundle, o.syntheticCount ?? 32, 1);
   const g = await quantizedGraph((convs) => buildBundleGraph(bundle, { batch: o.batch, convs }), batches(inputs, height, width), o);
   const quantization = {
-    scheme: 'qdq', activations: 'uint8 per tensor (calibrated min/max)', weights: `int8 per output channel, ${o.weightBits ?? 7} bits`,
-    calibrationImages: inputs.length, calibration: o.calibration ? 'user images' : 'synthetic faces',
+    scheme: 'qdq',
+    activations: 'uint8 per tensor (calibrated min/max)',
+    weights: `int8 per output channel, ${o.weightBits ?? 7} bits`,
+    calibrationImages: inputs.length,
+    calibration: o.calibration ? 'user images' : 'synthetic faces',
   };
   const bytes = g.encodeModel({
     producerVersion: FACET_VERSION,
@@ -87,7 +93,12 @@ export async function int8Fidelity(bundle: BundleLike, int8Bytes: Uint8Array, in
   const int8 = await OnnxPipeline.fromBytes(int8Bytes, { threads });
   try {
     const regions = bundle.config.regionNames.length;
-    let max = 0, sum = 0, count = 0, agree = 0, same = 0, pixels = 0;
+    let max = 0,
+      sum = 0,
+      count = 0,
+      agree = 0,
+      same = 0,
+      pixels = 0;
     for (let s = 0; s < inputs.length; s += 4) {
       const part = inputs.slice(s, s + 4);
       const [f, q] = [await float.run(part), await int8.run(part)];
@@ -98,14 +109,20 @@ export async function int8Fidelity(bundle: BundleLike, int8Bytes: Uint8Array, in
           max = Math.max(max, d);
           sum += d;
           count++;
-          if ((p >= 0.5) === (qp.probabilities[k]! >= 0.5)) agree++;
+          if (p >= 0.5 === qp.probabilities[k]! >= 0.5) agree++;
         });
         const a = argmaxAgreement(fp, qp, regions);
         same += a.same;
         pixels += a.total;
       });
     }
-    return { images: inputs.length, maxProbabilityDiff: max, meanProbabilityDiff: sum / count, decisionAgreement: agree / count, parseAgreement: same / pixels };
+    return {
+      images: inputs.length,
+      maxProbabilityDiff: max,
+      meanProbabilityDiff: sum / count,
+      decisionAgreement: agree / count,
+      parseAgreement: same / pixels,
+    };
   } finally {
     await float.dispose();
     await int8.dispose();

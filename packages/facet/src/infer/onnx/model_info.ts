@@ -32,7 +32,8 @@ function valueInfo(bytes: Uint8Array): ValueInfoSummary {
   const shape = decodeFields(first(tensor, 2)?.bytes ?? new Uint8Array());
   const dims = all(shape, 1).map((d): Dim => {
     const df = decodeFields(d.bytes!);
-    const value = first(df, 1), param = first(df, 2);
+    const value = first(df, 1),
+      param = first(df, 2);
     return value?.varint !== undefined ? asInt64(value.varint) : str(param);
   });
   const elem = first(tensor, 1)?.varint;

@@ -71,7 +71,9 @@ export class OnnxPipeline {
     if (!input) throw new Error(`the graph has no input '${INPUT_NAME}'`);
     const [batch, channels, h, w] = input.dims;
     if (input.dims.length !== 4 || channels !== 3 || h !== config.height || w !== config.width) {
-      throw new Error(`the graph's input '${INPUT_NAME}' is [${input.dims.join(', ')}], but ${where} says height ${config.height}, width ${config.width}: [N, 3, ${config.height}, ${config.width}] expected`);
+      throw new Error(
+        `the graph's input '${INPUT_NAME}' is [${input.dims.join(', ')}], but ${where} says height ${config.height}, width ${config.width}: [N, 3, ${config.height}, ${config.width}] expected`,
+      );
     }
     const session = await ort.InferenceSession.create(bytes, sessionOptions(options));
     return new OnnxPipeline(session, config, typeof batch === 'number' ? batch : null);
@@ -93,11 +95,17 @@ export class OnnxPipeline {
       part.forEach((x, i) => batch.set(x, i * per));
       const result = await this.session.run({ [INPUT_NAME]: new ort.Tensor('float32', batch, [chunk, 3, h, w]) });
       try {
-        out.push(...unpackOutputs((name) => {
-          const t = result[name];
-          if (!t) throw new Error(`onnx: the model has no output '${name}'`);
-          return { data: t.data as Float32Array, dims: t.dims };
-        }, chunk, part.length));
+        out.push(
+          ...unpackOutputs(
+            (name) => {
+              const t = result[name];
+              if (!t) throw new Error(`onnx: the model has no output '${name}'`);
+              return { data: t.data as Float32Array, dims: t.dims };
+            },
+            chunk,
+            part.length,
+          ),
+        );
       } finally {
         for (const t of Object.values(result)) t.dispose();
       }

@@ -59,7 +59,8 @@ function binIndices(inSize: number, outSize: number): { idx: number[]; k: number
 
 /** Adaptive average pooling of x (N×C×H×W) to h×w: P_h · x · P_wᵀ (two MatMuls). */
 export function adaptiveAvgPool(g: GraphBuilder, x: string, inSize: readonly [number, number], size: readonly [number, number]): string {
-  const [H, W] = inSize, [h, w] = size;
+  const [H, W] = inSize,
+    [h, w] = size;
   const ph = g.constFloat('avgpool_rows', [h, H], averagingMatrix(H, h));
   const pwT = averagingMatrix(W, w); // w×W; transpose to W×w
   const t = new Float32Array(W * w);
@@ -70,7 +71,8 @@ export function adaptiveAvgPool(g: GraphBuilder, x: string, inSize: readonly [nu
 
 /** Adaptive max pooling of x (N×C×H×W) to h×w: Gather each bin's rows, ReduceMax; then the columns. */
 export function adaptiveMaxPool(g: GraphBuilder, x: string, inSize: readonly [number, number], size: readonly [number, number]): string {
-  const [H, W] = inSize, [h, w] = size;
+  const [H, W] = inSize,
+    [h, w] = size;
   const r = binIndices(H, h);
   const rows = g.node('Gather', [x, g.constInt64('maxpool_rows', r.idx, [h, r.k])], { axis: 2 }); // N,C,h,kr,W
   const rowMax = g.node('ReduceMax', [rows], { axes: [3], keepdims: 0 }); // N,C,h,W
@@ -85,8 +87,13 @@ export function adaptiveMaxPool(g: GraphBuilder, x: string, inSize: readonly [nu
  * one kind are pooled together.
  */
 export function shrinkMasks(
-  g: GraphBuilder, masks: string, regions: number, inSize: readonly [number, number], size: readonly [number, number],
-  maxPooled: readonly number[], out?: string,
+  g: GraphBuilder,
+  masks: string,
+  regions: number,
+  inSize: readonly [number, number],
+  size: readonly [number, number],
+  maxPooled: readonly number[],
+  out?: string,
 ): string {
   const runs: Array<{ start: number; end: number; max: boolean }> = [];
   for (let k = 0; k < regions; k++) {
@@ -96,8 +103,10 @@ export function shrinkMasks(
     else runs.push({ start: k, end: k + 1, max });
   }
   const pieces = runs.map(({ start, end, max }) => {
-    const part = runs.length === 1 ? masks
-      : g.node('Slice', [masks, g.constInt64('slice_start', [start]), g.constInt64('slice_end', [end]), g.constInt64('slice_axis', [1])]);
+    const part =
+      runs.length === 1
+        ? masks
+        : g.node('Slice', [masks, g.constInt64('slice_start', [start]), g.constInt64('slice_end', [end]), g.constInt64('slice_axis', [1])]);
     return max ? adaptiveMaxPool(g, part, inSize, size) : adaptiveAvgPool(g, part, inSize, size);
   });
   if (pieces.length === 1 && !out) return pieces[0]!;

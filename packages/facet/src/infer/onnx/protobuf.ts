@@ -113,7 +113,8 @@ export function decodeFields(bytes: Uint8Array): ProtoField[] {
   const out: ProtoField[] = [];
   let pos = 0;
   const readVarint = (): bigint => {
-    let result = 0n, shift = 0n;
+    let result = 0n,
+      shift = 0n;
     for (;;) {
       if (pos >= bytes.length) throw new Error('protobuf: truncated varint');
       const b = bytes[pos++]!;
@@ -131,7 +132,8 @@ export function decodeFields(bytes: Uint8Array): ProtoField[] {
   };
   while (pos < bytes.length) {
     const key = Number(readVarint());
-    const field = key >>> 3, wire = key & 7;
+    const field = key >>> 3,
+      wire = key & 7;
     if (field === 0) throw new Error('protobuf: field number 0');
     if (wire === WIRE_VARINT) out.push({ field, wire, varint: readVarint() });
     else if (wire === WIRE_FIXED64) out.push({ field, wire, bytes: take(8) });
@@ -156,7 +158,8 @@ export function decodePackedVarints(bytes: Uint8Array): number[] {
   const out: number[] = [];
   let pos = 0;
   while (pos < bytes.length) {
-    let result = 0n, shift = 0n;
+    let result = 0n,
+      shift = 0n;
     for (;;) {
       if (pos >= bytes.length) throw new Error('protobuf: truncated packed varint');
       const b = bytes[pos++]!;

@@ -23,7 +23,8 @@ export interface QuantizeOptions {
 /** uint8 scale and zero point covering [min, max] (widened to contain 0, as QuantizeLinear needs). */
 export function activationQuantParams(r: ActivationRange): { scale: number; zeroPoint: number } {
   if (!Number.isFinite(r.min) || !Number.isFinite(r.max)) throw new Error(`quantize: activation range [${r.min}, ${r.max}] is not finite`);
-  const lo = Math.min(0, r.min), hi = Math.max(0, r.max);
+  const lo = Math.min(0, r.min),
+    hi = Math.max(0, r.max);
   const scale = hi - lo > 1e-12 ? (hi - lo) / 255 : 1;
   return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-lo / scale))) };
 }
@@ -31,7 +32,8 @@ export function activationQuantParams(r: ActivationRange): { scale: number; zero
 /** Symmetric per-output-channel int8 weights: w ≈ q[o,·]·scale[o]. */
 export function quantizeWeights(w: Float64Array, outChannels: number, qmax: number): { q: Int8Array; scales: Float64Array } {
   const per = w.length / outChannels;
-  const q = new Int8Array(w.length), scales = new Float64Array(outChannels);
+  const q = new Int8Array(w.length),
+    scales = new Float64Array(outChannels);
   for (let o = 0; o < outChannels; o++) {
     let m = 0;
     for (let j = 0; j < per; j++) m = Math.max(m, Math.abs(w[o * per + j]!));
@@ -91,7 +93,10 @@ export class CalibrationConvs extends ConvWriter {
 export class QuantizedConvs extends ConvWriter {
   #next = 0;
 
-  constructor(readonly ranges: readonly ActivationRange[], readonly options: QuantizeOptions = {}) {
+  constructor(
+    readonly ranges: readonly ActivationRange[],
+    readonly options: QuantizeOptions = {},
+  ) {
     super();
   }
 
@@ -110,23 +115,36 @@ export class QuantizedConvs extends ConvWriter {
   }
 
   conv(g: GraphBuilder, x: string, c: ConvSpec): string {
-    const inRange = this.range(), outRange = this.range();
+    const inRange = this.range(),
+      outRange = this.range();
     const input = this.qdq(g, x, inRange);
     const cout = c.shape[0]!;
     const { q, scales } = quantizeWeights(c.weight, cout, (this.options.weightBits ?? 7) === 8 ? 127 : 63);
-    const w = g.node('DequantizeLinear', [
-      g.initializer(`${c.name}.weight_q`, c.shape, q), g.constFloat(`${c.name}.weight_scale`, [cout], scales),
-      g.initializer(`${c.name}.weight_zero_point`, [cout], new Int8Array(cout)),
-    ], { axis: 0 });
+    const w = g.node(
+      'DequantizeLinear',
+      [
+        g.initializer(`${c.name}.weight_q`, c.shape, q),
+        g.constFloat(`${c.name}.weight_scale`, [cout], scales),
+        g.initializer(`${c.name}.weight_zero_point`, [cout], new Int8Array(cout)),
+      ],
+      { axis: 0 },
+    );
     const inputs = [input.value, w];
     if (c.bias) {
       // QLinearConv adds the bias in int32 at scale x_scale·w_scale[o]
       const biasScale = Float32Array.from(scales, (s) => Math.fround(input.scale) * Math.fround(s));
       const bq = Int32Array.from(c.bias, (b, o) => Math.round(b / biasScale[o]!));
-      inputs.push(g.node('DequantizeLinear', [
-        g.initializer(`${c.name}.bias_q`, [cout], bq), g.initializer(`${c.name}.bias_scale`, [cout], biasScale),
-        g.initializer(`${c.name}.bias_zero_point`, [cout], new Int32Array(cout)),
-      ], { axis: 0 }));
+      inputs.push(
+        g.node(
+          'DequantizeLinear',
+          [
+            g.initializer(`${c.name}.bias_q`, [cout], bq),
+            g.initializer(`${c.name}.bias_scale`, [cout], biasScale),
+            g.initializer(`${c.name}.bias_zero_point`, [cout], new Int32Array(cout)),
+          ],
+          { axis: 0 },
+        ),
+      );
     }
     return this.qdq(g, g.node('Conv', inputs, c.attrs), outRange).value;
   }

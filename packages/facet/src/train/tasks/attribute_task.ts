@@ -18,8 +18,12 @@ export class AttributeTask implements TrainingTask<HostBatch> {
   readonly #device: string;
 
   /** val.forward shares the network and parser; it reads the validation split's items (BBox's landmarks). */
-  constructor(readonly config: RunConfig, readonly forward: AttributeForward, readonly train: DataLoader,
-    readonly val: { loader: DataLoader; forward: AttributeForward } | null) {
+  constructor(
+    readonly config: RunConfig,
+    readonly forward: AttributeForward,
+    readonly train: DataLoader,
+    readonly val: { loader: DataLoader; forward: AttributeForward } | null,
+  ) {
     this.model = forward.net;
     this.imagesPerStep = config.recipe.batch;
     this.#device = deviceOf(this.model);
@@ -46,7 +50,8 @@ export class AttributeTask implements TrainingTask<HostBatch> {
     const { probs, labels } = await predictAttributes(this.val.forward, this.val.loader, this.config.recipe.evalLimit);
     const report = attributeMetrics(probs, labels, this.config.attributeNames);
     return {
-      score: report.meanAccuracy, scoreName: 'val_mean_accuracy',
+      score: report.meanAccuracy,
+      scoreName: 'val_mean_accuracy',
       metrics: { val_mean_accuracy: report.meanAccuracy, val_mAP: report.mAP, val_mean_balanced_accuracy: report.meanBalancedAccuracy },
     };
   }
@@ -63,8 +68,7 @@ export class AttributeTask implements TrainingTask<HostBatch> {
  * BCE on the logits (N×A), plus, with `region`, weight × the mean over regions of each
  * region's own BCE (s_rec, N×R×A): every region held to the labels alone (--region-loss).
  */
-export function attributeLoss(logits: Tensor, targets: Tensor, posWeight: Tensor | null,
-  region?: { regionScores: Tensor; weight: number }): Tensor {
+export function attributeLoss(logits: Tensor, targets: Tensor, posWeight: Tensor | null, region?: { regionScores: Tensor; weight: number }): Tensor {
   return tidy(() => {
     const bce = (x: Tensor, y: Tensor) => nn.functional.binaryCrossEntropyWithLogits(x, y, { posWeight });
     const main = bce(logits, targets);

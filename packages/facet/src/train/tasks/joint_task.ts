@@ -12,8 +12,14 @@ import { deviceOf } from '../../runs/device.js';
 export class JointTask implements TrainingTask<[HostBatch, HostBatch]> {
   readonly imagesPerStep: number;
 
-  constructor(readonly config: RunConfig, readonly model: JointModel, readonly attributes: DataLoader,
-    readonly parsing: ParseSource, readonly val: ParseSource | null, readonly attributeWeight: number) {
+  constructor(
+    readonly config: RunConfig,
+    readonly model: JointModel,
+    readonly attributes: DataLoader,
+    readonly parsing: ParseSource,
+    readonly val: ParseSource | null,
+    readonly attributeWeight: number,
+  ) {
     this.imagesPerStep = 2 * config.recipe.batch;
   }
 
@@ -24,7 +30,8 @@ export class JointTask implements TrainingTask<[HostBatch, HostBatch]> {
   loss([a, p]: [HostBatch, HostBatch]): Tensor {
     return tidy(() => {
       const device = deviceOf(this.model);
-      const attr = toTensors(a, device), parse = toTensors(p, device);
+      const attr = toTensors(a, device),
+        parse = toTensors(p, device);
       return this.model.loss(attr.images, attr.targets!, parse.images, parse.labels!, this.attributeWeight);
     });
   }

@@ -16,9 +16,14 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
   readonly #coarseWeights: Array<Tensor | null>;
   readonly #device: string;
 
-  constructor(readonly config: RunConfig, readonly model: Parser, readonly train: ParseSource[], readonly val: ParseSource | null) {
+  constructor(
+    readonly config: RunConfig,
+    readonly model: Parser,
+    readonly train: ParseSource[],
+    readonly val: ParseSource | null,
+  ) {
     this.imagesPerStep = config.recipe.batch * train.length;
-    const device = this.#device = deviceOf(model);
+    const device = (this.#device = deviceOf(model));
     this.#classWeights = config.classWeights ? tensor(new Float32Array(config.classWeights), { device }).keep() : null;
     this.#coarseWeights = train.map((s) => {
       const w = s.coarse ? config.coarseClassWeights?.[s.coarse.names.join(',')] : undefined;
@@ -36,9 +41,11 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
       batches.forEach((b, k) => {
         const { images, labels } = toTensors(b, this.#device);
         const coarse = this.train[k]!.coarse;
-        const l = parserLoss(parserForward(this.model, images, this.config.recipe.precision), labels!, coarse
-          ? { coarseToFine: coarse.coarseToFine, classWeights: this.#coarseWeights[k] ?? null }
-          : { classWeights: this.#classWeights });
+        const l = parserLoss(
+          parserForward(this.model, images, this.config.recipe.precision),
+          labels!,
+          coarse ? { coarseToFine: coarse.coarseToFine, classWeights: this.#coarseWeights[k] ?? null } : { classWeights: this.#classWeights },
+        );
         total = total ? total.add(l) : l;
       });
       return total!;
