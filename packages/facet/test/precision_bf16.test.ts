@@ -10,7 +10,6 @@ import { CBP, pool } from '../src/models/blocks.js';
 import { Gate } from '../src/models/gate.js';
 import { SSPHead } from '../src/models/ssp_head.js';
 import { AttributeNet } from '../src/models/attribute_net.js';
-import { Parser } from '../src/models/parser.js';
 import { buildModel } from '../src/models/registry.js';
 import { inPrecision, prepareInput, prepareModel, toFloat32 } from '../src/models/mixed_precision.js';
 import { prepareRun } from '../src/train/setup.js';
@@ -18,12 +17,10 @@ import { trainRun } from './train_helpers.js';
 import { RunDir } from '../src/runs/run_dir.js';
 import type { RunConfig } from '../src/runs/config.js';
 import { attributePredictions } from '../src/runs/attribute_predictions.js';
-import { readBundle } from '../src/infer/bundle.js';
-import { TorchPipeline } from '../src/infer/torch_pipeline.js';
 import { benchModel } from '../src/bench/model_bench.js';
 import { bf16Hardware, bf16Note } from '../src/models/bf16_hardware.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
-import { makeTestBundle, randomInputs } from './onnx_helpers.js';
+import { pipelineInBothPrecisions, tinyNetworks } from './precision_helpers.js';
 
 setNumThreads(1);
 
@@ -194,29 +191,7 @@ test('SSG gate on channels-last activations: the same region-major copies, kept 
 });
 
 test('bf16 whole networks (basic, SSP, SSG, parser): outputs within bf16 tolerance, gradients on every float32 master weight', () => {
-  manualSeed(6);
-  const [h, w] = [48, 40];
-  const image = randn([2, 3, h, w]);
-  const masksHalf = softmax(randn([2, 7, h / 2, w / 2]), 1);
-  const masksQuarter = softmax(randn([2, 7, h / 4, w / 4]), 1);
-  const nets: Array<[string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor]> = [
-    ...(['basic', 'ssp', 'ssg'] as const).map((name): [string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor] => [
-      name,
-      () => {
-        manualSeed(7);
-        return buildModel(name, { widthMult: 0.0625, attributes: 6 });
-      },
-      (m, x) => (m as AttributeNet).forward(x, { masksHalf, masksQuarter }),
-    ]),
-    [
-      'parser',
-      () => {
-        manualSeed(8);
-        return new Parser({ widthMult: 0.0625 });
-      },
-      (m, x) => (m as Parser).forward(x)[3],
-    ],
-  ];
+  const { image, nets } = tinyNetworks(48, 40);
   for (const [name, make, run] of nets) {
     // Training mode: each layer's error is re-scaled by its BatchNorm's batch statistics
     // and the early layers' gradients sum thousands of terms of both signs, so a random
@@ -361,30 +336,18 @@ test("bf16 parser training: losses close to fp32's, IoU evaluated in bf16", asyn
 });
 
 test("predict --runtime torch --precision bf16: the pipeline's outputs match fp32 within bf16 tolerance", () => {
-  const dir = makeTestBundle(45, 37, { seed: 12 });
-  try {
-    const bundle = readBundle(dir);
-    const inputs = randomInputs(2, 45, 37, 5);
-    const f = new TorchPipeline(bundle);
-    const expected = f.run(inputs);
-    f.dispose();
-    const b = new TorchPipeline(bundle, { precision: 'bf16' });
-    const got = b.run(inputs);
-    b.dispose();
-    expected.forEach((e, i) => {
-      const g = got[i]!;
-      assert.equal(g.gridHeight, e.gridHeight);
-      for (const key of ['probabilities', 'regionWeights', 'parse', 'heatmaps'] as const) {
-        assert.equal(g[key].length, e[key].length);
-        const d = meanAbsDiff(e[key], g[key]),
-          scale = meanAbs(e[key]);
-        // the parse comes out of 16 convolutions in a row (a random parser's): ~0.4 % each
-        assert.ok(d > 0 && d <= 0.05 * scale, `image ${i} ${key}: bf16 and fp32 differ by ${d} on average (mean |fp32| ${scale})`);
-      }
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { fp32, other } = pipelineInBothPrecisions('bf16');
+  fp32.forEach((e, i) => {
+    const g = other[i]!;
+    assert.equal(g.gridHeight, e.gridHeight);
+    for (const key of ['probabilities', 'regionWeights', 'parse', 'heatmaps'] as const) {
+      assert.equal(g[key].length, e[key].length);
+      const d = meanAbsDiff(e[key], g[key]),
+        scale = meanAbs(e[key]);
+      // the parse comes out of 16 convolutions in a row (a random parser's): ~0.4 % each
+      assert.ok(d > 0 && d <= 0.05 * scale, `image ${i} ${key}: bf16 and fp32 differ by ${d} on average (mean |fp32| ${scale})`);
+    }
+  });
 });
 
 test('bench --precision bf16 reports its precision and, with --profile, the phases of a step', () => {

@@ -5,20 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Tensor, nn, randn, softmax, manualSeed, setNumThreads, tidy, noGrad } from '@facet/torch';
-import { AttributeNet } from '../src/models/attribute_net.js';
-import { Parser } from '../src/models/parser.js';
-import { buildModel } from '../src/models/registry.js';
+import { type Tensor, nn, randn, manualSeed, setNumThreads, tidy, noGrad } from '@facet/torch';
 import { inPrecision, prepareInput, prepareModel, toFloat32 } from '../src/models/mixed_precision.js';
 import type { Precision } from '../src/models/precision.js';
 import { trainRun } from './train_helpers.js';
 import { RunDir } from '../src/runs/run_dir.js';
 import type { RunConfig } from '../src/runs/config.js';
-import { readBundle } from '../src/infer/bundle.js';
-import { TorchPipeline } from '../src/infer/torch_pipeline.js';
 import { benchModel } from '../src/bench/model_bench.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
-import { makeTestBundle, randomInputs } from './onnx_helpers.js';
+import { pipelineInBothPrecisions, tinyNetworks } from './precision_helpers.js';
 
 setNumThreads(1);
 
@@ -47,29 +42,7 @@ function forwardBackward(m: nn.Module, run: (m: nn.Module, x: Tensor) => Tensor,
 }
 
 test("fp32-cl whole networks (basic, SSP, SSG, parser): channels-last kernels, outputs and every gradient equal fp32's to float32 rounding", () => {
-  manualSeed(6);
-  const [h, w] = [48, 40];
-  const image = randn([2, 3, h, w]);
-  const masksHalf = softmax(randn([2, 7, h / 2, w / 2]), 1);
-  const masksQuarter = softmax(randn([2, 7, h / 4, w / 4]), 1);
-  const nets: Array<[string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor]> = [
-    ...(['basic', 'ssp', 'ssg'] as const).map((name): [string, () => nn.Module, (m: nn.Module, x: Tensor) => Tensor] => [
-      name,
-      () => {
-        manualSeed(7);
-        return buildModel(name, { widthMult: 0.0625, attributes: 6 });
-      },
-      (m, x) => (m as AttributeNet).forward(x, { masksHalf, masksQuarter }),
-    ]),
-    [
-      'parser',
-      () => {
-        manualSeed(8);
-        return new Parser({ widthMult: 0.0625 });
-      },
-      (m, x) => (m as Parser).forward(x)[3],
-    ],
-  ];
+  const { image, nets } = tinyNetworks(48, 40);
   for (const [name, make, run] of nets) {
     const reference = make(),
       cl = make();
@@ -131,25 +104,13 @@ test("fp32-cl training: recorded in config.json, losses equal fp32's to float32 
 });
 
 test("predict --runtime torch --precision fp32-cl: the pipeline's outputs equal fp32's to float32 rounding; bench reports the precision", () => {
-  const dir = makeTestBundle(45, 37, { seed: 12 });
-  try {
-    const bundle = readBundle(dir);
-    const inputs = randomInputs(2, 45, 37, 5);
-    const f = new TorchPipeline(bundle);
-    const expected = f.run(inputs);
-    f.dispose();
-    const c = new TorchPipeline(bundle, { precision: 'fp32-cl' });
-    const got = c.run(inputs);
-    c.dispose();
-    expected.forEach((e, i) => {
-      for (const key of ['probabilities', 'regionWeights', 'parse', 'heatmaps'] as const) {
-        const worst = Array.from(e[key]).reduce((m, v, j) => Math.max(m, Math.abs(v - got[i]![key][j]!)), 0);
-        assert.ok(worst <= 1e-4, `image ${i} ${key}: fp32-cl and fp32 differ by up to ${worst}`);
-      }
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { fp32, other } = pipelineInBothPrecisions('fp32-cl');
+  fp32.forEach((e, i) => {
+    for (const key of ['probabilities', 'regionWeights', 'parse', 'heatmaps'] as const) {
+      const worst = Array.from(e[key]).reduce((m, v, j) => Math.max(m, Math.abs(v - other[i]![key][j]!)), 0);
+      assert.ok(worst <= 1e-4, `image ${i} ${key}: fp32-cl and fp32 differ by up to ${worst}`);
+    }
+  });
   const r = benchModel({ model: 'ssp', height: 32, width: 26, widthMult: 0.0625, batch: 2, steps: 1, threads: 1, seed: 0, precision: 'fp32-cl' });
   assert.equal(r.precision, 'fp32-cl');
   assert.ok(r.train_img_s > 0 && r.infer_img_s > 0);
