@@ -24,8 +24,8 @@ export function bf16Hardware(cpuinfo: string | null = readCpuinfo()): Bf16Hardwa
 export function bf16Note(hardware: Bf16Hardware = bf16Hardware()): string | null {
   if (hardware === 'amx' || hardware === 'unknown') return null;
   return hardware === 'avx512-bf16'
-    ? 'note: this processor has AVX-512 BF16 but no AMX; libtorch\'s bf16 convolutions ran slower than float32 ones on such a processor (DESIGN.md, "Precision: bf16")'
-    : 'note: this processor has no bf16 instructions; bf16 convolutions are emulated and slow';
+    ? 'note: this processor has AVX-512 BF16 but no AMX; libtorch\'s bf16 convolutions ran slower than float32 ones on such a processor (DESIGN.md, "Precision: bf16"); --precision fp32-cl is the faster choice here'
+    : 'note: this processor has no bf16 instructions; bf16 convolutions are emulated and slow (--precision fp32-cl is the faster choice)';
 }
 
 function readCpuinfo(): string | null {
