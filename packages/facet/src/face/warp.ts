@@ -14,13 +14,7 @@
  * over k×k blocks (k = ⌊photo pixels per frame pixel⌋) and then sampled bilinearly.
  */
 import { type Similarity, applySimilarity, composeSimilarity, similarityScale } from './similarity.js';
-import type { RgbImage } from '../model_io/rgb_image.js';
-
-export function checkRgbImage(img: RgbImage, where: string): void {
-  const { width, height, data } = img;
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new Error(`${where}: bad image size ${width}×${height}`);
-  if (data.length !== width * height * 3) throw new Error(`${where}: ${data.length} bytes for ${width}×${height} RGB`);
-}
+import { type RgbImage, checkRgbImage } from '../model_io/rgb_image.js';
 
 /** A rectangle of whole pixels. */
 interface Rect {

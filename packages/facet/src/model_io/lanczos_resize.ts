@@ -14,7 +14,7 @@
  * shrinking, the kernel is stretched by the factor (antialiasing). Rows first, then columns,
  * the intermediate kept in floats.
  */
-import type { RgbImage } from './rgb_image.js';
+import { type RgbImage, checkRgbImage } from './rgb_image.js';
 
 const A = 3;
 
@@ -57,8 +57,8 @@ function taps(n: number, m: number): Taps[] {
 
 /** The image resized to width×height (aspect not kept), Lanczos-3. */
 export function resizeLanczos3(img: RgbImage, width: number, height: number): RgbImage {
+  checkRgbImage(img, 'resizeLanczos3');
   const { data, width: w, height: h } = img;
-  if (data.length !== w * h * 3) throw new Error(`resizeLanczos3: ${data.length} bytes for ${w}×${h} RGB`);
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new Error(`resizeLanczos3: bad size ${width}×${height}`);
   if (width === w && height === h) return { data: data.slice(), width, height };
   const tx = taps(w, width);

@@ -2,7 +2,8 @@
 // (conv62, 14×12 at 218×178), upsampled and overlaid on the photo, for two (or more)
 // methods side by side — e.g. global average pooling vs SSP.
 import { type Colormap, type FloatMap, overlayHeat, turbo } from './colormap.js';
-import { checkRgb, renderSvgWithCells, type RgbCell } from './io.js';
+import { renderSvgWithCells, type RgbCell } from './io.js';
+import { checkRgbImage } from '../model_io/rgb_image.js';
 import { svgDoc, text, line } from './svg.js';
 
 /** One channel's activation map on the conv grid. */
@@ -128,7 +129,7 @@ export async function activationComparison(input: ActivationComparisonInput, pat
   if (items.length === 0) throw new Error('activationComparison: no items');
   if (methods.length === 0) throw new Error('activationComparison: no methods');
   items.forEach((it, i) => {
-    checkRgb(it.rgb, it.width, it.height, `activationComparison item ${i}`);
+    checkRgbImage({ data: it.rgb, width: it.width, height: it.height }, `activationComparison item ${i}`);
     if (it.maps.length !== methods.length) throw new Error(`activationComparison item ${i}: ${it.maps.length} map lists for ${methods.length} methods`);
     it.maps.flat().forEach((m) => {
       if (m.data.length !== m.height * m.width)

@@ -1,6 +1,7 @@
 // One attribute's localization map (spec §10) over the photo it was computed for.
 import { type FloatMap, type HeatOverlayOptions, heatRange, overlayHeat, turbo } from './colormap.js';
-import { checkRgb, renderSvgWithCells, writeRgbPng } from './io.js';
+import { renderSvgWithCells, writeRgbPng } from './io.js';
+import { checkRgbImage } from '../model_io/rgb_image.js';
 import { colorbar, svgDoc, text } from './svg.js';
 
 export interface HeatmapOverlayOptions extends HeatOverlayOptions {
@@ -26,7 +27,7 @@ export async function heatmapOverlay(
   path: string,
   options: HeatmapOverlayOptions = {},
 ): Promise<void> {
-  checkRgb(rgb, width, height, 'heatmapOverlay');
+  checkRgbImage({ data: rgb, width, height }, 'heatmapOverlay');
   if (heat.data.length !== heat.height * heat.width) throw new Error(`heatmapOverlay: ${heat.data.length} values for a ${heat.height}×${heat.width} map`);
   const blended = overlayHeat(rgb, width, height, heat, options);
   if (options.decorate === false) return writeRgbPng(blended, width, height, path);

@@ -2,6 +2,7 @@
 // sees a half-written figure.
 import sharp from 'sharp';
 import { writeFileAtomic } from '@facet/torch/write-file-atomic';
+import { checkRgbImage } from '../model_io/rgb_image.js';
 
 /** Encodes an image (a sharp pipeline) as PNG and writes it atomically. */
 export async function writePng(image: sharp.Sharp, path: string): Promise<void> {
@@ -10,7 +11,7 @@ export async function writePng(image: sharp.Sharp, path: string): Promise<void> 
 
 /** Encodes a packed RGB buffer (height × width × 3) as a PNG buffer. */
 export function rgbToPng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
-  checkRgb(rgb, width, height, 'rgbToPng');
+  checkRgbImage({ data: rgb, width, height }, 'rgbToPng');
   return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
     .png()
     .toBuffer();
@@ -19,15 +20,6 @@ export function rgbToPng(rgb: Uint8Array, width: number, height: number): Promis
 /** Writes a packed RGB buffer as a PNG file, atomically. */
 export async function writeRgbPng(rgb: Uint8Array, width: number, height: number, path: string): Promise<void> {
   writeFileAtomic(path, await rgbToPng(rgb, width, height));
-}
-
-export function checkRgb(rgb: Uint8Array, width: number, height: number, where: string): void {
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
-    throw new Error(`${where}: bad size ${width}×${height}`);
-  }
-  if (rgb.length !== width * height * 3) {
-    throw new Error(`${where}: RGB buffer has ${rgb.length} bytes, ${width}×${height}×3 = ${width * height * 3} expected`);
-  }
 }
 
 /** A figure cell: packed RGB pixels placed at (left, top) of a canvas, optionally resized first. */
@@ -51,7 +43,7 @@ export interface RgbCell {
 export async function renderSvgWithCells(svg: string, cells: readonly RgbCell[], path: string, over?: string): Promise<void> {
   const inputs = await Promise.all(
     cells.map(async (c) => {
-      checkRgb(c.rgb, c.width, c.height, 'renderSvgWithCells');
+      checkRgbImage({ data: c.rgb, width: c.width, height: c.height }, 'renderSvgWithCells');
       let img = sharp(Buffer.from(c.rgb.buffer, c.rgb.byteOffset, c.rgb.byteLength), {
         raw: { width: c.width, height: c.height, channels: 3 },
       });

@@ -2,7 +2,8 @@
 // map over it with the five landmarks marked, so a reader can see at a glance whether
 // eyes sit on eyes and the mouth on the mouth.
 import { overlay, type Rgb } from './color.js';
-import { checkRgb, renderSvgWithCells, type RgbCell } from './io.js';
+import { renderSvgWithCells, type RgbCell } from './io.js';
+import { checkRgbImage } from '../model_io/rgb_image.js';
 import { svgDoc, swatchLegend, swatchLegendWidth, text } from './svg.js';
 
 export interface LabelGridItem {
@@ -39,7 +40,7 @@ const LEGEND = 28;
 export async function labelGrid(items: readonly LabelGridItem[], path: string, o: LabelGridOptions): Promise<void> {
   if (items.length === 0) throw new Error('labelGrid: no items');
   items.forEach((it, i) => {
-    checkRgb(it.rgb, it.width, it.height, `labelGrid item ${i}`);
+    checkRgbImage({ data: it.rgb, width: it.width, height: it.height }, `labelGrid item ${i}`);
     if (it.labels.length !== it.width * it.height) throw new Error(`labelGrid item ${i}: ${it.labels.length} labels for ${it.width}×${it.height} pixels`);
   });
   const cols = Math.max(1, Math.min(o.columns ?? 4, items.length));

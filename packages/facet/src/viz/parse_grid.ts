@@ -2,7 +2,8 @@
 // ground truth over it when there is one, with the region palette as a legend.
 import { REGION_NAMES } from '../regions.js';
 import { REGION_PALETTE, overlay, type Rgb } from './color.js';
-import { checkRgb, renderSvgWithCells, type RgbCell } from './io.js';
+import { renderSvgWithCells, type RgbCell } from './io.js';
+import { checkRgbImage } from '../model_io/rgb_image.js';
 import { rect, svgDoc, swatchLegend, swatchLegendWidth, text, textWidth } from './svg.js';
 
 export interface ParseGridItem {
@@ -80,7 +81,7 @@ export async function parseGrid(items: readonly ParseGridItem[], path: string, o
   const palette = options.palette ?? REGION_PALETTE;
   const names = options.classNames ?? REGION_NAMES;
   items.forEach((it, i) => {
-    checkRgb(it.rgb, it.width, it.height, `parseGrid item ${i}`);
+    checkRgbImage({ data: it.rgb, width: it.width, height: it.height }, `parseGrid item ${i}`);
     const n = it.width * it.height;
     if (it.pred.length !== n) throw new Error(`parseGrid item ${i}: prediction has ${it.pred.length} labels for ${n} pixels`);
     if (it.truth && it.truth.length !== n) throw new Error(`parseGrid item ${i}: truth has ${it.truth.length} labels for ${n} pixels`);
