@@ -20,22 +20,12 @@ import { attributePredictions } from '../src/runs/attribute_predictions.js';
 import { benchModel } from '../src/bench/model_bench.js';
 import { bf16Hardware, bf16Note } from '../src/models/bf16_hardware.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
-import { pipelineInBothPrecisions, tinyNetworks } from './precision_helpers.js';
+import { pipelineInBothPrecisions, relErr as relErrFloored, tinyNetworks } from './precision_helpers.js';
 
 setNumThreads(1);
 
-/**
- * ‖b − a‖ / ‖a‖ (the norm floored at 1e-2, for gradients that are zero in exact
- * arithmetic, e.g. the SSP localization bias under softmax): bf16 keeps 8 bits of
- * mantissa, a relative step of 2⁻⁸ ≈ 0.004 per rounding.
- */
-function relErr(a: Tensor, b: Tensor): number {
-  return tidy(() => {
-    const ref = a.toDtype('float32'),
-      got = b.toDtype('float32');
-    return got.sub(ref).square().sum().sqrt().item() / Math.max(ref.square().sum().sqrt().item(), 1e-2);
-  });
-}
+/** bf16 keeps 8 bits of mantissa, a relative step of 2⁻⁸ ≈ 0.004 per rounding; norms floored at 1e-2. */
+const relErr = (a: Tensor, b: Tensor): number => relErrFloored(a, b, 1e-2);
 
 /** Cosine between two gradients, every parameter's flattened and joined. */
 function cosine(a: Tensor[], b: Tensor[]): number {

@@ -13,17 +13,12 @@ import { RunDir } from '../src/runs/run_dir.js';
 import type { RunConfig } from '../src/runs/config.js';
 import { benchModel } from '../src/bench/model_bench.js';
 import { smallSynth, tempDir, tinySettings } from './helpers.js';
-import { pipelineInBothPrecisions, tinyNetworks } from './precision_helpers.js';
+import { pipelineInBothPrecisions, relErr as relErrFloored, tinyNetworks } from './precision_helpers.js';
 
 setNumThreads(1);
 
-/**
- * ‖b − a‖ / ‖a‖, the norm floored at 1e-4 for gradients that are zero in exact
- * arithmetic (the SSP localization bias under its softmax: rounding noise of ~1e-8).
- */
-function relErr(a: Tensor, b: Tensor): number {
-  return tidy(() => b.sub(a).square().sum().sqrt().item() / Math.max(a.square().sum().sqrt().item(), 1e-4));
-}
+/** float32 rounding noise is ~1e-8: norms floored at 1e-4. */
+const relErr = (a: Tensor, b: Tensor): number => relErrFloored(a, b, 1e-4);
 
 interface Outcome {
   out: Tensor;

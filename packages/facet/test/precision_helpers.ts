@@ -1,7 +1,7 @@
 // What the precision tests (bf16, fp32-cl) share: the four networks at a tiny width with
 // fixed masks, and the test bundle's pipeline outputs in fp32 and another precision.
 import { rmSync } from 'node:fs';
-import { type Tensor, nn, randn, softmax, manualSeed } from '@facet/torch';
+import { type Tensor, nn, randn, softmax, manualSeed, tidy } from '@facet/torch';
 import { AttributeNet } from '../src/models/attribute_net.js';
 import { Parser } from '../src/models/parser.js';
 import { buildModel } from '../src/models/registry.js';
@@ -10,6 +10,18 @@ import { readBundle } from '../src/infer/bundle.js';
 import { TorchPipeline } from '../src/infer/torch_pipeline.js';
 import type { RawPrediction } from '../src/model_io/outputs.js';
 import { makeTestBundle, randomInputs } from './onnx_helpers.js';
+
+/**
+ * ‖b − a‖ / ‖a‖ in float32, the norm floored at `floor`: a gradient that is zero in exact
+ * arithmetic (the SSP localization bias under its softmax) is rounding noise alone.
+ */
+export function relErr(a: Tensor, b: Tensor, floor: number): number {
+  return tidy(() => {
+    const ref = a.toDtype('float32'),
+      got = b.toDtype('float32');
+    return got.sub(ref).square().sum().sqrt().item() / Math.max(ref.square().sum().sqrt().item(), floor);
+  });
+}
 
 export type TinyNetwork = [name: string, make: () => nn.Module, run: (m: nn.Module, x: Tensor) => Tensor];
 
