@@ -7,6 +7,11 @@ import { PRECISIONS, PRECISION_HELP } from '../../models/precision.js';
 // Every network but the joint model, which has no single forward to time.
 const BENCH_MODELS = MODEL_NAMES.filter((m) => m !== 'joint');
 
+/** What the torch and ONNX network benchmarks share: the input, the width, the batch and the run. */
+function networkShape(o: { height: number; width: number; widthMult: number; batch: number; steps: number; threads: number; seed: number }) {
+  return { height: o.height, width: o.width, widthMult: o.widthMult, batch: o.batch, steps: o.steps, threads: o.threads, seed: o.seed };
+}
+
 export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
@@ -101,21 +106,7 @@ export function registerBenchCommand(program: Command): void {
         const { benchOnnx, ONNX_BENCH_MODELS } = await import('../../bench/onnx_bench.js');
         if (!(ONNX_BENCH_MODELS as readonly string[]).includes(o.model))
           throw new Error(`bench --runtime onnx: --model must be one of ${ONNX_BENCH_MODELS.join(', ')}`);
-        console.log(
-          JSON.stringify(
-            await benchOnnx({
-              model: o.model,
-              height: o.height,
-              width: o.width,
-              widthMult: o.widthMult,
-              batch: o.batch,
-              steps: o.steps,
-              threads: o.threads,
-              seed: o.seed,
-              precision: o.precision,
-            }),
-          ),
-        );
+        console.log(JSON.stringify(await benchOnnx({ model: o.model, ...networkShape(o), precision: o.precision })));
         return;
       }
       if (o.precision === 'int8') throw new Error(`bench --runtime torch: --precision is ${PRECISIONS.join(', ')} (int8 is --runtime onnx)`);
@@ -152,13 +143,7 @@ export function registerBenchCommand(program: Command): void {
         JSON.stringify(
           benchModel({
             model: o.model as ModelName,
-            height: o.height,
-            width: o.width,
-            widthMult: o.widthMult,
-            batch: o.batch,
-            steps: o.steps,
-            threads: o.threads,
-            seed: o.seed,
+            ...networkShape(o),
             device,
             precision: o.precision,
             profile: Boolean(o.profile),
