@@ -11,6 +11,14 @@ import { learningRate } from '../src/train/lr_schedule.js';
 import { prepareRun } from '../src/train/setup.js';
 import { train } from '../src/train/trainer.js';
 import { smallSynth, sharedData, tempDir, tinySettings } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { noGrad } from '@facet/torch';
+import { ParserTask } from '../src/train/tasks/parser_task.js';
+import { checkRecipe } from '../src/train/recipe_check.js';
+import { DEFAULT_RECIPE } from '../src/runs/config.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 const cache = join(tempDir('multi-cache'));
 
@@ -112,4 +120,35 @@ test('--class-balance weighs a coarse source over its own classes (median freque
   } finally {
     await p.task.close();
   }
+});
+
+test("--coarse-weight scales each coarse source's loss and nothing else: L(w) = fine + w·coarse", async () => {
+  const lfw = sharedData('lfw-parts');
+  const synth = await smallSynth();
+  const s = tinySettings('parser', lfw, join(tempDir('coarse-weight'), 'run'), { data: [lfw, synth], trainLimit: 12 });
+  s.recipe = { ...s.recipe, coarseWeight: 3 };
+  const p = await prepareRun(s);
+  assert.equal(p.config.recipe.coarseWeight, 3);
+  const task = p.task as ParserTask;
+  try {
+    const batches = await task.prepare(0);
+    const k = task.train.findIndex((t) => t.coarse);
+    assert.ok(k >= 0 && task.train.length === 2);
+    const lossOf = (t: ParserTask, b: typeof batches) => noGrad(() => t.loss(b).item());
+    const weighted = lossOf(task, batches);
+    const unit = lossOf(new ParserTask({ ...p.config, recipe: { ...p.config.recipe, coarseWeight: 1 } }, task.model, task.train, null), batches);
+    const coarse = lossOf(new ParserTask(p.config, task.model, [task.train[k]!], null), [batches[k]!]) / 3;
+    assert.ok(coarse > 0.01, `coarse loss ${coarse}`);
+    assert.ok(Math.abs(weighted - unit - 2 * coarse) < 1e-5 * weighted, `${weighted} − ${unit} vs 2 × ${coarse}`);
+  } finally {
+    await task.close();
+  }
+});
+
+test('--coarse-weight must be a positive number (CLI and a config.json read back)', () => {
+  assert.throws(() => checkRecipe({ ...DEFAULT_RECIPE, coarseWeight: 0 }, 'run/config.json'), /run\/config.json.*recipe\.coarseWeight/);
+  assert.equal(checkRecipe({ ...DEFAULT_RECIPE, coarseWeight: 0.5 }, 'c').coarseWeight, 0.5);
+  const r = spawnSync(process.execPath, [MAIN, 'train', 'parser', '--out', 'x', '--data', 'y', '--coarse-weight', '0'], { encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--coarse-weight must be a positive number, got '0'/);
 });

@@ -44,6 +44,11 @@ export interface Recipe {
   balanced: boolean;
   /** parser: weight the fine loss by median-frequency balancing */
   classBalance: boolean;
+  /**
+   * parser: the weight of each coarse source's loss (LFW Part Labels' hair / skin /
+   * background) against a fine source's 1; runs from before it: 1
+   */
+  coarseWeight?: number;
   /** SSP: steps during which the region weights stay uniform (0: none, the paper's recipe) */
   locWarmup: number;
   /**

@@ -38,6 +38,7 @@ const RECIPE_RULES: Record<keyof Recipe, Rule> = {
   logEvery: int(1),
   balanced: bool,
   classBalance: bool,
+  coarseWeight: optional(num(0, true)),
   locWarmup: int(0),
   regionLoss: num(0, false),
   evalLimit: int(0),

@@ -110,6 +110,7 @@ interface TrainFlags {
   distTimeout?: number;
   balanced?: boolean;
   classBalance?: boolean;
+  coarseWeight?: number;
   locWarmup?: number;
   regionLoss?: number;
   sspFeatures?: SSPFeatureLayer;
@@ -162,6 +163,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
       threads: f.threads,
       balanced: f.balanced,
       classBalance: f.classBalance,
+      coarseWeight: f.coarseWeight,
       locWarmup: f.locWarmup,
       regionLoss: f.regionLoss,
       precision: f.precision,
@@ -232,6 +234,11 @@ export function registerTrainCommand(program: Command): void {
   const t = program.command('train').description('train the parser, an attribute method or the joint model (spec §8)');
   addRecipeOptions(t.command('parser').description('the face parser; coarse masks (LFW Part Labels) train it through the partial-label loss'))
     .option('--class-balance', 'weight the fine loss by median-frequency balancing (thin parts count more)')
+    .option(
+      '--coarse-weight <x>',
+      "weight of each coarse source's loss (LFW Part Labels: the only hair vs background teacher) against a fine source's (default 1)",
+      positiveNumber('--coarse-weight'),
+    )
     .option('--init-from <run>', "start from another parser run's best weights (fine-tune it on other data, or for more steps)")
     .action((f: TrainFlags) => run('parser', f));
   addRecipeOptions(t.command('attr').description('an attribute network; naive/ssp/ssg read masks from a frozen parser run'))

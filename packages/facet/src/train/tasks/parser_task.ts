@@ -15,6 +15,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
   /** per training source: its coarse classes' weights (classBalance), or null */
   readonly #coarseWeights: Array<Tensor | null>;
   readonly #device: string;
+  readonly #coarseWeight: number;
 
   constructor(
     readonly config: RunConfig,
@@ -23,6 +24,7 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
     readonly val: ParseSource | null,
   ) {
     this.imagesPerStep = config.recipe.batch * train.length;
+    this.#coarseWeight = config.recipe.coarseWeight ?? 1;
     const device = (this.#device = deviceOf(model));
     this.#classWeights = config.classWeights ? tensor(new Float32Array(config.classWeights), { device }).keep() : null;
     this.#coarseWeights = train.map((s) => {
@@ -41,11 +43,12 @@ export class ParserTask implements TrainingTask<HostBatch[]> {
       batches.forEach((b, k) => {
         const { images, labels } = toTensors(b, this.#device);
         const coarse = this.train[k]!.coarse;
-        const l = parserLoss(
+        let l = parserLoss(
           parserForward(this.model, images, this.config.recipe.precision),
           labels!,
           coarse ? { coarseToFine: coarse.coarseToFine, classWeights: this.#coarseWeights[k] ?? null } : { classWeights: this.#classWeights },
         );
+        if (coarse && this.#coarseWeight !== 1) l = l.mul(this.#coarseWeight);
         total = total ? total.add(l) : l;
       });
       return total!;
