@@ -167,6 +167,14 @@ test('export bundle --tune-thresholds: the val-tuned cuts are folded into the bi
   await bundleFromRuns({ attributesRun: run, out: plain });
   await bundleFromRuns({ attributesRun: run, out: tuned, tuneOn: data });
   const cuts = JSON.parse(readFileSync(join(tuned, 'bundle.json'), 'utf8')).training.decisionThresholds.thresholds as Record<string, number>;
+  // the bundle records which checkpoint of each run it took
+  const training = JSON.parse(readFileSync(join(plain, 'bundle.json'), 'utf8')).training;
+  for (const [key, r] of [['parser', parserRun], ['attributes', run]] as const) {
+    const state = JSON.parse(readFileSync(join(r, 'state.json'), 'utf8'));
+    assert.equal(training[key].weights, 'best');
+    assert.equal(training[key].step, state.bestStep, key);
+    assert.equal(training[key].recipe.steps, JSON.parse(readFileSync(join(r, 'config.json'), 'utf8')).recipe.steps);
+  }
   const { attributePredictions } = await import('../src/runs/attribute_predictions.js');
   const val = await attributePredictions(run, { data, split: 'val' });
   const names = Object.keys(cuts);

@@ -27,6 +27,20 @@ export interface BundleFromRunsOptions {
   parserFlipAverage?: boolean;
 }
 
+/** What a bundle records of a run it took weights from: its data, recipe, starting point and the step taken. */
+function provenance(run: RunDir, c: RunConfig, which: 'best' | 'weights'): Record<string, unknown> {
+  const state = run.readState();
+  const step = which === 'best' ? state?.bestStep : state?.step;
+  return {
+    data: c.data.map((d) => d.dir),
+    recipe: c.recipe,
+    commit: c.gitCommit,
+    ...(c.initFrom ? { initFrom: c.initFrom } : {}),
+    weights: which,
+    ...(step !== undefined && step !== null ? { step } : {}),
+  };
+}
+
 export async function bundleFromRuns(o: BundleFromRunsOptions): Promise<void> {
   const attrRun = new RunDir(o.attributesRun);
   const ac = attrRun.readJson<RunConfig>('config.json');
@@ -66,8 +80,8 @@ export async function bundleFromRuns(o: BundleFromRunsOptions): Promise<void> {
       ...(o.parserFlipAverage ? { parserFlipAverage: true } : {}),
       description: o.description,
       training: {
-        parser: { data: pc.data.map((d) => d.dir), recipe: pc.recipe, commit: pc.gitCommit },
-        attributes: { data: ac.data.map((d) => d.dir), recipe: ac.recipe, commit: ac.gitCommit },
+        parser: provenance(parserRun, pc, o.weights ?? 'best'),
+        attributes: provenance(attrRun, ac, o.weights ?? 'best'),
         ...(tuned
           ? {
               decisionThresholds: {
