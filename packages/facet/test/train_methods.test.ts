@@ -169,7 +169,10 @@ test('export bundle --tune-thresholds: the val-tuned cuts are folded into the bi
   const cuts = JSON.parse(readFileSync(join(tuned, 'bundle.json'), 'utf8')).training.decisionThresholds.thresholds as Record<string, number>;
   // the bundle records which checkpoint of each run it took
   const training = JSON.parse(readFileSync(join(plain, 'bundle.json'), 'utf8')).training;
-  for (const [key, r] of [['parser', parserRun], ['attributes', run]] as const) {
+  for (const [key, r] of [
+    ['parser', parserRun],
+    ['attributes', run],
+  ] as const) {
     const state = JSON.parse(readFileSync(join(r, 'state.json'), 'utf8'));
     assert.equal(training[key].weights, 'best');
     assert.equal(training[key].step, state.bestStep, key);
