@@ -4,7 +4,7 @@ metrics that scripts/run-real-study.sh leaves in experiments/real/test-*.json.""
 import json, math, os, sys
 
 root = os.path.join(os.path.dirname(__file__), '..', 'experiments', 'real')
-names = [n for n in sys.argv[1:]] or ['avg', 'avg-ft', 'bbox', 'ssp-parser800', 'ssp-parser2400', 'ssp', 'ssg', 'ssp+ssg', 'bundle']
+names = [n for n in sys.argv[1:]] or ['avg', 'avg-ft', 'bbox', 'ssp-parser800', 'ssp-parser2400', 'ssp', 'ssp-parser-ft', 'ssg', 'ssp+ssg', 'bundle']
 runs = {n: json.load(open(os.path.join(root, f'test-{n}.json')))['attributes'] for n in names if os.path.exists(os.path.join(root, f'test-{n}.json'))}
 first = next(iter(runs.values()))
 attrs = [a['name'] for a in first['attributes']]
