@@ -12,7 +12,7 @@ import { registerExportCommand } from './commands/export.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerExperimentCommand } from './commands/experiment.js';
-import { registerLabelCommand } from './commands/label.js';
+import { registerLabelCommand, registerResolveLabelsCommand } from './commands/label.js';
 import { FACET_VERSION } from '../version.js';
 
 const program = new Command();
@@ -29,6 +29,7 @@ registerServeCommand(program);
 registerPredictCommand(program);
 registerExperimentCommand(program);
 registerLabelCommand(program);
+registerResolveLabelsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

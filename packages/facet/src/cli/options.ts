@@ -20,6 +20,15 @@ export function positiveNumber(name: string, allowZero = false): (v: string) => 
   };
 }
 
+/** A probability in (above, 1]. */
+export function probabilityAbove(name: string, above: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!(n > above && n <= 1)) throw new InvalidArgumentError(`${name} must be a probability above ${above} and at most 1, got '${v}'`);
+    return n;
+  };
+}
+
 export function oneOf<T extends string>(name: string, allowed: readonly T[]): (v: string) => T {
   return (v) => {
     if (!(allowed as readonly string[]).includes(v)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}, got '${v}'`);

@@ -6,6 +6,7 @@ import type { Normalization } from '../data/loader/normalization.js';
 import type { SSPFeatureLayer } from '../models/names.js';
 import { FIT_RULE, type FitRule } from '../model_io/fit.js';
 import type { Precision } from '../models/precision.js';
+import type { Jitter } from '../data/loader/jitter.js';
 import type { AttributeMethod } from './methods.js';
 
 export type RunKind = 'parser' | 'attr' | 'joint';
@@ -33,6 +34,8 @@ export interface Recipe {
   initialAccumulator: number;
   eps: number;
   flip: boolean;
+  /** random scale / shift / rotation of training images (data/loader/jitter.ts); absent: none */
+  jitter?: Jitter;
   seed: number;
   height: number;
   width: number;

@@ -14,6 +14,16 @@ const num = (min: number, strict: boolean): Rule => ({
   test: (v) => typeof v === 'number' && Number.isFinite(v) && (strict ? v > min : v >= min),
   expected: `a finite number ${strict ? '>' : '≥'} ${min}`,
 });
+const jitter: Rule = {
+  test: (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    (['scale', 'shift', 'rotate'] as const).every((k) => {
+      const x = (v as Record<string, unknown>)[k];
+      return typeof x === 'number' && Number.isFinite(x) && x >= 0;
+    }),
+  expected: '{scale, shift, rotate}, each a finite number ≥ 0',
+};
 const bool: Rule = { test: (v) => typeof v === 'boolean', expected: 'true or false' };
 const oneOf = (values: readonly string[]): Rule => ({ test: (v) => typeof v === 'string' && values.includes(v), expected: `one of ${values.join(', ')}` });
 const optional = (r: Rule): Rule => ({ ...r, optional: true });
@@ -29,6 +39,7 @@ const RECIPE_RULES: Record<keyof Recipe, Rule> = {
   initialAccumulator: num(0, false),
   eps: num(0, true),
   flip: bool,
+  jitter: optional(jitter),
   seed: int(0),
   height: int(8),
   width: int(8),

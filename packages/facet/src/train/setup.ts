@@ -99,6 +99,7 @@ function loader(source: SplitSource, config: RunConfig, training: boolean, worke
     seed: config.recipe.seed,
     normalization: config.normalization,
     flip: training && config.recipe.flip,
+    ...(training && config.recipe.jitter ? { jitter: config.recipe.jitter } : {}),
     shuffle: training,
     workers: training ? workers : 0,
     attributes: withAttributes ? source.items.map((i) => i.attributes ?? null) : undefined,

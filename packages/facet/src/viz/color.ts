@@ -30,8 +30,17 @@ if (REGION_PALETTE.length !== REGION_COUNT) throw new Error('REGION_PALETTE: one
  * colour (LFW's skin, which covers the face parts too, is skin green).
  */
 export function coarsePalette(set: CoarseLabelSet): Rgb[] {
-  return set.coarseToFine.map((fine) => (fine.includes(Region.background) ? REGION_PALETTE[Region.background]! : REGION_PALETTE[fine[0] ?? 0]!));
+  // where background alone is a class too (labels settled by `facet resolve-labels`), the
+  // class that may still be background is the one left undecided: drawn in UNDECIDED
+  const backgroundAlone = set.coarseToFine.some((f) => f.length === 1 && f[0] === Region.background);
+  return set.coarseToFine.map((fine) => {
+    if (!fine.includes(Region.background)) return REGION_PALETTE[fine[0] ?? 0]!;
+    return backgroundAlone && fine.length > 1 ? UNDECIDED : REGION_PALETTE[Region.background]!;
+  });
 }
+
+/** A class left between background and another region (light slate, apart from the regions' colours). */
+export const UNDECIDED: Rgb = [170, 180, 215];
 
 export function rgbHex([r, g, b]: Rgb): string {
   return '#' + [r, g, b].map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');

@@ -5,7 +5,7 @@ import { DataError } from '../../data/errors.js';
 import { SPLITS, type Split } from '../../data/types.js';
 import { labelFaces } from '../../face/labeller.js';
 import { writeLabelFigure } from '../../face/label_figure.js';
-import { int, oneOf } from '../options.js';
+import { int, oneOf, probabilityAbove } from '../options.js';
 
 export interface LabelCliOptions {
   out: string;
@@ -87,5 +87,78 @@ export function registerLabelCommand(program: Command): Command {
     .option('--quiet', 'no progress output')
     .action(async (dir: string, o: LabelCliOptions) => {
       process.exitCode = await runLabel(dir, o);
+    });
+}
+
+export interface ResolveLabelsCliOptions {
+  parser: string;
+  out: string;
+  minConfidence?: number;
+  /** commander's --no-flip-average */
+  flipAverage?: boolean;
+  cacheDir?: string;
+  figure?: string;
+  quiet?: boolean;
+}
+
+/** `facet resolve-labels LABELS --parser RUN --out OUT`: a parser settles the pseudo-labels' coarse classes where it is sure. */
+export async function runResolveLabels(
+  dir: string,
+  o: ResolveLabelsCliOptions,
+  log: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): Promise<number> {
+  const { resolveLabels } = await import('../../face/resolve_labels.js');
+  try {
+    const s = await resolveLabels({
+      labels: dir,
+      parserRun: o.parser,
+      out: o.out,
+      ...(o.minConfidence !== undefined ? { minConfidence: o.minConfidence } : {}),
+      flipAverage: o.flipAverage ?? true,
+      cacheDir: o.cacheDir,
+      onProgress: (done, total) => {
+        if (!o.quiet && (done % 1000 === 0 || done === total)) log(`  ${done}/${total}`);
+      },
+    });
+    const settled = Object.entries(s.resolved)
+      .map(([name, k]) => `${name} ${((100 * k) / Math.max(1, s.coarsePixels)).toFixed(1)} %`)
+      .join(', ');
+    log(
+      `${s.faces} faces: of ${s.coarsePixels} pixels of a class spanning several regions, settled as ${settled || 'none'}; label set now ${s.labelSet.names.join(', ')}`,
+    );
+    if (o.figure) {
+      const ids = await writeLabelFigure(o.out, o.figure, { title: `facet resolve-labels: ${dir} settled by ${o.parser}` });
+      log(`figure: ${o.figure} (${ids.length} faces)`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof DataError) {
+      log(`error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+export function registerResolveLabelsCommand(program: Command): Command {
+  return program
+    .command('resolve-labels')
+    .description(
+      "self-training: a trained parser settles a `facet label` folder's coarse classes (hair_or_background) where it is sure; writes a new labels folder over the same images",
+    )
+    .argument('<labels>', 'a folder written by `facet label`')
+    .requiredOption('--parser <run>', 'a parser run (its best weights)')
+    .requiredOption('--out <dir>', 'the new labels folder')
+    .option(
+      '--min-confidence <p>',
+      "the parser's least probability of one region for a pixel to take it (default 0.9)",
+      probabilityAbove('--min-confidence', 0.5),
+    )
+    .option('--no-flip-average', "decide on the parser's single parse, not averaged with the mirror view's")
+    .option('--cache-dir <dir>', 'where decoded images are cached (default $FACET_CACHE or ~/.cache/facet)')
+    .option('--figure <file.png>', 'also draw a dozen faces with their settled maps')
+    .option('--quiet', 'no progress output')
+    .action(async (dir: string, o: ResolveLabelsCliOptions) => {
+      process.exitCode = await runResolveLabels(dir, o);
     });
 }

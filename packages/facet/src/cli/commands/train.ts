@@ -8,6 +8,7 @@ import { SSP_FEATURE_LAYERS, type SSPFeatureLayer } from '../../models/names.js'
 import { DATASET_FORMATS } from '../../data/types.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 import { PRECISIONS, PRECISION_HELP, type Precision } from '../../models/precision.js';
+import type { Jitter } from '../../data/loader/jitter.js';
 
 /** Repeated and comma-separated folders alike: --data a,b --data c → [a, b, c]. */
 function collect(value: string, previous: string[] = []): string[] {
@@ -42,6 +43,17 @@ function addRecipeOptions(cmd: Command): Command {
     .option('--warmup-steps <n>', 'linear learning-rate warm-up over the first steps (default 0)', int('--warmup-steps'))
     .option('--weight-decay <x>', 'weight decay (paper: 5e-4)', Number)
     .option('--no-flip', 'no random horizontal flips')
+    .option(
+      '--scale-jitter <x>',
+      'random zoom of each training image (and mask) by a factor in [1/(1+x), 1+x] (default 0)',
+      positiveNumber('--scale-jitter', true),
+    )
+    .option('--shift-jitter <x>', 'random shift of each training image by up to x of its width / height (default 0)', positiveNumber('--shift-jitter', true))
+    .option(
+      '--rotate-jitter <degrees>',
+      'random rotation of each training image by up to this many degrees (default 0)',
+      positiveNumber('--rotate-jitter', true),
+    )
     .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1))
     .option('--eval-every <n>', 'steps between validations', int('--eval-every', 1))
     .option('--eval-limit <n>', 'validation items scored (0: all)', int('--eval-limit'))
@@ -111,12 +123,21 @@ interface TrainFlags {
   balanced?: boolean;
   classBalance?: boolean;
   coarseWeight?: number;
+  scaleJitter?: number;
+  shiftJitter?: number;
+  rotateJitter?: number;
   locWarmup?: number;
   regionLoss?: number;
   sspFeatures?: SSPFeatureLayer;
   gated?: string;
   attributeWeight?: number;
   initFrom?: string;
+}
+
+/** The three jitter flags as one recipe field (absent when none is given). */
+function jitterOf(f: TrainFlags): Jitter | undefined {
+  if (f.scaleJitter === undefined && f.shiftJitter === undefined && f.rotateJitter === undefined) return undefined;
+  return { scale: f.scaleJitter ?? 0, shift: f.shiftJitter ?? 0, rotate: f.rotateJitter ?? 0 };
 }
 
 async function run(kind: RunKind, f: TrainFlags): Promise<void> {
@@ -157,6 +178,7 @@ async function run(kind: RunKind, f: TrainFlags): Promise<void> {
       lr: f.lr,
       weightDecay: f.weightDecay,
       flip: f.flip === false ? false : undefined,
+      jitter: jitterOf(f),
       checkpointEvery: f.checkpointEvery,
       evalEvery: f.evalEvery,
       evalLimit: f.evalLimit,

@@ -7,6 +7,7 @@ import { StoreReader } from './store.js';
 import { assembleBatch, type AssembledBatch } from './batch.js';
 import type { Normalization } from './normalization.js';
 import type { BatchRequest } from './worker.js';
+import { isJitterOff, type Jitter } from './jitter.js';
 
 export interface LoaderOptions {
   /** cache file base (ensureStore) */
@@ -16,6 +17,8 @@ export interface LoaderOptions {
   normalization: Normalization;
   /** random horizontal flips (training) */
   flip?: boolean;
+  /** random scale / shift / rotation (training; jitter.ts) */
+  jitter?: Jitter;
   shuffle?: boolean;
   /** per item: attribute targets 0/1 (null where unlabelled) */
   attributes?: ReadonlyArray<Uint8Array | null | undefined>;
@@ -45,7 +48,9 @@ export class DataLoader {
 
   constructor(readonly options: LoaderOptions) {
     this.#store = new StoreReader(options.store);
-    this.sampler = new Sampler(this.#store.header.count, options.batchSize, options.seed, options.flip ?? false, options.shuffle ?? true, options.shard);
+    const { count, height, width } = this.#store.header;
+    const jitter = options.jitter && !isJitterOff(options.jitter) ? { jitter: options.jitter, height, width } : null;
+    this.sampler = new Sampler(count, options.batchSize, options.seed, options.flip ?? false, options.shuffle ?? true, options.shard, jitter);
     this.#prefetch = options.prefetch ?? 2;
     for (let i = 0; i < (options.workers ?? 1); i++) {
       const worker = new Worker(new URL('./worker.js', import.meta.url), {
@@ -79,12 +84,12 @@ export class DataLoader {
     if (p) return p;
     const plan = this.sampler.plan(step);
     if (this.#workers.length === 0) {
-      p = Promise.resolve(assembleBatch(this.#store, plan.indices, plan.flips, this.options.normalization));
+      p = Promise.resolve(assembleBatch(this.#store, plan, this.options.normalization));
     } else {
       const worker = this.#workers[this.#nextWorker++ % this.#workers.length]!;
       p = new Promise<AssembledBatch>((resolve, reject) => {
         this.#waiting.set(step, { resolve, reject });
-        worker.postMessage({ id: step, indices: plan.indices, flips: plan.flips } satisfies BatchRequest);
+        worker.postMessage({ id: step, indices: plan.indices, flips: plan.flips, warps: plan.warps } satisfies BatchRequest);
       });
     }
     this.#pending.set(step, p);

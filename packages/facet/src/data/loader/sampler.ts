@@ -2,6 +2,7 @@
 // endless stream, so that the batch at any step is a pure function of (seed, step)
 // and a run resumes at any step without replaying the ones before.
 import { Rng, mixSeed } from '../synth/prng.js';
+import { drawWarp, type Jitter, type Warp } from './jitter.js';
 
 export function epochPermutation(n: number, seed: number, epoch: number): Uint32Array {
   const order = new Uint32Array(n);
@@ -22,6 +23,8 @@ export interface BatchPlan {
   indices: number[];
   /** mirror each item horizontally */
   flips: boolean[];
+  /** each item's geometric jitter (null: none asked) */
+  warps: Warp[] | null;
   /** epoch of the batch's first item */
   epoch: number;
 }
@@ -50,6 +53,8 @@ export class Sampler {
     readonly flip: boolean,
     readonly shuffle = true,
     readonly shard: Shard = { rank: 0, worldSize: 1 },
+    /** scale / shift / rotation jitter, drawn per stream position like the flips (warps need the image size) */
+    readonly jitter: { jitter: Jitter; height: number; width: number } | null = null,
   ) {
     if (size <= 0) throw new Error('Sampler: the split has no items');
     const { rank, worldSize } = shard;
@@ -74,14 +79,17 @@ export class Sampler {
   plan(step: number): BatchPlan {
     const indices: number[] = [];
     const flips: boolean[] = [];
+    const j = this.jitter;
+    const warps: Warp[] | null = j ? [] : null;
     const start = step * this.batchSize;
     for (let k = this.#first; k < this.#first + this.#count; k++) {
       const pos = start + k;
       const epoch = Math.floor(pos / this.size);
       indices.push(this.#permutation(epoch)[pos % this.size]!);
       flips.push(this.flip && (mixSeed('flip', this.seed, pos) & 1) === 1);
+      if (j) warps!.push(drawWarp(j.jitter, this.seed, pos, j.height, j.width));
     }
-    return { step, indices, flips, epoch: Math.floor(start / this.size) };
+    return { step, indices, flips, warps, epoch: Math.floor(start / this.size) };
   }
 
   stepsPerEpoch(): number {

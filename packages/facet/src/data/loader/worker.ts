@@ -1,13 +1,11 @@
 // Worker thread that assembles batches from the cache file, off the training thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { StoreReader } from './store.js';
-import { assembleBatch } from './batch.js';
+import { assembleBatch, type BatchItems } from './batch.js';
 import type { Normalization } from './normalization.js';
 
-export interface BatchRequest {
+export interface BatchRequest extends BatchItems {
   id: number;
-  indices: number[];
-  flips: boolean[];
 }
 
 const { base, normalization } = workerData as { base: string; normalization: Normalization };
@@ -20,7 +18,7 @@ parentPort!.on('message', (req: BatchRequest | 'close') => {
     return;
   }
   try {
-    const b = assembleBatch(store, req.indices, req.flips, normalization);
+    const b = assembleBatch(store, req, normalization);
     const transfer: ArrayBuffer[] = [b.images.buffer as ArrayBuffer];
     if (b.labels) transfer.push(b.labels.buffer as ArrayBuffer);
     parentPort!.postMessage({ id: req.id, batch: b, producedAt: Date.now() }, transfer);

@@ -1,0 +1,219 @@
+/**
+ * Self-training for the data engine: a trained parser settles the coarse classes of a
+ * `facet label` folder where it is sure. FaceMesh says nothing about hair, so outside the
+ * face outline the pseudo-labels say "hair_or_background"; a parser trained on LFW's hand
+ * labels can tell the two apart on most of those pixels. Where its probability of one
+ * region of a coarse class reaches `minConfidence`, the pixel gets that region alone (a
+ * new entry of the label set); elsewhere it keeps the coarse class, so the partial-label
+ * loss still learns nothing false from it.
+ *
+ * The output is a new `facet label` folder over the same source (masks at the source's
+ * size, landmarks copied); labels.json records the parser run and the threshold.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { noGrad, softmax, tidy } from '@facet/torch';
+import { writeFileAtomic } from '@facet/torch/write-file-atomic';
+import { SPLITS } from '../data/types.js';
+import { loadMaskSource } from '../data/image.js';
+import { openDataset } from '../data/detect.js';
+import type { CoarseLabelSet } from '../data/label_sets.js';
+import { openSplit, type SplitSource } from '../data/loader/split_source.js';
+import { toTensors } from '../data/loader/to_tensors.js';
+import {
+  LABELS_FILE,
+  LANDMARKS_FILE,
+  MASKS_DIR,
+  manifestLabelSet,
+  maskPath,
+  readFaceLabelsManifest,
+  relativeSource,
+  locateSource,
+  type FaceLabelsManifest,
+} from '../data/face_labels.js';
+import { toInputPixels } from '../model_io/fit.js';
+import { buildModel } from '../models/registry.js';
+import type { Parser } from '../models/parser.js';
+import { flipAveraged } from '../models/flip_average.js';
+import { REGION_COUNT, REGION_NAMES } from '../regions.js';
+import { evalLoader } from '../runs/attribute_predictions.js';
+import type { RunConfig } from '../runs/config.js';
+import { RunDir } from '../runs/run_dir.js';
+import { writeMaskPng } from './labeller.js';
+
+export interface ResolveOptions {
+  /** a `facet label` folder */
+  labels: string;
+  /** a parser run (its best weights) */
+  parserRun: string;
+  /** the new folder */
+  out: string;
+  /** the least probability of one region for a pixel to take it (default 0.9) */
+  minConfidence?: number;
+  /** decide on the parse averaged with the mirror view's (default true) */
+  flipAverage?: boolean;
+  cacheDir?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ResolveSummary {
+  faces: number;
+  /** pixels of a multi-region class, and those now settled, per region they went to */
+  coarsePixels: number;
+  resolved: Record<string, number>;
+  labelSet: CoarseLabelSet;
+}
+
+/** Records what settled the coarse classes (labels.json's `resolvedBy`). */
+export interface ResolvedBy {
+  parserRun: string;
+  minConfidence: number;
+  flipAverage: boolean;
+  /** the label folder the masks were settled from */
+  from: string;
+}
+
+/**
+ * The label set extended by one single-region entry per region that some multi-region
+ * class holds (reusing an entry that already is that region alone). `settle[c][r]` is the
+ * index a pixel of class c takes when the parser is sure of region r (-1: not in c).
+ */
+export function resolvedLabelSet(set: CoarseLabelSet): { labelSet: CoarseLabelSet; settle: number[][] } {
+  const names = [...set.names];
+  const coarseToFine = set.coarseToFine.map((f) => [...f]);
+  const alone = new Map<number, number>();
+  coarseToFine.forEach((f, k) => {
+    if (f.length === 1) alone.set(f[0]!, k);
+  });
+  const settle = set.coarseToFine.map((fine) => {
+    const row = new Array<number>(REGION_COUNT).fill(-1);
+    if (fine.length < 2) return row;
+    for (const r of fine) {
+      if (!alone.has(r)) {
+        if (names.includes(REGION_NAMES[r]!)) throw new Error(`label set already has a class named ${REGION_NAMES[r]} that is not region ${r} alone`);
+        alone.set(r, names.length);
+        names.push(REGION_NAMES[r]!);
+        coarseToFine.push([r]);
+      }
+      row[r] = alone.get(r)!;
+    }
+    return row;
+  });
+  return { labelSet: { names, coarseToFine }, settle };
+}
+
+function loadParser(run: string): { parser: Parser; config: RunConfig } {
+  const dir = new RunDir(run);
+  const config = dir.readJson<RunConfig>('config.json');
+  if (config.kind !== 'parser') throw new Error(`--parser ${run}: not a parser run (its config.json says kind "${config.kind}")`);
+  const parser = buildModel('parser', { widthMult: config.recipe.widthMult, paperInit: false }) as Parser;
+  dir.loadWeights(parser, 'best');
+  parser.eval();
+  return { parser, config };
+}
+
+/** Per item of a split: the arg-max region and its probability, at the model's size. */
+async function parseSplit(
+  parser: Parser,
+  config: RunConfig,
+  source: SplitSource,
+  flipAverage: boolean,
+  each: (n: number, region: Uint8Array, prob: Float32Array) => Promise<void>,
+) {
+  const loader = evalLoader(source, config.normalization, 16, false);
+  try {
+    const bs = loader.options.batchSize;
+    for (let s = 0; s * bs < loader.size; s++) {
+      const b = await loader.batch(s);
+      const [region, prob] = noGrad(() =>
+        tidy(() => {
+          const { images } = toTensors(b);
+          const forward = (x: typeof images) => parser.forward(x);
+          const logits = (flipAverage ? flipAveraged(forward, images) : forward(images))[3];
+          const [p, r] = softmax(logits, 1).maxDim(1);
+          return [r.toDtype('uint8').data() as Uint8Array, p.data() as Float32Array];
+        }),
+      );
+      const plane = b.height * b.width;
+      // the stream wraps around: the last batch is filled from the split's start
+      for (let n = 0; n < b.count && s * bs + n < loader.size; n++)
+        await each(s * bs + n, region.subarray(n * plane, (n + 1) * plane), prob.subarray(n * plane, (n + 1) * plane));
+    }
+  } finally {
+    await loader.close();
+  }
+}
+
+export async function resolveLabels(o: ResolveOptions): Promise<ResolveSummary> {
+  const minConfidence = o.minConfidence ?? 0.9;
+  if (!(minConfidence > 0.5 && minConfidence <= 1)) throw new Error(`--min-confidence ${minConfidence}: give a probability in (0.5, 1]`);
+  const flipAverage = o.flipAverage ?? true;
+  if (resolve(o.out) === resolve(o.labels)) throw new Error(`--out ${o.out} is the labels folder itself; write the settled labels to a new folder`);
+  const manifest = readFaceLabelsManifest(o.labels);
+  const original = manifestLabelSet(o.labels, manifest);
+  const { labelSet, settle } = resolvedLabelSet(original);
+  if (labelSet.names.length === original.names.length) throw new Error(`${join(o.labels, LABELS_FILE)}: no class spans several regions; nothing to settle`);
+  const { parser, config } = loadParser(o.parserRun);
+  const { height, width } = config.recipe;
+  mkdirSync(join(o.out, MASKS_DIR), { recursive: true });
+  mkdirSync(join(o.out, 'Anno'), { recursive: true });
+  const resolved: Record<string, number> = {};
+  let coarsePixels = 0,
+    faces = 0;
+  try {
+    const present = new Set(
+      openDataset(o.labels)
+        .items()
+        .map((it) => it.split),
+    );
+    const splits: SplitSource[] = [];
+    for (const split of SPLITS.filter((s) => present.has(s)))
+      splits.push(await openSplit(o.labels, split, { height, width, require: 'masks', cacheDir: o.cacheDir }));
+    const total = splits.reduce((k, s) => k + s.items.length, 0);
+    for (const source of splits) {
+      await parseSplit(parser, config, source, flipAverage, async (n, region, prob) => {
+        const item = source.items[n]!;
+        const mask = await loadMaskSource(item.mask!, item);
+        const out = Uint8Array.from(mask.data);
+        for (let y = 0; y < mask.height; y++) {
+          for (let x = 0; x < mask.width; x++) {
+            const i = y * mask.width + x;
+            const row = settle[mask.data[i]!];
+            if (!row || row.every((v) => v < 0)) continue;
+            coarsePixels++;
+            // the model pixel under this source pixel's centre, by the fit rule
+            const [ix, iy] = toInputPixels(x + 0.5, y + 0.5, mask.width, mask.height, width, height);
+            const j = Math.min(height - 1, Math.max(0, Math.floor(iy))) * width + Math.min(width - 1, Math.max(0, Math.floor(ix)));
+            const r = region[j]!;
+            if (row[r]! >= 0 && prob[j]! >= minConfidence) {
+              out[i] = row[r]!;
+              resolved[REGION_NAMES[r]!] = (resolved[REGION_NAMES[r]!] ?? 0) + 1;
+            }
+          }
+        }
+        await writeMaskPng(maskPath(o.out, item.id), out, mask.width, mask.height);
+        faces++;
+        o.onProgress?.(faces, total);
+      });
+    }
+  } finally {
+    parser.dispose();
+  }
+  // the landmark file atomically too: a copy cut short would read as fewer faces
+  writeFileAtomic(join(o.out, LANDMARKS_FILE), readFileSync(join(o.labels, manifest.landmarks || LANDMARKS_FILE)));
+  const source = locateSource(o.labels, manifest);
+  const now = new Date().toISOString();
+  const resolvedBy: ResolvedBy = { parserRun: resolve(o.parserRun), minConfidence, flipAverage, from: resolve(o.labels) };
+  const written: FaceLabelsManifest & { resolvedBy: ResolvedBy } = {
+    ...manifest,
+    source: { ...manifest.source, relative: relativeSource(o.out, source) },
+    labelSet: { names: [...labelSet.names], coarseToFine: labelSet.coarseToFine.map((f) => [...f]) },
+    landmarks: LANDMARKS_FILE,
+    created: now,
+    updated: now,
+    resolvedBy,
+  };
+  // labels.json last: its presence marks a finished folder
+  writeFileAtomic(join(o.out, LABELS_FILE), Buffer.from(JSON.stringify(written, null, 2) + '\n'));
+  return { faces, coarsePixels, resolved, labelSet };
+}
