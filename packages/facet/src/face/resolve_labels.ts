@@ -153,6 +153,8 @@ export async function resolveLabels(o: ResolveOptions): Promise<ResolveSummary> 
   const original = manifestLabelSet(o.labels, manifest);
   const { labelSet, settle } = resolvedLabelSet(original);
   if (labelSet.names.length === original.names.length) throw new Error(`${join(o.labels, LABELS_FILE)}: no class spans several regions; nothing to settle`);
+  // the classes a parser may settle (those of several regions)
+  const settleable = settle.map((row) => row.some((v) => v >= 0));
   const { parser, config } = loadParser(o.parserRun);
   const { height, width } = config.recipe;
   mkdirSync(join(o.out, MASKS_DIR), { recursive: true });
@@ -178,8 +180,8 @@ export async function resolveLabels(o: ResolveOptions): Promise<ResolveSummary> 
         for (let y = 0; y < mask.height; y++) {
           for (let x = 0; x < mask.width; x++) {
             const i = y * mask.width + x;
-            const row = settle[mask.data[i]!];
-            if (!row || row.every((v) => v < 0)) continue;
+            if (!settleable[mask.data[i]!]) continue;
+            const row = settle[mask.data[i]!]!;
             coarsePixels++;
             // the model pixel under this source pixel's centre, by the fit rule
             const [ix, iy] = toInputPixels(x + 0.5, y + 0.5, mask.width, mask.height, width, height);

@@ -30,11 +30,10 @@ export function assembleBatch(store: StoreReader, items: BatchItems, norm: Norma
   const images = new Float32Array(indices.length * 3 * plane);
   const labels = hasMasks ? new Uint8Array(indices.length * plane) : null;
   const stored = new Uint8Array(plane * 4);
-  const warped = warps ? new Uint8Array(plane * 4) : stored;
+  const rec = warps ? new Uint8Array(plane * 4) : stored;
   indices.forEach((index, n) => {
     store.read(index, stored);
-    if (warps) warpRecord(stored, warped, h, w, warps[n]!, hasMasks);
-    const rec = warped;
+    if (warps) warpRecord(stored, rec, h, w, warps[n]!, hasMasks);
     const flip = flips[n]!;
     normalizeInto(images, n * 3 * plane, rec, h, w, norm, flip);
     if (!labels) return;

@@ -29,8 +29,6 @@ export interface Warp {
   dy: number;
 }
 
-export const NO_JITTER: Jitter = { scale: 0, shift: 0, rotate: 0 };
-
 export function isJitterOff(j: Jitter): boolean {
   return j.scale === 0 && j.shift === 0 && j.rotate === 0;
 }
