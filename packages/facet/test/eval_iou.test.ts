@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { IoUAccumulator, coarsen } from '../src/metrics/iou.js';
 import { REGION_NAMES } from '../src/regions.js';
 import { LFW_PARTS_LABELS } from '../src/data/label_sets.js';
+import { formatConfusion } from '../src/eval/format.js';
 
 const u8 = (xs: number[]): Uint8Array => new Uint8Array(xs);
 
@@ -26,6 +27,15 @@ test('IoU accumulates intersection and union over images, skipping ignored pixel
   assert.equal(r.ignored, 1);
   assert.ok(Math.abs(r.pixelAccuracy! - 5 / 7) < 1e-12);
   assert.equal(acc.count, 2);
+  // rows: target, columns: prediction; the ignored pixel nowhere
+  assert.deepEqual(r.confusion, [
+    [2, 1, 0],
+    [1, 2, 0],
+    [0, 0, 1],
+  ]);
+  const table = formatConfusion(r.classNames, r.confusion);
+  assert.match(table[0]!, /rows: truth, columns: predicted/);
+  assert.deepEqual(table[3]!.trim().split(/\s+/), ['b', '14.29', '28.57', '0.00'], 'row b: 1 and 2 of the 7 counted pixels');
 });
 
 test('a class absent from predictions and targets is null and left out of the mean', () => {
@@ -79,6 +89,10 @@ test('merge and reset', () => {
   assert.throws(() => a.merge(new IoUAccumulator(['x', 'z'])), /different classes/);
   a.reset();
   assert.equal(a.result().pixels, 0);
+  assert.deepEqual(a.result().confusion, [
+    [0, 0],
+    [0, 0],
+  ]);
   assert.equal(a.count, 0);
 });
 

@@ -48,6 +48,20 @@ export function formatEvaluation(e: RunEvaluation): string {
     const p = e.parsing;
     lines.push(`parsing: mean IoU ${pct(p.meanIoU)} %`);
     p.classNames.forEach((n, i) => lines.push(`  ${n.padEnd(12)} IoU ${pct(p.perClass[i])} %`));
+    lines.push(...formatConfusion(p.classNames, p.iou.confusion));
   }
   return lines.join('\n');
+}
+
+/** The confusion table in % of counted pixels: a row per true class, a column per predicted one. */
+export function formatConfusion(classNames: readonly string[], confusion: readonly (readonly number[])[]): string[] {
+  const total = confusion.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
+  if (total === 0) return [];
+  const width = Math.max(7, ...classNames.map((n) => n.length + 1));
+  const cell = (s: string) => s.padStart(width);
+  return [
+    `  confusion, % of pixels (rows: truth, columns: predicted)`,
+    `  ${''.padEnd(12)}${classNames.map(cell).join('')}`,
+    ...confusion.map((row, t) => `  ${classNames[t]!.padEnd(12)}${row.map((v) => cell(((100 * v) / total).toFixed(2))).join('')}`),
+  ];
 }

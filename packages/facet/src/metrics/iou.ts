@@ -28,6 +28,8 @@ export interface IoUResult {
   ignored: number;
   /** pixel accuracy over counted pixels (null when none) */
   pixelAccuracy: number | null;
+  /** pixels by [target class][predicted class]: which classes are taken for which */
+  confusion: number[][];
 }
 
 export class IoUAccumulator {
@@ -35,6 +37,8 @@ export class IoUAccumulator {
   private readonly inter: Float64Array;
   private readonly predCount: Float64Array;
   private readonly targetCount: Float64Array;
+  /** k×k, row = target, column = prediction */
+  private readonly confusion: Float64Array;
   private pixels = 0;
   private ignored = 0;
   private images = 0;
@@ -48,6 +52,7 @@ export class IoUAccumulator {
     this.inter = new Float64Array(k);
     this.predCount = new Float64Array(k);
     this.targetCount = new Float64Array(k);
+    this.confusion = new Float64Array(k * k);
   }
 
   /** Adds one image (or any batch of pixels): `pred` and `target` are label maps of equal length. */
@@ -73,6 +78,7 @@ export class IoUAccumulator {
       this.predCount[p]!++;
       this.targetCount[t]!++;
       if (p === t) this.inter[p]!++;
+      this.confusion[t * k + p]!++;
       this.pixels++;
     }
     this.images++;
@@ -93,6 +99,7 @@ export class IoUAccumulator {
       this.predCount[c]! += other.predCount[c]!;
       this.targetCount[c]! += other.targetCount[c]!;
     }
+    for (let i = 0; i < this.confusion.length; i++) this.confusion[i]! += other.confusion[i]!;
     this.pixels += other.pixels;
     this.ignored += other.ignored;
     this.images += other.images;
@@ -102,6 +109,7 @@ export class IoUAccumulator {
     this.inter.fill(0);
     this.predCount.fill(0);
     this.targetCount.fill(0);
+    this.confusion.fill(0);
     this.pixels = this.ignored = this.images = 0;
   }
 
@@ -130,6 +138,7 @@ export class IoUAccumulator {
       pixels: this.pixels,
       ignored: this.ignored,
       pixelAccuracy: this.pixels > 0 ? correct / this.pixels : null,
+      confusion: Array.from({ length: k }, (_, t) => Array.from(this.confusion.subarray(t * k, (t + 1) * k))),
     };
   }
 }
