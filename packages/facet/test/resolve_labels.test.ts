@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { noGrad, tensor } from '@facet/torch';
 import { labelFaces } from '../src/face/labeller.js';
-import { resolvedLabelSet } from '../src/face/resolve_labels.js';
+import { resolvedLabelSet } from '../src/infer/resolve_labels.js';
 import { runResolveLabels } from '../src/cli/commands/label.js';
 import { LABELS_FILE, LANDMARKS_FILE } from '../src/data/face_labels.js';
 import { loadMask } from '../src/data/image.js';

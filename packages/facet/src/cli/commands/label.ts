@@ -107,7 +107,7 @@ export async function runResolveLabels(
   o: ResolveLabelsCliOptions,
   log: (s: string) => void = (s) => process.stderr.write(s + '\n'),
 ): Promise<number> {
-  const { resolveLabels } = await import('../../face/resolve_labels.js');
+  const { resolveLabels } = await import('../../infer/resolve_labels.js');
   try {
     const s = await resolveLabels({
       labels: dir,

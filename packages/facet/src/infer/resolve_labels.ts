@@ -39,7 +39,7 @@ import { REGION_COUNT, REGION_NAMES } from '../regions.js';
 import { evalLoader } from '../runs/attribute_predictions.js';
 import type { RunConfig } from '../runs/config.js';
 import { RunDir } from '../runs/run_dir.js';
-import { writeMaskPng } from './labeller.js';
+import { writeMaskPng } from '../face/labeller.js';
 
 export interface ResolveOptions {
   /** a `facet label` folder */
