@@ -63,12 +63,15 @@ export async function runLabel(dir: string, o: LabelCliOptions, log: (s: string)
     return 0;
   } catch (e) {
     bar?.stop();
-    if (e instanceof DataError) {
-      log(`error: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    return dataErrorExit(e, log);
   }
+}
+
+/** A data error (a file, line or field named) is the user's to fix: said in one line, exit code 1; anything else is thrown on. */
+function dataErrorExit(e: unknown, log: (s: string) => void): number {
+  if (!(e instanceof DataError)) throw e;
+  log(`error: ${e.message}`);
+  return 1;
 }
 
 export function registerLabelCommand(program: Command): Command {
@@ -132,11 +135,7 @@ export async function runResolveLabels(
     }
     return 0;
   } catch (e) {
-    if (e instanceof DataError) {
-      log(`error: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    return dataErrorExit(e, log);
   }
 }
 
