@@ -34,10 +34,7 @@ export interface IoUResult {
 
 export class IoUAccumulator {
   readonly classNames: readonly string[];
-  private readonly inter: Float64Array;
-  private readonly predCount: Float64Array;
-  private readonly targetCount: Float64Array;
-  /** k×k, row = target, column = prediction */
+  /** k×k, row = target, column = prediction: intersections on the diagonal, row and column sums the class counts */
   private readonly confusion: Float64Array;
   private pixels = 0;
   private ignored = 0;
@@ -49,9 +46,6 @@ export class IoUAccumulator {
     }
     this.classNames = [...classNames];
     const k = classNames.length;
-    this.inter = new Float64Array(k);
-    this.predCount = new Float64Array(k);
-    this.targetCount = new Float64Array(k);
     this.confusion = new Float64Array(k * k);
   }
 
@@ -74,11 +68,7 @@ export class IoUAccumulator {
         this.ignored++;
         continue;
       }
-      const p = pred[i]!;
-      this.predCount[p]!++;
-      this.targetCount[t]!++;
-      if (p === t) this.inter[p]!++;
-      this.confusion[t * k + p]!++;
+      this.confusion[t * k + pred[i]!]!++;
       this.pixels++;
     }
     this.images++;
@@ -94,11 +84,6 @@ export class IoUAccumulator {
     if (other.classNames.join('\u0000') !== this.classNames.join('\u0000')) {
       throw new Error('IoUAccumulator.merge: different classes');
     }
-    for (let c = 0; c < this.classNames.length; c++) {
-      this.inter[c]! += other.inter[c]!;
-      this.predCount[c]! += other.predCount[c]!;
-      this.targetCount[c]! += other.targetCount[c]!;
-    }
     for (let i = 0; i < this.confusion.length; i++) this.confusion[i]! += other.confusion[i]!;
     this.pixels += other.pixels;
     this.ignored += other.ignored;
@@ -106,9 +91,6 @@ export class IoUAccumulator {
   }
 
   reset(): void {
-    this.inter.fill(0);
-    this.predCount.fill(0);
-    this.targetCount.fill(0);
     this.confusion.fill(0);
     this.pixels = this.ignored = this.images = 0;
   }
@@ -118,10 +100,17 @@ export class IoUAccumulator {
     const intersection: number[] = [];
     const union: number[] = [];
     const perClass: (number | null)[] = [];
+    const confusion = Array.from({ length: k }, (_, t) => Array.from(this.confusion.subarray(t * k, (t + 1) * k)));
     let correct = 0;
     for (let c = 0; c < k; c++) {
-      const i = this.inter[c]!;
-      const u = this.predCount[c]! + this.targetCount[c]! - i;
+      const i = confusion[c]![c]!;
+      let predicted = 0,
+        target = 0;
+      for (let o = 0; o < k; o++) {
+        predicted += confusion[o]![c]!;
+        target += confusion[c]![o]!;
+      }
+      const u = predicted + target - i;
       intersection.push(i);
       union.push(u);
       perClass.push(u > 0 ? i / u : null);
@@ -138,7 +127,7 @@ export class IoUAccumulator {
       pixels: this.pixels,
       ignored: this.ignored,
       pixelAccuracy: this.pixels > 0 ? correct / this.pixels : null,
-      confusion: Array.from({ length: k }, (_, t) => Array.from(this.confusion.subarray(t * k, (t + 1) * k))),
+      confusion,
     };
   }
 }
