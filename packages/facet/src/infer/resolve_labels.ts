@@ -32,13 +32,12 @@ import {
   type FaceLabelsManifest,
 } from '../data/face_labels.js';
 import { toInputPixels } from '../model_io/fit.js';
-import { buildModel } from '../models/registry.js';
 import type { Parser } from '../models/parser.js';
 import { flipAveraged } from '../models/flip_average.js';
 import { REGION_COUNT, REGION_NAMES } from '../regions.js';
 import { evalLoader } from '../runs/attribute_predictions.js';
 import type { RunConfig } from '../runs/config.js';
-import { RunDir } from '../runs/run_dir.js';
+import { loadParserRun } from '../runs/frozen_parser.js';
 import { writeMaskPng } from '../face/labeller.js';
 
 export interface ResolveOptions {
@@ -102,14 +101,15 @@ export function resolvedLabelSet(set: CoarseLabelSet): { labelSet: CoarseLabelSe
   return { labelSet: { names, coarseToFine }, settle };
 }
 
-function loadParser(run: string): { parser: Parser; config: RunConfig } {
-  const dir = new RunDir(run);
-  const config = dir.readJson<RunConfig>('config.json');
-  if (config.kind !== 'parser') throw new Error(`--parser ${run}: not a parser run (its config.json says kind "${config.kind}")`);
-  const parser = buildModel('parser', { widthMult: config.recipe.widthMult, paperInit: false }) as Parser;
-  dir.loadWeights(parser, 'best');
-  parser.eval();
-  return { parser, config };
+/**
+ * For each column and row of a w×h source image, the column and row of the model pixel
+ * under its centre by the fit rule (an axis-aligned scale and crop, so one table per axis).
+ */
+function modelPixelsOf(w: number, h: number, tw: number, th: number): { cols: Int32Array; rows: Int32Array } {
+  const clampTo = (v: number, size: number) => Math.min(size - 1, Math.max(0, Math.floor(v)));
+  const cols = Int32Array.from({ length: w }, (_, x) => clampTo(toInputPixels(x + 0.5, 0, w, h, tw, th)[0], tw));
+  const rows = Int32Array.from({ length: h }, (_, y) => clampTo(toInputPixels(0, y + 0.5, w, h, tw, th)[1], th));
+  return { cols, rows };
 }
 
 /** Per item of a split: the arg-max region and its probability, at the model's size. */
@@ -155,7 +155,7 @@ export async function resolveLabels(o: ResolveOptions): Promise<ResolveSummary> 
   if (labelSet.names.length === original.names.length) throw new Error(`${join(o.labels, LABELS_FILE)}: no class spans several regions; nothing to settle`);
   // the classes a parser may settle (those of several regions)
   const settleable = settle.map((row) => row.some((v) => v >= 0));
-  const { parser, config } = loadParser(o.parserRun);
+  const { parser, config } = loadParserRun(o.parserRun);
   const { height, width } = config.recipe;
   mkdirSync(join(o.out, MASKS_DIR), { recursive: true });
   mkdirSync(join(o.out, 'Anno'), { recursive: true });
@@ -177,15 +177,14 @@ export async function resolveLabels(o: ResolveOptions): Promise<ResolveSummary> 
         const item = source.items[n]!;
         const mask = await loadMaskSource(item.mask!, item);
         const out = Uint8Array.from(mask.data);
+        const { cols, rows } = modelPixelsOf(mask.width, mask.height, width, height);
         for (let y = 0; y < mask.height; y++) {
           for (let x = 0; x < mask.width; x++) {
             const i = y * mask.width + x;
             if (!settleable[mask.data[i]!]) continue;
             const row = settle[mask.data[i]!]!;
             coarsePixels++;
-            // the model pixel under this source pixel's centre, by the fit rule
-            const [ix, iy] = toInputPixels(x + 0.5, y + 0.5, mask.width, mask.height, width, height);
-            const j = Math.min(height - 1, Math.max(0, Math.floor(iy))) * width + Math.min(width - 1, Math.max(0, Math.floor(ix)));
+            const j = rows[y]! * width + cols[x]!;
             const r = region[j]!;
             if (row[r]! >= 0 && prob[j]! >= minConfidence) {
               out[i] = row[r]!;
