@@ -12,14 +12,13 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { noGrad, softmax, tidy } from '@facet/torch';
+import { softmax } from '@facet/torch';
 import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { SPLITS } from '../data/types.js';
 import { loadMaskSource } from '../data/image.js';
 import { openDataset } from '../data/detect.js';
 import type { CoarseLabelSet } from '../data/label_sets.js';
 import { openSplit, type SplitSource } from '../data/loader/split_source.js';
-import { toTensors } from '../data/loader/to_tensors.js';
 import {
   LABELS_FILE,
   LANDMARKS_FILE,
@@ -33,11 +32,11 @@ import {
 } from '../data/face_labels.js';
 import { toInputPixels } from '../model_io/fit.js';
 import type { Parser } from '../models/parser.js';
-import { flipAveraged } from '../models/flip_average.js';
 import { REGION_COUNT, REGION_NAMES } from '../regions.js';
 import { evalLoader } from '../runs/attribute_predictions.js';
 import type { RunConfig } from '../runs/config.js';
 import { loadParserRun } from '../runs/frozen_parser.js';
+import { forEachParse } from '../runs/parser_evaluation.js';
 import { writeMaskPng } from '../face/labeller.js';
 
 export interface ResolveOptions {
@@ -122,23 +121,19 @@ async function parseSplit(
 ) {
   const loader = evalLoader(source, config.normalization, 16, false);
   try {
-    const bs = loader.options.batchSize;
-    for (let s = 0; s * bs < loader.size; s++) {
-      const b = await loader.batch(s);
-      const [region, prob] = noGrad(() =>
-        tidy(() => {
-          const { images } = toTensors(b);
-          const forward = (x: typeof images) => parser.forward(x);
-          const logits = (flipAverage ? flipAveraged(forward, images) : forward(images))[3];
-          const [p, r] = softmax(logits, 1).maxDim(1);
-          return [r.toDtype('uint8').data() as Uint8Array, p.data() as Float32Array];
-        }),
-      );
-      const plane = b.height * b.width;
-      // the stream wraps around: the last batch is filled from the split's start
-      for (let n = 0; n < b.count && s * bs + n < loader.size; n++)
-        await each(s * bs + n, region.subarray(n * plane, (n + 1) * plane), prob.subarray(n * plane, (n + 1) * plane));
-    }
+    await forEachParse(
+      parser,
+      loader,
+      { flipAverage },
+      (logits) => {
+        const [p, r] = softmax(logits, 1).maxDim(1);
+        return { region: r.toDtype('uint8').data() as Uint8Array, prob: p.data() as Float32Array };
+      },
+      (index, n, { region, prob }, b) => {
+        const plane = b.height * b.width;
+        return each(index, region.subarray(n * plane, (n + 1) * plane), prob.subarray(n * plane, (n + 1) * plane));
+      },
+    );
   } finally {
     await loader.close();
   }

@@ -5,7 +5,7 @@ import { type Tensor, tidy, noGrad } from '@facet/torch';
 import type { Parser, ParserOutputs } from '../models/parser.js';
 import type { Precision } from '../models/precision.js';
 import { inPrecision, prepareInput, toFloat32 } from '../models/mixed_precision.js';
-import type { DataLoader } from '../data/loader/loader.js';
+import type { DataLoader, HostBatch } from '../data/loader/loader.js';
 import { toTensors } from '../data/loader/to_tensors.js';
 import type { SplitSource } from '../data/loader/split_source.js';
 import type { CoarseLabelSet } from '../data/label_sets.js';
@@ -47,35 +47,56 @@ export interface ParseEvalOptions {
   flipAverage?: boolean;
 }
 
-/** IoU over the items of a loader (fine regions, or the coarse classes). */
-export async function evaluateParser(parser: Parser, src: ParseSource, o: ParseEvalOptions = {}): Promise<ParseEvaluation> {
+/**
+ * The final-scale parse of a loader's items, batch by batch, in order: `read` turns each
+ * batch's N×7×H×W logits into host arrays (inside tidy), and each item of the batch comes
+ * back with its index and the batch's size. The loader's stream wraps round at its end,
+ * so the last batch's items past `limit` (default: all) are not handed out.
+ */
+export async function forEachParse<T>(
+  parser: Parser,
+  loader: DataLoader,
+  o: ParseEvalOptions,
+  read: (logits: Tensor) => T,
+  each: (index: number, n: number, value: T, batch: HostBatch) => void | Promise<void>,
+): Promise<void> {
   const { limit = 0, precision = 'fp32' } = o;
-  const total = limit > 0 ? Math.min(limit, src.loader.size) : src.loader.size;
-  const names = src.coarse ? [...src.coarse.names] : [...REGION_NAMES];
-  const acc = new IoUAccumulator(names);
+  const total = limit > 0 ? Math.min(limit, loader.size) : loader.size;
   const wasTraining = parser.training;
   parser.eval();
   try {
-    const bs = src.loader.options.batchSize;
+    const bs = loader.options.batchSize;
     for (let s = 0; s * bs < total; s++) {
-      const b = await src.loader.batch(s);
-      const pred = noGrad(() =>
+      const b = await loader.batch(s);
+      const value = noGrad(() =>
         tidy(() => {
           const { images } = toTensors(b, deviceOf(parser));
           const forward = (x: Tensor) => parserForward(parser, x, precision);
-          const outs = o.flipAverage ? flipAveraged(forward, images) : forward(images);
-          return outs[3].argmax(1).toDtype('uint8').data() as Uint8Array;
+          return read((o.flipAverage ? flipAveraged(forward, images) : forward(images))[3]);
         }),
       );
-      const plane = b.height * b.width;
-      for (let n = 0; n < b.count && s * bs + n < total; n++) {
-        const p = pred.subarray(n * plane, (n + 1) * plane);
-        acc.add(src.coarse ? coarsen(p, src.coarse) : p, b.labels!.subarray(n * plane, (n + 1) * plane));
-      }
+      for (let n = 0; n < b.count && s * bs + n < total; n++) await each(s * bs + n, n, value, b);
     }
   } finally {
     parser.train(wasTraining);
   }
+}
+
+/** IoU over the items of a loader (fine regions, or the coarse classes). */
+export async function evaluateParser(parser: Parser, src: ParseSource, o: ParseEvalOptions = {}): Promise<ParseEvaluation> {
+  const names = src.coarse ? [...src.coarse.names] : [...REGION_NAMES];
+  const acc = new IoUAccumulator(names);
+  await forEachParse(
+    parser,
+    src.loader,
+    o,
+    (logits) => logits.argmax(1).toDtype('uint8').data() as Uint8Array,
+    (_, n, pred, b) => {
+      const plane = b.height * b.width;
+      const p = pred.subarray(n * plane, (n + 1) * plane);
+      acc.add(src.coarse ? coarsen(p, src.coarse) : p, b.labels!.subarray(n * plane, (n + 1) * plane));
+    },
+  );
   const r = acc.result();
   return { classNames: names, perClass: r.perClass, meanIoU: r.mean ?? Number.NaN, iou: r };
 }
