@@ -41,6 +41,21 @@ const fill = (value: number) => (e: { data: Uint8Array }) => new Float32Array(e.
 
 const cases: Array<{ what: string; dir: () => string; error: RegExp }> = [
   {
+    what: 'parseGuidedFilter.radius = 0',
+    dir: () => variant({ config: (c) => (c.parseGuidedFilter = { radius: 0, eps: 0.001 }) }),
+    error: /bundle\.json: field 'parseGuidedFilter\.radius' must be an integer from 1 to 32, got 0/,
+  },
+  {
+    what: 'parseGuidedFilter.eps = -1',
+    dir: () => variant({ config: (c) => (c.parseGuidedFilter = { radius: 4, eps: -1 }) }),
+    error: /bundle\.json: field 'parseGuidedFilter\.eps' must be a number above 0 and at most 1, got -1/,
+  },
+  {
+    what: 'parseGuidedFilter = 4',
+    dir: () => variant({ config: (c) => (c.parseGuidedFilter = 4) }),
+    error: /bundle\.json: field 'parseGuidedFilter' must be an object \{radius, eps\} or absent, got 4/,
+  },
+  {
     what: "parserFlipAverage = 'yes'",
     dir: () => variant({ config: (c) => (c.parserFlipAverage = 'yes') }),
     error: /bundle\.json: field 'parserFlipAverage' must be true, false or absent, got 'yes'/,

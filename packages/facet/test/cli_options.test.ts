@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { maxThreads } from '@facet/torch/threads';
-import { int, oneOf, positiveNumber, threads } from '../src/cli/options.js';
+import { guidedFilterOption, int, oneOf, positiveNumber, threads } from '../src/cli/options.js';
 import { SSP_FEATURE_LAYERS } from '../src/models/names.js';
 
 test('option parsers accept their range and name the option when refusing', () => {
@@ -17,6 +17,11 @@ test('option parsers accept their range and name the option when refusing', () =
   assert.throws(() => int('--steps', 1)('2.5'), /--steps must be an integer ≥ 1/);
   assert.equal(oneOf('--ssp-features', SSP_FEATURE_LAYERS)('conv42'), 'conv42');
   assert.throws(() => oneOf('--ssp-features', SSP_FEATURE_LAYERS)('conv99'), /--ssp-features must be one of conv42, conv52, conv62, got 'conv99'/);
+  assert.deepEqual(guidedFilterOption('--parse-guided-filter')('4,0.001'), { radius: 4, eps: 0.001 });
+  assert.equal(guidedFilterOption('--parse-guided-filter', true)('none'), null);
+  for (const bad of ['none', '4', '0,0.001', '33,0.001', '2.5,0.001', '4,0', '4,2', '4,', ',0.1', '4,0.1,1']) {
+    assert.throws(() => guidedFilterOption('--parse-guided-filter')(bad), new RegExp(`--parse-guided-filter must be RADIUS,EPS .*got '${bad}'`));
+  }
 });
 
 test('--threads is bounded (a small multiple of the cores) with the option named', () => {

@@ -20,7 +20,8 @@ const cacheDir = tempDir('default-model-cache');
 // what the shipped model reached (README), less a margin
 const MAX_ERROR = 0.105;
 const MIN_MAP = 0.65;
-const MIN_LFW_IOU = 0.83;
+// the issue's target; the shipped bundle reaches 86.18 % with its guided filter
+const MIN_LFW_IOU = 0.85;
 
 test('the shipped model is small enough to ship (≤ 10 MB) and says what it was trained on', () => {
   const dir = defaultModelDir();
@@ -53,6 +54,11 @@ test('parse of real LFW faces (validation split): hair, skin and background', as
     `# shipped model, LFW val: mean IoU ${(100 * p.meanIoU).toFixed(2)} % (${p.classNames.map((n, k) => `${n} ${(100 * p.perClass[k]!).toFixed(1)}`).join(', ')})`,
   );
   assert.ok(p.meanIoU >= MIN_LFW_IOU, `mean IoU ${p.meanIoU}`);
+  // its guided filter is what carries it past the target: without it, 84.66 %
+  assert.ok(readBundleConfig(defaultModelDir()).parseGuidedFilter);
+  const unfiltered = await evaluateBundle(defaultModelDir(), { data: sharedData('lfw-parts'), split: 'val', cacheDir, parse: { guidedFilter: null } });
+  console.log(`# the same without its guided filter: mean IoU ${(100 * unfiltered.parsing!.meanIoU).toFixed(2)} %`);
+  assert.ok(p.meanIoU - unfiltered.parsing!.meanIoU >= 0.01, `with the filter ${p.meanIoU}, without ${unfiltered.parsing!.meanIoU}`);
 });
 
 test("on real CelebA faces every region is parsed, where it belongs; SSP's region weights are distributions", async () => {

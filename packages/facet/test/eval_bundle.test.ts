@@ -19,7 +19,7 @@ import { coarseOf } from '../src/runs/parser_evaluation.js';
 import { IoUAccumulator, coarsen } from '../src/metrics/iou.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const bundleDir = makeTestBundle(109, 89, { seed: 4, perturb: true, parserFlipAverage: true });
+const bundleDir = makeTestBundle(109, 89, { seed: 4, perturb: true, parserFlipAverage: true, parseGuidedFilter: { radius: 4, eps: 0.001 } });
 const cacheDir = tempDir('eval-bundle-cache');
 after(() => rmSync(bundleDir, { recursive: true, force: true }));
 

@@ -146,3 +146,38 @@ test('the exported model declares image [N,3,H,W] and the four outputs, bundle.j
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test(`a guided-filter bundle: the parse follows the filter, SSP's outputs do not, and onnxruntime equals TorchPipeline within ${TOL}`, async () => {
+  const [h, w] = [45, 37];
+  const dir = makeTestBundle(h, w, { seed: 6, parserFlipAverage: true, parseGuidedFilter: { radius: 3, eps: 0.001 } });
+  const flipDir = makeTestBundle(h, w, { seed: 6, parserFlipAverage: true });
+  try {
+    const bundle = readBundle(dir);
+    assert.deepEqual(bundle.config.parseGuidedFilter, { radius: 3, eps: 0.001 });
+    const inputs = randomInputs(2, h, w, 11);
+    const torch = new TorchPipeline(bundle);
+    const expected = torch.run(inputs);
+    torch.dispose();
+    const unfiltered = new TorchPipeline(readBundle(flipDir));
+    const [flipOnly] = unfiltered.run([inputs[0]!]);
+    unfiltered.dispose();
+    // the filter acts on the full-scale parse alone: SSP reads the half-scale masks
+    assert.ok(maxAbsDiff(flipOnly!.parse, expected[0]!.parse) > 1e-2, 'the guided filter left the parse as it was');
+    assert.ok(maxAbsDiff(flipOnly!.probabilities, expected[0]!.probabilities) < 1e-6);
+    const plane = h * w;
+    for (let i = 0; i < plane; i += 97) {
+      let sum = 0;
+      for (let r = 0; r < 7; r++) sum += expected[0]!.parse[r * plane + i]!;
+      assert.ok(Math.abs(sum - 1) < 1e-5, `pixel ${i}: the refined parse sums to ${sum}`);
+    }
+    assert.ok(expected[0]!.parse.every((v) => v >= 0));
+    const onnx = await OnnxPipeline.fromBundle(bundle, { threads: 2 });
+    try {
+      compare(expected, await onnx.run(inputs), 'guided-filter');
+    } finally {
+      await onnx.dispose();
+    }
+  } finally {
+    for (const d of [dir, flipDir]) rmSync(d, { recursive: true, force: true });
+  }
+});

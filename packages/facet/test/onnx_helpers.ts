@@ -28,7 +28,7 @@ export function rng(seed: number): () => number {
 export function makeTestBundle(
   height: number,
   width: number,
-  options: { widthMult?: number; seed?: number; perturb?: boolean; parserFlipAverage?: boolean } = {},
+  options: { widthMult?: number; seed?: number; perturb?: boolean; parserFlipAverage?: boolean; parseGuidedFilter?: { radius: number; eps: number } } = {},
 ): string {
   const w = options.widthMult ?? 0.125;
   const dir = mkdtempSync(join(tmpdir(), 'facet-onnx-bundle-'));
@@ -46,6 +46,7 @@ export function makeTestBundle(
     parserNormalization: { mean: [120, 125, 118], std: [64, 61, 66] },
     description: 'random weights (onnx test bundle)',
     ...(options.parserFlipAverage ? { parserFlipAverage: true } : {}),
+    ...(options.parseGuidedFilter ? { parseGuidedFilter: options.parseGuidedFilter } : {}),
   });
   parser.dispose();
   attrs.dispose();

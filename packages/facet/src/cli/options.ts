@@ -1,6 +1,7 @@
 // Parsers for commander options that fail with the option's name.
 import { InvalidArgumentError } from 'commander';
 import { isThreadCount, threadRange } from '@facet/torch/threads';
+import { MAX_FILTER_RADIUS } from '../infer/bundle_check.js';
 
 export function int(name: string, min = 0): (v: string) => number {
   return (v) => {
@@ -42,5 +43,22 @@ export function threads(name: string): (v: string) => number {
     const n = v.trim() === '' ? NaN : Number(v);
     if (!isThreadCount(n)) throw new InvalidArgumentError(`${name} must be ${threadRange()}, got '${v}'`);
     return n;
+  };
+}
+
+/** `RADIUS,EPS` of a guided filter (models/guided_filter.ts), or `none` when allowed. */
+export function guidedFilterOption(name: string, allowNone: true): (v: string) => { radius: number; eps: number } | null;
+export function guidedFilterOption(name: string, allowNone?: false): (v: string) => { radius: number; eps: number };
+export function guidedFilterOption(name: string, allowNone = false): (v: string) => { radius: number; eps: number } | null {
+  return (v) => {
+    if (allowNone && v === 'none') return null;
+    const parts = v.split(',');
+    const [radius, eps] = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
+    if (parts.length !== 2 || !Number.isInteger(radius) || radius! < 1 || radius! > MAX_FILTER_RADIUS || !(eps! > 0 && eps! <= 1)) {
+      throw new InvalidArgumentError(
+        `${name} must be RADIUS,EPS (an integer radius from 1 to ${MAX_FILTER_RADIUS}, eps above 0 and at most 1${allowNone ? ", or 'none'" : ''}), got '${v}'`,
+      );
+    }
+    return { radius: radius!, eps: eps! };
   };
 }

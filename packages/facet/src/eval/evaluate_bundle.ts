@@ -65,7 +65,11 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
         out.parsing = await evaluateParser(
           pipeline.parser,
           { source, loader, coarse: coarseOf(source) },
-          { precision, flipAverage: c.parserFlipAverage ?? false },
+          {
+            precision,
+            flipAverage: o.parse?.flipAverage ?? c.parserFlipAverage ?? false,
+            guidedFilter: (o.parse?.guidedFilter === undefined ? c.parseGuidedFilter : o.parse.guidedFilter) ?? undefined,
+          },
         );
       } finally {
         await loader.close();

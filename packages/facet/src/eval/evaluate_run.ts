@@ -101,7 +101,8 @@ async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Prom
   try {
     const precision = evalPrecision(config, o);
     prepareModel(parser, precision);
-    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) }, { precision });
+    const { flipAverage = false, guidedFilter } = o.parse ?? {};
+    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) }, { precision, flipAverage, guidedFilter: guidedFilter ?? undefined });
   } finally {
     owner.dispose();
     await loader.close();

@@ -15,6 +15,8 @@ export const MAX_INPUT_SIDE = 2048;
 /** 1024²: ~25× the paper's 218×178; a full-width network's activations stay within a few GB. */
 export const MAX_INPUT_AREA = 1024 * 1024;
 export const MAX_WIDTH_MULT = 4;
+/** A parse filter's window stays local: at most 65×65 pixels. */
+export const MAX_FILTER_RADIUS = 32;
 
 class Fields {
   constructor(private readonly source: string) {}
@@ -23,15 +25,16 @@ class Fields {
     throw fieldError(this.source, field, expected, got);
   }
 
-  integer(o: Record<string, unknown>, field: string, min: number, max: number): number {
+  /** `label` names a nested field (e.g. parseGuidedFilter.radius) */
+  integer(o: Record<string, unknown>, field: string, min: number, max: number, label = field): number {
     const v = o[field];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(field, `an integer from ${min} to ${max}`, v);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(label, `an integer from ${min} to ${max}`, v);
     return v;
   }
 
-  positive(o: Record<string, unknown>, field: string, max: number): number {
+  positive(o: Record<string, unknown>, field: string, max: number, label = field): number {
     const v = o[field];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) this.fail(field, `a number above 0 and at most ${max}`, v);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) this.fail(label, `a number above 0 and at most ${max}`, v);
     return v;
   }
 
@@ -79,6 +82,13 @@ export function checkBundleConfig(config: unknown, source: string): BundleConfig
   f.normalization(c, 'normalization');
   f.normalization(c, 'parserNormalization');
   if (c.parserFlipAverage !== undefined && typeof c.parserFlipAverage !== 'boolean') f.fail('parserFlipAverage', 'true, false or absent', c.parserFlipAverage);
+  if (c.parseGuidedFilter !== undefined) {
+    const gf = c.parseGuidedFilter;
+    if (typeof gf !== 'object' || gf === null || Array.isArray(gf)) f.fail('parseGuidedFilter', 'an object {radius, eps} or absent', gf);
+    const o = gf as Record<string, unknown>;
+    f.integer(o, 'radius', 1, MAX_FILTER_RADIUS, 'parseGuidedFilter.radius');
+    f.positive(o, 'eps', 1, 'parseGuidedFilter.eps');
+  }
   if (c.description !== undefined && typeof c.description !== 'string') f.fail('description', 'a string or absent', c.description);
   return config as BundleConfig;
 }

@@ -25,6 +25,8 @@ export interface BundleFromRunsOptions {
   tuneOn?: string;
   /** the bundle's parse averages the image's and its mirror image's (models/flip_average.ts) */
   parserFlipAverage?: boolean;
+  /** the bundle's full-scale parse is refined by this guided filter (models/guided_filter.ts) */
+  parseGuidedFilter?: { radius: number; eps: number };
 }
 
 /** What a bundle records of a run it took weights from: its data, recipe, starting point and the step taken. */
@@ -78,6 +80,7 @@ export async function bundleFromRuns(o: BundleFromRunsOptions): Promise<void> {
       parserNormalization: pc.normalization,
       ...(ac.fit ? { fit: ac.fit } : {}),
       ...(o.parserFlipAverage ? { parserFlipAverage: true } : {}),
+      ...(o.parseGuidedFilter ? { parseGuidedFilter: o.parseGuidedFilter } : {}),
       description: o.description,
       training: {
         parser: provenance(parserRun, pc, o.weights ?? 'best'),

@@ -6,6 +6,7 @@ import { Parser } from '../models/parser.js';
 import { AttributeNet } from '../models/attribute_net.js';
 import { attributeHeatmaps } from '../models/localization.js';
 import { type Bundle, withPrefix } from './bundle.js';
+import { parseOptions } from './bundle_config.js';
 import { type RawPrediction, unpackOutputs } from '../model_io/outputs.js';
 import { place } from '../runs/device.js';
 import type { Precision } from '../models/precision.js';
@@ -49,7 +50,7 @@ export class TorchPipeline {
       place(model, device);
       prepareModel(model, precision);
     }
-    this.masks = new RegionMasks(this.parser, c.normalization, c.parserNormalization, c.parserFlipAverage ?? false);
+    this.masks = new RegionMasks(this.parser, c.normalization, c.parserNormalization, parseOptions(c));
   }
 
   /** Tensors for a batch N×3×H×W (normalised with the bundle's statistics). */

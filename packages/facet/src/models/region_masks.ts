@@ -3,6 +3,7 @@
 import { type Tensor, tensor, noGrad, tidy, softmax } from '@facet/torch';
 import type { Parser } from './parser.js';
 import { flipAveraged } from './flip_average.js';
+import { type GuidedFilter, refineParse } from './guided_filter.js';
 
 export interface Norm {
   mean: readonly number[];
@@ -15,19 +16,26 @@ export interface RegionProbabilities {
   full: Tensor;
 }
 
+export interface ParseOptions {
+  /** average the parse with its mirror view's (flip_average.ts) */
+  flipAverage?: boolean;
+  /** refine the full-scale parse along the image's edges (guided_filter.ts); the scales SSP and SSG read stay as they are */
+  guidedFilter?: GuidedFilter;
+}
+
 export class RegionMasks {
   readonly #scale: Tensor;
   readonly #shift: Tensor;
 
   /**
    * inputNorm: how the images given to compute() were normalised; parserNorm: what the
-   * parser was trained on; flipAverage: average the parse with its mirror view's (flip_average.ts).
+   * parser was trained on.
    */
   constructor(
     readonly parser: Parser,
     inputNorm: Norm,
-    parserNorm: Norm,
-    readonly flipAverage = false,
+    readonly parserNorm: Norm,
+    readonly options: ParseOptions = {},
   ) {
     parser.eval();
     // on the parser's device: build RegionMasks after placing the parser
@@ -45,8 +53,13 @@ export class RegionMasks {
     return noGrad(() =>
       tidy(() => {
         const px = this.parserInput(x);
-        const [, quarter, half, full] = this.flipAverage ? flipAveraged((y) => this.parser.forward(y), px) : this.parser.forward(px);
-        return { quarter: softmax(quarter, 1), half: softmax(half, 1), full: softmax(full, 1) };
+        const [, quarter, half, full] = this.options.flipAverage ? flipAveraged((y) => this.parser.forward(y), px) : this.parser.forward(px);
+        const { guidedFilter } = this.options;
+        // in float32 whatever the precision: the guide's local variances are small differences
+        const fullProbabilities = guidedFilter
+          ? refineParse(softmax(full.toDtype('float32'), 1), px.toDtype('float32'), this.parserNorm, guidedFilter)
+          : softmax(full, 1);
+        return { quarter: softmax(quarter, 1), half: softmax(half, 1), full: fullProbabilities };
       }),
     );
   }

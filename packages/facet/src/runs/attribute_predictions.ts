@@ -3,6 +3,7 @@
 // one, or a joint run's attribute branch, over the split in order.
 import type { JointModel } from '../models/joint.js';
 import type { Precision } from '../models/precision.js';
+import type { GuidedFilter } from '../models/guided_filter.js';
 import { prepareModel } from '../models/mixed_precision.js';
 import { buildModel } from '../models/registry.js';
 import { DataLoader } from '../data/loader/loader.js';
@@ -28,6 +29,14 @@ export interface EvalOptions {
   device?: string;
   /** fp32 | fp32-cl | bf16 (models/precision.ts); default: the precision the run trained in (bundles: fp32) */
   precision?: Precision;
+  /** how the parse scored by IoU is made; default: a run's plain parse, a bundle's own settings (bundle.json) */
+  parse?: ParseSettings;
+}
+
+/** Overrides of a parse's test-time steps; `guidedFilter: null` turns a bundle's filter off. */
+export interface ParseSettings {
+  flipAverage?: boolean;
+  guidedFilter?: GuidedFilter | null;
 }
 
 /** The precision an evaluation runs in: asked for, else the run's own (joint runs: fp32 only). */

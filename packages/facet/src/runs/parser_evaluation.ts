@@ -11,6 +11,7 @@ import type { SplitSource } from '../data/loader/split_source.js';
 import type { CoarseLabelSet } from '../data/label_sets.js';
 import { IoUAccumulator, coarsen, type IoUResult } from '../metrics/iou.js';
 import { flipAveraged } from '../models/flip_average.js';
+import { type GuidedFilter, refineParse } from '../models/guided_filter.js';
 import { REGION_NAMES } from '../regions.js';
 import { deviceOf } from './device.js';
 
@@ -45,11 +46,14 @@ export interface ParseEvalOptions {
   precision?: Precision;
   /** average each parse with its mirror view's (models/flip_average.ts), as a bundle may */
   flipAverage?: boolean;
+  /** refine each parse along the image's edges (models/guided_filter.ts), as a bundle may */
+  guidedFilter?: GuidedFilter;
 }
 
 /**
  * The final-scale parse of a loader's items, batch by batch, in order: `read` turns each
- * batch's N×7×H×W logits into host arrays (inside tidy), and each item of the batch comes
+ * batch's N×7×H×W logits (with a guided filter: the refined parse's log-probabilities)
+ * into host arrays (inside tidy), and each item of the batch comes
  * back with its index and the batch's size. The loader's stream wraps round at its end,
  * so the last batch's items past `limit` (default: all) are not handed out.
  */
@@ -72,7 +76,10 @@ export async function forEachParse<T>(
         tidy(() => {
           const { images } = toTensors(b, deviceOf(parser));
           const forward = (x: Tensor) => parserForward(parser, x, precision);
-          return read((o.flipAverage ? flipAveraged(forward, images) : forward(images))[3]);
+          const logits = (o.flipAverage ? flipAveraged(forward, images) : forward(images))[3];
+          if (!o.guidedFilter) return read(logits);
+          const refined = refineParse(logits.softmax(1), images, loader.options.normalization, o.guidedFilter);
+          return read(refined.clampMin(1e-12).log());
         }),
       );
       for (let n = 0; n < b.count && s * bs + n < total; n++) await each(s * bs + n, n, value, b);

@@ -3,9 +3,10 @@ import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveModelDir } from '../../infer/default_model.js';
-import { int, oneOf } from '../options.js';
+import { guidedFilterOption, int, oneOf } from '../options.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 import { PRECISIONS } from '../../models/precision.js';
+import type { ParseSettings } from '../../runs/attribute_predictions.js';
 
 export function registerEvalCommand(program: Command): void {
   program
@@ -22,13 +23,32 @@ export function registerEvalCommand(program: Command): void {
     .option('--device <d>', DEVICE_HELP, parseDeviceOption)
     .option('--json', 'print the metrics as JSON')
     .option('--precision <p>', `${PRECISIONS.join(' | ')} (models/precision.ts); default: the run's own (a bundle: fp32)`, oneOf('--precision', PRECISIONS))
+    .option(
+      '--parse-flip-average <yes|no>',
+      "parse IoU: average each parse with its mirror image's; default: a bundle's own setting, a run's: no",
+      oneOf('--parse-flip-average', ['yes', 'no'] as const),
+    )
+    .option(
+      '--parse-guided-filter <radius,eps|none>',
+      "parse IoU: refine the parse along the image's edges (e.g. 4,0.001); default: a bundle's own setting, a run's: none",
+      guidedFilterOption('--parse-guided-filter', true),
+    )
     .action(async (o) => {
       const { evaluateRun, evaluateEnsemble } = await import('../../eval/evaluate_run.js');
       const { formatEvaluation } = await import('../../eval/format.js');
       // refused before any data is read when this libtorch cannot serve it
       const { resolveDevice } = await import('../../runs/device.js');
       const device = resolveDevice(o.device);
-      const opts = { data: o.data, split: o.split, weights: o.weights, limit: o.limit, cacheDir: o.cacheDir, device, precision: o.precision };
+      const opts = {
+        data: o.data,
+        split: o.split,
+        weights: o.weights,
+        limit: o.limit,
+        cacheDir: o.cacheDir,
+        device,
+        precision: o.precision,
+        parse: parseSettings(o),
+      };
       // a bundle (the shipped model without --run) is scored as predict runs it; its folder is not written to
       const bundle = !o.ensemble && (!o.run || existsSync(join(o.run, 'bundle.json'))) ? resolveModelDir(o.run) : null;
       if (o.run && !bundle && !existsSync(join(o.run, 'config.json'))) {
@@ -43,4 +63,11 @@ export function registerEvalCommand(program: Command): void {
       if (out) writeFileAtomic(out, new TextEncoder().encode(`${JSON.stringify(r, null, 2)}\n`));
       console.log(o.json ? JSON.stringify(r) : formatEvaluation(r));
     });
+}
+
+function parseSettings(o: { parseFlipAverage?: 'yes' | 'no'; parseGuidedFilter?: { radius: number; eps: number } | null }): ParseSettings {
+  return {
+    ...(o.parseFlipAverage ? { flipAverage: o.parseFlipAverage === 'yes' } : {}),
+    ...(o.parseGuidedFilter !== undefined ? { guidedFilter: o.parseGuidedFilter } : {}),
+  };
 }

@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { int, oneOf } from '../options.js';
+import { guidedFilterOption, int, oneOf } from '../options.js';
 import { type Bundle, readBundle } from '../../infer/bundle.js';
 import { prepareImage } from '../../infer/preprocess.js';
 import { exportBundle, writeOnnxFile } from '../../infer/onnx/export.js';
@@ -132,6 +132,11 @@ export function registerExportCommand(program: Command): void {
       '--parser-flip-average',
       "the parse averages the image's and its mirror image's (twice the parser's cost; +0.7 points of LFW mean IoU for the shipped parser)",
     )
+    .option(
+      '--parse-guided-filter <radius,eps>',
+      "refine the full-scale parse along the image's edges with a guided filter (e.g. 4,0.001; +1.5 points of LFW mean IoU for the shipped parser)",
+      guidedFilterOption('--parse-guided-filter'),
+    )
     .action(
       async (o: {
         attributes: string;
@@ -141,6 +146,7 @@ export function registerExportCommand(program: Command): void {
         weights: 'best' | 'weights';
         tuneThresholds?: string;
         parserFlipAverage?: boolean;
+        parseGuidedFilter?: { radius: number; eps: number };
       }) => {
         const { bundleFromRuns } = await import('../../infer/bundle_from_runs.js');
         await bundleFromRuns({
@@ -151,6 +157,7 @@ export function registerExportCommand(program: Command): void {
           weights: o.weights,
           tuneOn: o.tuneThresholds,
           parserFlipAverage: o.parserFlipAverage,
+          parseGuidedFilter: o.parseGuidedFilter,
         });
         console.log(JSON.stringify({ out: o.out }));
       },

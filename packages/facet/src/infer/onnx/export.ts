@@ -6,7 +6,8 @@
 // Mapping: eval-mode BatchNorm folded into the conv's weights and a bias (in float64);
 // stride-1 transposed convs (k 3, pad 1) as Conv with the kernel flipped and in/out
 // swapped (pad k-1-p = 1); PReLU as ops.ts prelu(); ceil-mode pooling as MaxPool
-// ceil_mode 1; upsampling as Resize (ops.ts); softmax over axis 1.
+// ceil_mode 1; upsampling as Resize (ops.ts); softmax over axis 1; a bundle's guided
+// filter on the parse (models/guided_filter.ts) as AveragePool window means (ops.ts).
 import type { SafetensorsEntry } from '@facet/torch/safetensors-format';
 import { writeFileAtomic } from '@facet/torch/write-file-atomic';
 import { MAX_POOLED_REGIONS, REGION_COUNT } from '../../regions.js';
@@ -15,7 +16,7 @@ import type { Bundle, BundleConfig } from '../bundle.js';
 import { INPUT_NAME, OUTPUT_NAMES } from '../../model_io/outputs.js';
 import { FACET_VERSION } from '../../version.js';
 import { type Dim, GraphBuilder } from './graph.js';
-import { prelu, resizeNearest, shrinkMasks } from './ops.js';
+import { prelu, refinedParse, resizeNearest, shrinkMasks } from './ops.js';
 import { type ConvWriter, FloatConvs } from './quantize.js';
 
 export interface OnnxExportOptions {
@@ -241,7 +242,8 @@ export function buildBundleGraph(bundle: Pick<Bundle, 'config' | 'weights'>, opt
   const shift = new Float32Array(an.mean.map((m, k) => (m - pn.mean[k]!) / pn.std[k]!));
   const px = g.node('Add', [g.node('Mul', [image, g.constFloat('parser_scale', [1, 3, 1, 1], scale)]), g.constFloat('parser_shift', [1, 3, 1, 1], shift)]);
   const logits = c.parserFlipAverage ? flipAveragedParserGraph(p, px, H, W) : parserGraph(p, px, H, W);
-  g.node('Softmax', [logits.full], { axis: 1 }, PARSE);
+  if (c.parseGuidedFilter) refinedParse(g, g.node('Softmax', [logits.full], { axis: 1 }), px, pn, c.parseGuidedFilter, PARSE);
+  else g.node('Softmax', [logits.full], { axis: 1 }, PARSE);
   const masksHalf = g.node('Softmax', [logits.half], { axis: 1 });
 
   // SSP (models/ssp_head.ts): masks on conv62's grid, region features, two branches.

@@ -113,3 +113,39 @@ export function shrinkMasks(
   if (pieces.length === 1) return g.node('Identity', pieces, {}, out);
   return g.node('Concat', pieces, { axis: 1 }, out);
 }
+
+/** models/guided_filter.ts boxMean: AveragePool over (2r+1)², stride 1, border windows clipped (count_include_pad 0). */
+function boxMean(g: GraphBuilder, x: string, radius: number): string {
+  const k = 2 * radius + 1;
+  return g.node('AveragePool', [x], { kernel_shape: [k, k], pads: [radius, radius, radius, radius], strides: [1, 1], count_include_pad: 0 });
+}
+
+/**
+ * models/guided_filter.ts refineParse: probabilities (N×R×H×W) filtered with the grey level of
+ * the parser's input px (normalised by `norm`) as guide, clipped at 0 and renormalised.
+ */
+export function refinedParse(
+  g: GraphBuilder,
+  probabilities: string,
+  px: string,
+  norm: { mean: readonly number[]; std: readonly number[] },
+  filter: { radius: number; eps: number },
+  out?: string,
+): string {
+  const r = filter.radius;
+  const greyWeights = g.constFloat(
+    'guide_weights',
+    [1, 3, 1, 1],
+    norm.std.map((s) => s / 765),
+  );
+  const greyShift = g.constFloat('guide_shift', [], [(norm.mean[0]! + norm.mean[1]! + norm.mean[2]!) / 765]);
+  const guide = g.node('Add', [g.node('ReduceSum', [g.node('Mul', [px, greyWeights]), g.constInt64('guide_axes', [1])], { keepdims: 1 }), greyShift]);
+  const meanI = boxMean(g, guide, r);
+  const meanP = boxMean(g, probabilities, r);
+  const covIP = g.node('Sub', [boxMean(g, g.node('Mul', [guide, probabilities]), r), g.node('Mul', [meanI, meanP])]);
+  const varI = g.node('Sub', [boxMean(g, g.node('Mul', [guide, guide]), r), g.node('Mul', [meanI, meanI])]);
+  const a = g.node('Div', [covIP, g.node('Add', [varI, g.constFloat('guide_eps', [], [filter.eps])])]);
+  const b = g.node('Sub', [meanP, g.node('Mul', [a, meanI])]);
+  const q = g.node('Relu', [g.node('Add', [g.node('Mul', [boxMean(g, a, r), guide]), boxMean(g, b, r)])]);
+  return g.node('Div', [q, g.node('ReduceSum', [q, g.constInt64('region_axis', [1])], { keepdims: 1 })], {}, out);
+}
