@@ -1,7 +1,8 @@
 // Parsers for commander options that fail with the option's name.
 import { InvalidArgumentError } from 'commander';
 import { isThreadCount, threadRange } from '@facet/torch/threads';
-import { MAX_FILTER_RADIUS } from '../infer/bundle_check.js';
+import { MAX_FILTER_EPS, MAX_FILTER_RADIUS } from '../infer/bundle_check.js';
+import type { GuidedFilter } from '../models/guided_filter.js';
 
 export function int(name: string, min = 0): (v: string) => number {
   return (v) => {
@@ -47,16 +48,16 @@ export function threads(name: string): (v: string) => number {
 }
 
 /** `RADIUS,EPS` of a guided filter (models/guided_filter.ts), or `none` when allowed. */
-export function guidedFilterOption(name: string, allowNone: true): (v: string) => { radius: number; eps: number } | null;
-export function guidedFilterOption(name: string, allowNone?: false): (v: string) => { radius: number; eps: number };
-export function guidedFilterOption(name: string, allowNone = false): (v: string) => { radius: number; eps: number } | null {
+export function guidedFilterOption(name: string, allowNone: true): (v: string) => GuidedFilter | null;
+export function guidedFilterOption(name: string, allowNone?: false): (v: string) => GuidedFilter;
+export function guidedFilterOption(name: string, allowNone = false): (v: string) => GuidedFilter | null {
   return (v) => {
     if (allowNone && v === 'none') return null;
     const parts = v.split(',');
     const [radius, eps] = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
-    if (parts.length !== 2 || !Number.isInteger(radius) || radius! < 1 || radius! > MAX_FILTER_RADIUS || !(eps! > 0 && eps! <= 1)) {
+    if (parts.length !== 2 || !Number.isInteger(radius) || radius! < 1 || radius! > MAX_FILTER_RADIUS || !(eps! > 0 && eps! <= MAX_FILTER_EPS)) {
       throw new InvalidArgumentError(
-        `${name} must be RADIUS,EPS (an integer radius from 1 to ${MAX_FILTER_RADIUS}, eps above 0 and at most 1${allowNone ? ", or 'none'" : ''}), got '${v}'`,
+        `${name} must be RADIUS,EPS (an integer radius from 1 to ${MAX_FILTER_RADIUS}, eps above 0 and at most ${MAX_FILTER_EPS}${allowNone ? ", or 'none'" : ''}), got '${v}'`,
       );
     }
     return { radius: radius!, eps: eps! };

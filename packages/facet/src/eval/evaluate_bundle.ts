@@ -7,6 +7,8 @@ import { openSplit } from '../data/loader/split_source.js';
 import { toTensors } from '../data/loader/to_tensors.js';
 import { readBundle } from '../infer/bundle.js';
 import { TorchPipeline } from '../infer/torch_pipeline.js';
+import { parseOptions } from '../infer/bundle_config.js';
+import { withParseOverrides } from '../models/region_masks.js';
 import { coarseOf, evaluateParser } from '../runs/parser_evaluation.js';
 import { evalLoader, type EvalOptions } from '../runs/attribute_predictions.js';
 import { attributeMetrics } from '../metrics/metrics.js';
@@ -65,11 +67,7 @@ export async function evaluateBundle(bundleDir: string, o: EvalOptions): Promise
         out.parsing = await evaluateParser(
           pipeline.parser,
           { source, loader, coarse: coarseOf(source) },
-          {
-            precision,
-            flipAverage: o.parse?.flipAverage ?? c.parserFlipAverage ?? false,
-            guidedFilter: (o.parse?.guidedFilter === undefined ? c.parseGuidedFilter : o.parse.guidedFilter) ?? undefined,
-          },
+          { precision, ...withParseOverrides(parseOptions(c), o.parse) },
         );
       } finally {
         await loader.close();

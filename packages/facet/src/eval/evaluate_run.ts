@@ -10,6 +10,7 @@ import { coarseOf, evaluateParser, type ParseEvaluation } from '../runs/parser_e
 import { place } from '../runs/device.js';
 import type { Precision } from '../models/precision.js';
 import { prepareModel } from '../models/mixed_precision.js';
+import { withParseOverrides } from '../models/region_masks.js';
 import type { Parser } from '../models/parser.js';
 import type { JointModel } from '../models/joint.js';
 import { buildModel } from '../models/registry.js';
@@ -101,8 +102,7 @@ async function parsing(runPath: string, config: RunConfig, o: EvalOptions): Prom
   try {
     const precision = evalPrecision(config, o);
     prepareModel(parser, precision);
-    const { flipAverage = false, guidedFilter } = o.parse ?? {};
-    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) }, { precision, flipAverage, guidedFilter: guidedFilter ?? undefined });
+    return await evaluateParser(parser, { source, loader, coarse: coarseOf(source) }, { precision, ...withParseOverrides({}, o.parse) });
   } finally {
     owner.dispose();
     await loader.close();

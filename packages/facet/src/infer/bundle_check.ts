@@ -17,6 +17,8 @@ export const MAX_INPUT_AREA = 1024 * 1024;
 export const MAX_WIDTH_MULT = 4;
 /** A parse filter's window stays local: at most 65×65 pixels. */
 export const MAX_FILTER_RADIUS = 32;
+/** eps is on the grey level's variance, which is at most 1/4: past 1 the guide is ignored. */
+export const MAX_FILTER_EPS = 1;
 
 class Fields {
   constructor(private readonly source: string) {}
@@ -87,7 +89,7 @@ export function checkBundleConfig(config: unknown, source: string): BundleConfig
     if (typeof gf !== 'object' || gf === null || Array.isArray(gf)) f.fail('parseGuidedFilter', 'an object {radius, eps} or absent', gf);
     const o = gf as Record<string, unknown>;
     f.integer(o, 'radius', 1, MAX_FILTER_RADIUS, 'parseGuidedFilter.radius');
-    f.positive(o, 'eps', 1, 'parseGuidedFilter.eps');
+    f.positive(o, 'eps', MAX_FILTER_EPS, 'parseGuidedFilter.eps');
   }
   if (c.description !== undefined && typeof c.description !== 'string') f.fail('description', 'a string or absent', c.description);
   return config as BundleConfig;

@@ -23,7 +23,7 @@ export interface BundleConfig {
   parserNormalization: { mean: [number, number, number]; std: [number, number, number] };
   /** the parse is the mean of the image's and its mirror image's (models/flip_average.ts); absent: false */
   parserFlipAverage?: boolean;
-  /** the full-scale parse refined by a guided filter (models/guided_filter.ts); absent: not refined */
+  /** the full-scale parse refined by a guided filter (models/guided_filter.ts GuidedFilter, spelled out to keep this file torch-free); absent: not refined */
   parseGuidedFilter?: { radius: number; eps: number };
   /** what it was trained on and how, for people */
   description?: string;
@@ -33,7 +33,7 @@ export interface BundleConfig {
 /** How a bundle's parse is made from its parser's outputs (models/region_masks.ts ParseOptions). */
 export function parseOptions(c: Pick<BundleConfig, 'parserFlipAverage' | 'parseGuidedFilter'>): {
   flipAverage: boolean;
-  guidedFilter?: { radius: number; eps: number };
+  guidedFilter?: BundleConfig['parseGuidedFilter'];
 } {
   return { flipAverage: c.parserFlipAverage ?? false, ...(c.parseGuidedFilter ? { guidedFilter: c.parseGuidedFilter } : {}) };
 }

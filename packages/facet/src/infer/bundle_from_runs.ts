@@ -1,6 +1,7 @@
 // A bundle from a trained parser run and an SSP attribute run: what facet ships as its
 // default model and what `facet export onnx` and `facet predict` read.
 import { Parser } from '../models/parser.js';
+import type { GuidedFilter } from '../models/guided_filter.js';
 import { buildModel } from '../models/registry.js';
 import { RunDir } from '../runs/run_dir.js';
 import type { RunConfig } from '../runs/config.js';
@@ -26,7 +27,7 @@ export interface BundleFromRunsOptions {
   /** the bundle's parse averages the image's and its mirror image's (models/flip_average.ts) */
   parserFlipAverage?: boolean;
   /** the bundle's full-scale parse is refined by this guided filter (models/guided_filter.ts) */
-  parseGuidedFilter?: { radius: number; eps: number };
+  parseGuidedFilter?: GuidedFilter;
 }
 
 /** What a bundle records of a run it took weights from: its data, recipe, starting point and the step taken. */

@@ -23,6 +23,19 @@ export interface ParseOptions {
   guidedFilter?: GuidedFilter;
 }
 
+/** Overrides of a parse's test-time steps: absent keeps the default, `guidedFilter: null` turns a filter off. */
+export interface ParseSettings {
+  flipAverage?: boolean;
+  guidedFilter?: GuidedFilter | null;
+}
+
+/** `defaults` (e.g. a bundle's) with `overrides` applied. */
+export function withParseOverrides(defaults: ParseOptions, overrides: ParseSettings = {}): ParseOptions {
+  const flipAverage = overrides.flipAverage ?? defaults.flipAverage ?? false;
+  const guidedFilter = overrides.guidedFilter === undefined ? defaults.guidedFilter : overrides.guidedFilter;
+  return { flipAverage, ...(guidedFilter ? { guidedFilter } : {}) };
+}
+
 export class RegionMasks {
   readonly #scale: Tensor;
   readonly #shift: Tensor;

@@ -3,7 +3,7 @@
 // one, or a joint run's attribute branch, over the split in order.
 import type { JointModel } from '../models/joint.js';
 import type { Precision } from '../models/precision.js';
-import type { GuidedFilter } from '../models/guided_filter.js';
+import type { ParseSettings } from '../models/region_masks.js';
 import { prepareModel } from '../models/mixed_precision.js';
 import { buildModel } from '../models/registry.js';
 import { DataLoader } from '../data/loader/loader.js';
@@ -31,12 +31,6 @@ export interface EvalOptions {
   precision?: Precision;
   /** how the parse scored by IoU is made; default: a run's plain parse, a bundle's own settings (bundle.json) */
   parse?: ParseSettings;
-}
-
-/** Overrides of a parse's test-time steps; `guidedFilter: null` turns a bundle's filter off. */
-export interface ParseSettings {
-  flipAverage?: boolean;
-  guidedFilter?: GuidedFilter | null;
 }
 
 /** The precision an evaluation runs in: asked for, else the run's own (joint runs: fp32 only). */

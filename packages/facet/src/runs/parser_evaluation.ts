@@ -11,7 +11,8 @@ import type { SplitSource } from '../data/loader/split_source.js';
 import type { CoarseLabelSet } from '../data/label_sets.js';
 import { IoUAccumulator, coarsen, type IoUResult } from '../metrics/iou.js';
 import { flipAveraged } from '../models/flip_average.js';
-import { type GuidedFilter, refineParse } from '../models/guided_filter.js';
+import { refineParse } from '../models/guided_filter.js';
+import type { ParseOptions } from '../models/region_masks.js';
 import { REGION_NAMES } from '../regions.js';
 import { deviceOf } from './device.js';
 
@@ -40,14 +41,11 @@ export function parserForward(parser: Parser, images: Tensor, precision: Precisi
   return tidy(() => inPrecision(precision, () => parser.forward(prepareInput(images, precision)).map(toFloat32) as ParserOutputs));
 }
 
-export interface ParseEvalOptions {
+/** The parse's test-time steps (flip averaging, guided filter) as a bundle may take them, and: */
+export interface ParseEvalOptions extends ParseOptions {
   /** the first items only (0: all) */
   limit?: number;
   precision?: Precision;
-  /** average each parse with its mirror view's (models/flip_average.ts), as a bundle may */
-  flipAverage?: boolean;
-  /** refine each parse along the image's edges (models/guided_filter.ts), as a bundle may */
-  guidedFilter?: GuidedFilter;
 }
 
 /**

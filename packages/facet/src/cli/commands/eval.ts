@@ -6,7 +6,8 @@ import { resolveModelDir } from '../../infer/default_model.js';
 import { guidedFilterOption, int, oneOf } from '../options.js';
 import { DEVICE_HELP, parseDeviceOption } from '../device_option.js';
 import { PRECISIONS } from '../../models/precision.js';
-import type { ParseSettings } from '../../runs/attribute_predictions.js';
+import type { ParseSettings } from '../../models/region_masks.js';
+import type { GuidedFilter } from '../../models/guided_filter.js';
 
 export function registerEvalCommand(program: Command): void {
   program
@@ -65,7 +66,7 @@ export function registerEvalCommand(program: Command): void {
     });
 }
 
-function parseSettings(o: { parseFlipAverage?: 'yes' | 'no'; parseGuidedFilter?: { radius: number; eps: number } | null }): ParseSettings {
+function parseSettings(o: { parseFlipAverage?: 'yes' | 'no'; parseGuidedFilter?: GuidedFilter | null }): ParseSettings {
   return {
     ...(o.parseFlipAverage ? { flipAverage: o.parseFlipAverage === 'yes' } : {}),
     ...(o.parseGuidedFilter !== undefined ? { guidedFilter: o.parseGuidedFilter } : {}),

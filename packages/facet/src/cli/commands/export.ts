@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { guidedFilterOption, int, oneOf } from '../options.js';
+import type { GuidedFilter } from '../../models/guided_filter.js';
 import { type Bundle, readBundle } from '../../infer/bundle.js';
 import { prepareImage } from '../../infer/preprocess.js';
 import { exportBundle, writeOnnxFile } from '../../infer/onnx/export.js';
@@ -146,7 +147,7 @@ export function registerExportCommand(program: Command): void {
         weights: 'best' | 'weights';
         tuneThresholds?: string;
         parserFlipAverage?: boolean;
-        parseGuidedFilter?: { radius: number; eps: number };
+        parseGuidedFilter?: GuidedFilter;
       }) => {
         const { bundleFromRuns } = await import('../../infer/bundle_from_runs.js');
         await bundleFromRuns({

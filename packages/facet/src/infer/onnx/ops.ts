@@ -2,6 +2,7 @@
 // nearest upsampling to a size (upsample_nearest2d), adaptive average / max pooling
 // of region masks (spec §4), PReLU.
 import { GraphBuilder } from './graph.js';
+import type { GuidedFilter } from '../../models/guided_filter.js';
 
 /**
  * PyTorch's nearest resize to an exact size: src = floor(dst · in/out). ONNX Resize with
@@ -129,7 +130,7 @@ export function refinedParse(
   probabilities: string,
   px: string,
   norm: { mean: readonly number[]; std: readonly number[] },
-  filter: { radius: number; eps: number },
+  filter: GuidedFilter,
   out?: string,
 ): string {
   const r = filter.radius;
